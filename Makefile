@@ -1,0 +1,55 @@
+# The two entry points of the README. Each sets everything up from a fresh clone
+# (Python venv, the pinned CDK CLI and a supported Node.js from npm) and then runs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP_PY   := $(VENV)/.installed
+STAMP_NODE := node_modules/.installed
+
+# Node 22 (npm package `node`) and the pinned `cdk` come first on PATH, so that
+# both the CLI and jsii (which aws-cdk-lib uses under Python) run on it.
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+export CDK_DISABLE_CLI_TELEMETRY := true
+export CDK_DISABLE_VERSION_CHECK := 1
+
+.PHONY: help setup synth test lint docs bench clean
+
+help:
+	@echo "make synth   set up, then cdk synth the demo app with every check on"
+	@echo "make test    set up, then run the whole test suite"
+
+setup: $(STAMP_PY) $(STAMP_NODE)
+
+$(STAMP_PY): requirements.txt pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+$(STAMP_NODE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@node --version | grep -q '^v22\.' || { echo "expected Node 22 from node_modules/.bin, got $$(node --version)"; exit 1; }
+	@touch $@
+
+synth: setup
+	rm -rf cdk.out
+	cdk synth --quiet --no-notices
+	@$(PY) -m secure_constructs._synth_summary cdk.out
+
+test: setup
+	$(PY) -m pytest
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+bench: setup
+	$(PY) benchmarks/bench.py
+
+clean:
+	rm -rf cdk.out .venv node_modules
+
+docs: setup
+	$(PY) scripts/gen_docs.py

@@ -1,0 +1,21 @@
+"""Regenerate the docs that are generated from code (``make docs``); tests fail when they are stale."""
+
+import pathlib
+
+from secure_constructs.errors import codes_markdown
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+GENERATED = {
+    ROOT / "docs" / "ERRORS.md": codes_markdown,
+}
+
+
+def main() -> None:
+    for path, render in GENERATED.items():
+        path.write_text(render(), encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""Turn on every check for an app: the SecureServerless pack and cdk-nag's AwsSolutions and Serverless packs."""
+
+from __future__ import annotations
+
+from aws_cdk import App, Validations
+
+STOCK_PACKS = ("AwsSolutions", "Serverless")
+
+
+def add_checks(app: App, *, stock_packs: tuple[str, ...] = STOCK_PACKS, nist: bool = False) -> None:
+    """Register the validation plugins that ``cdk synth`` runs on ``app``.
+
+    ``stock_packs`` names cdk-nag packs to run besides ours (default: AwsSolutions and Serverless);
+    ``nist=True`` adds NIST 800-53 R5. Findings fail the synth unless acknowledged with a reason
+    (:func:`secure_constructs.acknowledge`).
+    """
+    import cdk_nag
+
+    factories = {
+        "AwsSolutions": cdk_nag.AwsSolutionsChecks,
+        "Serverless": cdk_nag.ServerlessChecks,
+        "NIST.800.53.R5": cdk_nag.NIST80053R5Checks,
+        "HIPAA.Security": cdk_nag.HIPAASecurityChecks,
+        "PCI.DSS.321": cdk_nag.PCIDSS321Checks,
+    }
+    names = list(stock_packs) + (["NIST.800.53.R5"] if nist else [])
+    plugins = [factories[name](app) for name in names]
+    Validations.of(app).add_plugins(*plugins)

@@ -1,0 +1,104 @@
+"""The one error family of secure_constructs: stable codes, the construct path, what was received, the fix.
+
+Every construct-time refusal raises :class:`SecureConstructsError`. Codes are stable (tests and users grep
+for them) and each is registered in :data:`CODES`; ``docs/ERRORS.md`` is generated from that table.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from constructs import IConstruct
+
+_UNSET: Any = object()
+
+#: Every error code with a one-line title. Grouped by area; codes are never reused or renumbered.
+CODES: dict[str, str] = {
+    # general: overrides and acknowledgments (shared by every construct)
+    "SC-GEN-001": "Unknown override key (misspelt or not an argument of the wrapped CDK class).",
+    "SC-GEN-002": "An override weakens a security default and no reason was given.",
+    "SC-GEN-003": "A reason (for a weakened default, a public route or an acknowledgment) is empty or vague.",
+    "SC-GEN-004": "An override sets a property that the construct manages itself.",
+    "SC-GEN-005": "A value has the wrong type or is out of range.",
+    # compute: SecureFunction
+    "SC-FN-001": "The role is already used by another function.",
+    "SC-FN-002": "A policy statement allows a wildcard action and no reason was given.",
+    "SC-FN-003": "A policy statement allows Resource '*' on actions that support resource scoping.",
+    "SC-FN-004": "An environment variable looks like a plaintext secret.",
+    "SC-FN-005": "A secret reference is not a Secrets Manager secret or an SSM SecureString parameter.",
+    "SC-FN-006": "Memory size or timeout is missing or out of range.",
+    "SC-FN-007": "A Function URL without IAM auth was requested.",
+    "SC-FN-008": "Reserved concurrency is out of range.",
+    "SC-FN-009": "An environment variable name collides with a secret reference.",
+    "SC-FN-010": "Python bundling failed (requirements could not be installed for the Lambda platform).",
+    # api: SecureRestApi / SecureHttpApi / Auth
+    # (codes SC-API-*)
+    # identity: SecureUserPool / SecureIdentityPool
+    # (codes SC-ID-*)
+    # audit and monitoring
+    # (codes SC-AUD-*, SC-MON-*)
+    # nag pack and its CLI
+    # (codes SC-NAG-*)
+    # client
+    # (codes SC-CLI-*)
+}
+
+
+class SecureConstructsError(ValueError):
+    """A refused input: ``[CODE] path: problem Received: value. Fix.``
+
+    Attributes mirror the message parts so that callers (and tests) need not parse it.
+    Never pass a secret as ``received``: give a redacted description instead.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        where: IConstruct | str | None,
+        problem: str,
+        *,
+        fix: str,
+        received: Any = _UNSET,
+    ) -> None:
+        if code not in CODES:
+            raise KeyError(f"unregistered error code {code!r}; add it to secure_constructs.errors.CODES")
+        self.code = code
+        self.path = _path_of(where)
+        self.problem = problem.rstrip(".")
+        self.fix = fix.rstrip(".")
+        self.received = None if received is _UNSET else received
+        message = f"[{code}] {self.path}: {self.problem}."
+        if received is not _UNSET:
+            message += f" Received: {_short(received)}."
+        message += f" {self.fix}."
+        super().__init__(message)
+
+
+def _path_of(where: IConstruct | str | None) -> str:
+    if where is None:
+        return "<no construct>"
+    if isinstance(where, str):
+        return where
+    return where.node.path
+
+
+def _short(value: Any, limit: int = 200) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def codes_markdown() -> str:
+    """The error-code table as Markdown (``docs/ERRORS.md`` is this text)."""
+    lines = [
+        "# Error codes",
+        "",
+        "Every construct-time refusal raises `secure_constructs.SecureConstructsError` (a `ValueError`)",
+        "whose message reads `[CODE] <construct path>: <problem>. Received: <value>. <how to fix>.`",
+        "Secret values are never echoed. This file is generated from `secure_constructs/errors.py`.",
+        "",
+        "| code | meaning |",
+        "| --- | --- |",
+    ]
+    lines += [f"| `{code}` | {title} |" for code, title in CODES.items()]
+    return "\n".join(lines) + "\n"
+

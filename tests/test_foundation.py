@@ -1,0 +1,151 @@
+"""The shared machinery: error family, override merging, acknowledgments, snapshot normalization."""
+
+import json
+
+import pytest
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
+
+from secure_constructs._overrides import Invariant, merge_props
+from secure_constructs.acknowledgments import acknowledge, audited_id, check_reason, plugin_of
+from secure_constructs.errors import CODES, SecureConstructsError, codes_markdown
+from secure_constructs.testing import normalize, normalized_template, synth_and_validate
+
+TRACING = Invariant(
+    key="tracing",
+    description="active X-Ray tracing",
+    weakens=lambda v: v != lambda_.Tracing.ACTIVE,
+    rule_ids=("Serverless-LambdaTracing",),
+)
+
+
+def test_error_message_has_code_path_received_and_fix():
+    err = SecureConstructsError("SC-GEN-005", "App/Fn", "memory is too small", received=64, fix="Use 128 or more")
+    assert str(err) == "[SC-GEN-005] App/Fn: memory is too small. Received: 64. Use 128 or more."
+    assert isinstance(err, ValueError)
+    assert (err.code, err.path, err.received) == ("SC-GEN-005", "App/Fn", 64)
+
+
+def test_error_codes_must_be_registered():
+    with pytest.raises(KeyError, match="unregistered"):
+        SecureConstructsError("SC-NOPE-999", None, "x", fix="y")
+
+
+def test_error_docs_are_generated_from_the_table():
+    from conftest import ROOT
+
+    assert (ROOT / "docs" / "ERRORS.md").read_text() == codes_markdown(), "run: make docs"
+    assert all(code in codes_markdown() for code in CODES)
+
+
+def test_unknown_override_key_names_key_and_class(stack):
+    with pytest.raises(SecureConstructsError, match=r"SC-GEN-001.*'memory_sise'.*Function.*'memory_size'"):
+        merge_props(stack, lambda_.Function, {}, {"memory_sise": 128})
+
+
+def test_weakening_override_without_reason_is_refused(stack):
+    with pytest.raises(SecureConstructsError, match="SC-GEN-002.*tracing.*accepted_risks"):
+        merge_props(stack, lambda_.Function, {"tracing": lambda_.Tracing.ACTIVE},
+                    {"tracing": lambda_.Tracing.DISABLED}, invariants=[TRACING])
+
+
+def test_weakening_with_vague_reason_is_refused(stack):
+    with pytest.raises(SecureConstructsError, match="SC-GEN-003"):
+        merge_props(stack, lambda_.Function, {}, {"tracing": lambda_.Tracing.DISABLED},
+                    invariants=[TRACING], accepted_risks={"tracing": "ok"})
+
+
+def test_weakening_with_reason_is_accepted_and_recorded(stack):
+    merged = merge_props(stack, lambda_.Function, {"tracing": lambda_.Tracing.ACTIVE, "memory_size": 256},
+                         {"tracing": lambda_.Tracing.DISABLED, "memory_size": 512}, invariants=[TRACING],
+                         accepted_risks={"tracing": "Tracing is done by the OpenTelemetry layer instead."})
+    assert merged.props == {"tracing": lambda_.Tracing.DISABLED, "memory_size": 512}
+    assert [(inv.key, reason) for inv, reason in merged.accepted] == [
+        ("tracing", "Tracing is done by the OpenTelemetry layer instead.")]
+
+
+def test_plumbing_override_and_non_weakening_value_pass(stack):
+    merged = merge_props(stack, lambda_.Function, {"tracing": lambda_.Tracing.ACTIVE},
+                         {"tracing": lambda_.Tracing.ACTIVE}, invariants=[TRACING])
+    assert merged.accepted == []
+
+
+def test_managed_key_cannot_be_overridden(stack):
+    with pytest.raises(SecureConstructsError, match="SC-GEN-004.*'role'"):
+        merge_props(stack, lambda_.Function, {}, {"role": None}, managed={"role"})
+
+
+def test_accepted_risk_for_something_not_weakened_is_refused(stack):
+    with pytest.raises(SecureConstructsError, match="SC-GEN-001.*accepted_risks"):
+        merge_props(stack, lambda_.Function, {}, {}, invariants=[TRACING],
+                    accepted_risks={"tracing": "No tracing needed for this one."})
+
+
+@pytest.mark.parametrize(("rule", "plugin", "audited"), [
+    ("AwsSolutions-IAM5[Action::*]", "AwsSolutions", "AwsSolutions::AwsSolutions-IAM5[Action::*]"),
+    ("Serverless-LambdaTracing", "Serverless", "Serverless::Serverless-LambdaTracing"),
+    ("NIST.800.53.R5-LambdaDLQ", "NIST.800.53.R5", "NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ"),
+    ("SecureServerless::SecureServerless-X", "SecureServerless", "SecureServerless::SecureServerless-X"),
+])
+def test_rule_ids_are_namespaced_by_their_plugin(rule, plugin, audited):
+    assert plugin_of(rule) == plugin
+    assert audited_id(rule) == audited
+
+
+@pytest.mark.parametrize("reason", [None, "", "  ", "n/a", "TODO", "ok", "short"])
+def test_vague_reasons_are_refused(reason):
+    with pytest.raises(SecureConstructsError, match="SC-GEN-003"):
+        check_reason("App/X", reason, "Acknowledging X")
+
+
+def test_acknowledge_lands_in_validation_report_with_reason(app, stack):
+    from aws_cdk import Validations
+    from cdk_nag import ServerlessChecks
+
+    queue = sqs.Queue(stack, "Queue")
+    acknowledge(queue, "Serverless-SQSRedrivePolicy", "This queue is itself the dead-letter queue.")
+    Validations.of(app).add_plugins(ServerlessChecks(app))
+    result = synth_and_validate(app)
+    assert result.violations == []
+    (finding,) = result.suppressed
+    assert finding.rule == "Serverless-SQSRedrivePolicy"
+    assert finding["reason"] == "This queue is itself the dead-letter queue."
+    assert finding["acknowledged_id"] == "Serverless::Serverless-SQSRedrivePolicy"
+
+
+def test_normalize_replaces_hashes_and_drops_bootstrap_noise():
+    digest = "a" * 64
+    template = {
+        "Parameters": {"BootstrapVersion": {"Type": "AWS::SSM::Parameter::Value<String>"}},
+        "Rules": {"CheckBootstrapVersion": {}},
+        "Resources": {
+            "CDKMetadata": {"Type": "AWS::CDK::Metadata"},
+            "Fn": {"Type": "AWS::Lambda::Function",
+                   "Properties": {"Code": {"S3Key": f"{digest}.zip"}},
+                   "Metadata": {"aws:asset:path": f"asset.{digest}", "aws:cdk:path": "S/Fn/Resource"}},
+        },
+    }
+    out = normalize(template)
+    assert out == {"Resources": {"Fn": {"Type": "AWS::Lambda::Function",
+                                        "Properties": {"Code": {"S3Key": "<asset-hash>.zip"}}}}}
+    assert template["Resources"]["Fn"]["Properties"]["Code"]["S3Key"] == f"{digest}.zip"  # input untouched
+
+
+def test_normalized_template_of_an_asset_function_is_stable(tmp_path):
+    from aws_cdk import App, Stack
+
+    code_dir = tmp_path / "code"
+    code_dir.mkdir()
+    (code_dir / "index.py").write_text("def handler(event, context):\n    return event\n")
+
+    def build(outdir):
+        app = App(outdir=str(outdir))
+        stack = Stack(app, "S")
+        lambda_.Function(stack, "Fn", runtime=lambda_.Runtime.PYTHON_3_13, handler="index.handler",
+                         code=lambda_.Code.from_asset(str(code_dir)))
+        return normalized_template(stack)
+
+    first, second = build(tmp_path / "a"), build(tmp_path / "b")
+    assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
+    assert "<asset-hash>.zip" in json.dumps(first)
+    assert "BootstrapVersion" not in json.dumps(first)
