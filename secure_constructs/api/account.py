@@ -1,0 +1,118 @@
+"""The account-level CloudWatch Logs role of API Gateway, as an explicit opt-in (one per account and region).
+
+REST API access and execution logs are written with ONE role per account and region
+(``AWS::ApiGateway::Account``). CDK's ``RestApi(cloud_watch_role=True)`` makes that role in every stack, so
+the last deployed stack wins and deleting it breaks logging for the others (aws/aws-cdk#10878), and it
+attaches the AWS managed policy ``AmazonAPIGatewayPushToCloudWatchLogs``. ``SecureRestApi`` never does that;
+deploy this construct once per account and region instead (e.g. in a bootstrap or shared-services stack).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from ..acknowledgments import acknowledge
+
+#: Execution logs go to groups that API Gateway names and creates itself.
+EXECUTION_LOG_GROUP_PREFIX = "API-Gateway-Execution-Logs_"
+
+
+class ApiGatewayCloudWatchRole(Construct):
+    """The account's API Gateway CloudWatch Logs role, with an inline least-privilege policy.
+
+    Attributes: ``role`` (``iam.Role``), ``account`` (``apigateway.CfnAccount``). Both are retained when the
+    stack is deleted, so that the account setting keeps pointing at a role that exists.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        access_log_group_arns: Sequence[str] | None = None,
+    ) -> None:
+        """
+        :param access_log_group_arns: ARNs of the log groups that receive access logs of the REST APIs of
+            this account and region (``log_group.log_group_arn``). Default: every log group of this account
+            and region (the access-log groups belong to other stacks and are not known here).
+        """
+        super().__init__(scope, id)
+        stack = Stack.of(self)
+        prefix = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:"
+        execution = [f"{prefix}{EXECUTION_LOG_GROUP_PREFIX}*", f"{prefix}{EXECUTION_LOG_GROUP_PREFIX}*:*"]
+        if access_log_group_arns is None:
+            access = [f"{prefix}*"]
+        else:
+            access = [a for arn in access_log_group_arns for a in (arn, f"{arn}:*")]
+        policy = iam.PolicyDocument(
+            statements=[
+                iam.PolicyStatement(
+                    sid="ExecutionLogGroups",
+                    actions=[
+                        "logs:CreateLogGroup",
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogStreams",
+                    ],
+                    resources=execution,
+                ),
+                iam.PolicyStatement(
+                    sid="AccessLogGroups",
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    resources=access,
+                ),
+                iam.PolicyStatement(
+                    sid="FindLogGroups",
+                    actions=["logs:DescribeLogGroups"],
+                    resources=[f"{prefix}*"],
+                ),
+            ]
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal(
+                "apigateway.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            ),
+            description="API Gateway writes REST API access and execution logs to CloudWatch Logs",
+            inline_policies={"PushToCloudWatchLogs": policy},
+        )
+        self.role.apply_removal_policy(RemovalPolicy.RETAIN)
+        self.account = apigw.CfnAccount(self, "Account", cloud_watch_role_arn=self.role.role_arn)
+        self.account.apply_removal_policy(RemovalPolicy.RETAIN)
+        wildcard_reason = (
+            "API Gateway's account-level role writes the execution logs of every REST API of this account "
+            "and region to groups API Gateway names itself (API-Gateway-Execution-Logs_<api>/<stage>)"
+        )
+        for resource in execution:
+            acknowledge(self.role, f"AwsSolutions-IAM5[Resource::{_nag_arn(resource)}]", wildcard_reason)
+        acknowledge(
+            self.role,
+            f"AwsSolutions-IAM5[Resource::{_nag_arn(prefix)}*]",
+            "DescribeLogGroups cannot be scoped to one group; the access-log groups of the account's REST "
+            "APIs live in other stacks, so the role covers this account's and region's log groups only",
+        )
+        for resource in access:
+            if resource.endswith(":*") or resource.endswith("*"):
+                acknowledge(
+                    self.role,
+                    f"AwsSolutions-IAM5[Resource::{_nag_arn(resource)}]",
+                    "Log streams in the access-log groups are created by API Gateway with generated names",
+                )
+
+
+def _nag_arn(arn: str) -> str:
+    """An ARN as cdk-nag prints it in an IAM5 finding (pseudo parameters in angle brackets)."""
+    stack_tokens = {"${Token[AWS.Partition": "<AWS::Partition>"}
+    for token, name in stack_tokens.items():
+        if token in arn:
+            start = arn.index(token)
+            end = arn.index("}", start) + 1
+            arn = arn[:start] + name + arn[end:]
+    return arn
