@@ -32,7 +32,18 @@ CODES: dict[str, str] = {
     "SC-FN-009": "An environment variable name collides with a secret reference.",
     "SC-FN-010": "Python bundling failed (requirements could not be installed for the Lambda platform).",
     # api: SecureRestApi / SecureHttpApi / Auth
-    # (codes SC-API-*)
+    "SC-API-001": "An auth mode the API type does not support (JWT on REST, Cognito on HTTP without JWT).",
+    "SC-API-002": "A JWT authorizer without an https issuer or without an audience.",
+    "SC-API-003": "A Lambda authorizer result cache longer than the safe bound (5 minutes).",
+    "SC-API-004": "An authorizer identity source in the query string.",
+    "SC-API-005": "A public route (Auth.public) without a reason.",
+    "SC-API-006": "A route method or path that is not valid.",
+    "SC-API-007": "The same method and path is routed twice.",
+    "SC-API-008": "Invalid CORS options (e.g. any origin '*' together with credentials).",
+    "SC-API-009": "The WAF web ACL of a REST API is turned off without a reason.",
+    "SC-API-010": "A route handler or authorizer is not a Lambda function.",
+    "SC-API-011": "Invalid custom domain options (name, certificate, or TLS older than 1.2).",
+    "SC-API-012": "Route scopes with an auth mode that has no scopes, or a request schema on an HTTP API.",
     # identity: SecureUserPool / SecureIdentityPool
     # (codes SC-ID-*)
     # audit and monitoring
