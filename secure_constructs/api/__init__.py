@@ -4,6 +4,7 @@ from ._routes import CorsOptions
 from .account import ApiGatewayCloudWatchRole
 from .auth import Auth, AuthMode
 from .domain import DomainOptions
+from .http import SecureHttpApi
 from .rest import SecureRestApi
 from .waf import WafOptions
 
@@ -13,6 +14,7 @@ __all__ = [
     "AuthMode",
     "CorsOptions",
     "DomainOptions",
+    "SecureHttpApi",
     "SecureRestApi",
     "WafOptions",
 ]
