@@ -1,0 +1,1 @@
+"""Rule functions of the SecureServerless pack, one module per AWS service (or concern)."""

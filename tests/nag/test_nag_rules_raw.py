@@ -1,0 +1,1044 @@
+"""Every rule of the SecureServerless pack on raw CloudFormation templates: non-compliant and compliant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from nag_fixtures import template_of
+
+from secure_constructs.nag import RULES, evaluate
+
+P = "SecureServerless-"
+ROLE_ARN = {"Fn::GetAtt": ["Role", "Arn"]}
+KEY_ARN = {"Fn::GetAtt": ["Key", "Arn"]}
+
+
+def fn(lid: str = "Fn", **props: Any) -> tuple[str, str, dict[str, Any]]:
+    base = {
+        "Role": ROLE_ARN,
+        "Runtime": "python3.12",
+        "Handler": "index.handler",
+        "Code": {"S3Bucket": "b", "S3Key": "k"},
+    }
+    base.update(props)
+    return (lid, "AWS::Lambda::Function", base)
+
+
+def policy(statement: dict[str, Any], lid: str = "Policy") -> tuple[str, str, dict[str, Any]]:
+    return (
+        lid,
+        "AWS::IAM::Policy",
+        {
+            "PolicyName": "p",
+            "Roles": [{"Ref": "Role"}],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [statement]},
+        },
+    )
+
+
+def method(http: str = "GET", **props: Any) -> tuple[str, str, dict[str, Any]]:
+    base = {
+        "HttpMethod": http,
+        "RestApiId": {"Ref": "Api"},
+        "ResourceId": "r",
+        "AuthorizationType": "AWS_IAM",
+    }
+    base.update(props)
+    return ("Method", "AWS::ApiGateway::Method", base)
+
+
+def alarm(
+    lid: str, metric: str, dim: str, value: Any, ns: str = "AWS/Lambda"
+) -> tuple[str, str, dict[str, Any]]:
+    return (
+        lid,
+        "AWS::CloudWatch::Alarm",
+        {
+            "Namespace": ns,
+            "MetricName": metric,
+            "Dimensions": [{"Name": dim, "Value": value}],
+            "AlarmActions": [{"Ref": "Topic"}],
+            "ComparisonOperator": "GreaterThanThreshold",
+            "Threshold": 0,
+            "EvaluationPeriods": 1,
+        },
+    )
+
+
+def open_statement(**extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*", **extra}
+
+
+def trail(**props: Any) -> tuple[str, str, dict[str, Any]]:
+    base = {
+        "IsLogging": True,
+        "IsMultiRegionTrail": True,
+        "EnableLogFileValidation": True,
+        "IncludeGlobalServiceEvents": True,
+        "S3BucketName": "b",
+        "KMSKeyId": KEY_ARN,
+        "EventSelectors": [
+            {"DataResources": [{"Type": "AWS::Lambda::Function", "Values": ["arn:aws:lambda"]}]}
+        ],
+    }
+    base.update(props)
+    return ("Trail", "AWS::CloudTrail::Trail", base)
+
+
+POOL_OK = {
+    "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+    "MfaConfiguration": "ON",
+    "UserPoolAddOns": {"AdvancedSecurityMode": "ENFORCED"},
+    "Policies": {"PasswordPolicy": {"MinimumLength": 14}},
+}
+CLIENT_OK = {
+    "UserPoolId": {"Ref": "Pool"},
+    "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    "AllowedOAuthFlows": ["code"],
+    "PreventUserExistenceErrors": "ENABLED",
+    "AccessTokenValidity": 30,
+    "IdTokenValidity": 30,
+    "RefreshTokenValidity": 7,
+    "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
+}
+
+
+def pool(**changes: Any) -> tuple[str, str, dict[str, Any]]:
+    return ("Pool", "AWS::Cognito::UserPool", {**POOL_OK, **changes})
+
+
+def client(**changes: Any) -> tuple[str, str, dict[str, Any]]:
+    return ("Client", "AWS::Cognito::UserPoolClient", {**CLIENT_OK, **changes})
+
+
+# rule name -> (non-compliant resources, expected ids of that rule, compliant resources)
+CASES: dict[str, list[tuple[list[Any], list[str], list[Any]]]] = {
+    "ApiRouteAuth": [
+        (
+            [method(AuthorizationType="NONE")],
+            ["ApiRouteAuth"],
+            [method(), method("OPTIONS", AuthorizationType="NONE")],
+        ),
+        (
+            [
+                ("Route", "AWS::ApiGatewayV2::Route", {"ApiId": {"Ref": "Http"}, "RouteKey": "GET /items"}),
+                ("Http", "AWS::ApiGatewayV2::Api", {"ProtocolType": "HTTP"}),
+            ],
+            ["ApiRouteAuth"],
+            [
+                (
+                    "Route",
+                    "AWS::ApiGatewayV2::Route",
+                    {"ApiId": {"Ref": "Http"}, "RouteKey": "GET /items", "AuthorizationType": "JWT"},
+                ),
+                (
+                    "Pre",
+                    "AWS::ApiGatewayV2::Route",
+                    {"ApiId": {"Ref": "Http"}, "RouteKey": "OPTIONS /{proxy+}"},
+                ),
+                ("Http", "AWS::ApiGatewayV2::Api", {"ProtocolType": "HTTP"}),
+            ],
+        ),
+        (
+            [
+                ("Route", "AWS::ApiGatewayV2::Route", {"ApiId": {"Ref": "Ws"}, "RouteKey": "$connect"}),
+                ("Ws", "AWS::ApiGatewayV2::Api", {"ProtocolType": "WEBSOCKET"}),
+            ],
+            ["ApiRouteAuth"],
+            [
+                ("Route", "AWS::ApiGatewayV2::Route", {"ApiId": {"Ref": "Ws"}, "RouteKey": "sendMessage"}),
+                ("Ws", "AWS::ApiGatewayV2::Api", {"ProtocolType": "WEBSOCKET"}),
+            ],
+        ),
+    ],
+    "ApiKeyNotAuthorization": [
+        (
+            [method(AuthorizationType="NONE", ApiKeyRequired=True)],
+            ["ApiKeyNotAuthorization", "ApiRouteAuth"],
+            [method(ApiKeyRequired=True)],
+        ),
+    ],
+    "ApiAuthorizerCacheTtl": [
+        (
+            [
+                (
+                    "Auth",
+                    "AWS::ApiGateway::Authorizer",
+                    {
+                        "Type": "TOKEN",
+                        "AuthorizerResultTtlInSeconds": 3600,
+                        "IdentitySource": "method.request.header.Authorization",
+                    },
+                )
+            ],
+            ["ApiAuthorizerCacheTtl"],
+            [
+                (
+                    "Auth",
+                    "AWS::ApiGateway::Authorizer",
+                    {"Type": "TOKEN", "IdentitySource": "method.request.header.Authorization"},
+                )
+            ],
+        ),
+    ],
+    "ApiAuthorizerQueryToken": [
+        (
+            [
+                (
+                    "Auth",
+                    "AWS::ApiGatewayV2::Authorizer",
+                    {
+                        "AuthorizerType": "REQUEST",
+                        "ApiId": "a",
+                        "IdentitySource": ["$request.querystring.token"],
+                    },
+                )
+            ],
+            ["ApiAuthorizerQueryToken[QueryString::token]"],
+            [
+                (
+                    "Auth",
+                    "AWS::ApiGatewayV2::Authorizer",
+                    {
+                        "AuthorizerType": "REQUEST",
+                        "ApiId": "a",
+                        "IdentitySource": ["$request.header.Authorization"],
+                    },
+                )
+            ],
+        ),
+    ],
+    "ApiJwtAudience": [
+        (
+            [
+                (
+                    "Auth",
+                    "AWS::ApiGatewayV2::Authorizer",
+                    {
+                        "AuthorizerType": "JWT",
+                        "ApiId": "a",
+                        "IdentitySource": ["$request.header.Authorization"],
+                        "JwtConfiguration": {"Issuer": "https://issuer"},
+                    },
+                )
+            ],
+            ["ApiJwtAudience[NoAudience]"],
+            [
+                (
+                    "Auth",
+                    "AWS::ApiGatewayV2::Authorizer",
+                    {
+                        "AuthorizerType": "JWT",
+                        "ApiId": "a",
+                        "IdentitySource": ["$request.header.Authorization"],
+                        "JwtConfiguration": {"Issuer": "https://issuer", "Audience": ["client-id"]},
+                    },
+                )
+            ],
+        ),
+    ],
+    "LambdaPermissionPublic": [
+        (
+            [
+                (
+                    "Perm",
+                    "AWS::Lambda::Permission",
+                    {"Action": "lambda:InvokeFunction", "FunctionName": "f", "Principal": "*"},
+                )
+            ],
+            ["LambdaPermissionPublic[Principal::*]"],
+            [
+                (
+                    "Perm",
+                    "AWS::Lambda::Permission",
+                    {
+                        "Action": "lambda:InvokeFunction",
+                        "FunctionName": "f",
+                        "Principal": "apigateway.amazonaws.com",
+                        "SourceArn": "arn:x",
+                    },
+                )
+            ],
+        ),
+        (
+            [
+                (
+                    "Perm",
+                    "AWS::Lambda::Permission",
+                    {
+                        "Action": "lambda:InvokeFunction",
+                        "FunctionName": "f",
+                        "Principal": "sns.amazonaws.com",
+                    },
+                )
+            ],
+            ["LambdaPermissionPublic[NoSource::sns.amazonaws.com]"],
+            [
+                (
+                    "Perm",
+                    "AWS::Lambda::Permission",
+                    {
+                        "Action": "lambda:InvokeFunction",
+                        "FunctionName": "f",
+                        "Principal": "sns.amazonaws.com",
+                        "SourceAccount": "111122223333",
+                    },
+                )
+            ],
+        ),
+    ],
+    "LambdaUrlAuth": [
+        (
+            [("Url", "AWS::Lambda::Url", {"AuthType": "NONE", "TargetFunctionArn": "arn"})],
+            ["LambdaUrlAuth"],
+            [("Url", "AWS::Lambda::Url", {"AuthType": "AWS_IAM", "TargetFunctionArn": "arn"})],
+        ),
+    ],
+    "IamNoWildcardAction": [
+        (
+            [
+                policy(
+                    {
+                        "Effect": "Allow",
+                        "Action": ["*", "s3:*", "s3:GetObject"],
+                        "Resource": "arn:aws:s3:::b/*",
+                    }
+                )
+            ],
+            ["IamNoWildcardAction[Action::*]", "IamNoWildcardAction[Action::s3:*]"],
+            [
+                policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}),
+                policy({"Effect": "Deny", "Action": "*", "Resource": "*", "Principal": "*"}, "DenyAll"),
+            ],
+        ),
+        (
+            [policy({"Effect": "Allow", "NotAction": "iam:*", "Resource": "arn:aws:s3:::b"})],
+            ["IamNoWildcardAction[NotAction]"],
+            [],
+        ),
+    ],
+    "IamNoWildcardResource": [
+        (
+            [
+                policy(
+                    {
+                        "Effect": "Allow",
+                        "Action": ["xray:PutTraceSegments", "dynamodb:GetItem"],
+                        "Resource": "*",
+                    }
+                )
+            ],
+            ["IamNoWildcardResource[Action::dynamodb:GetItem]"],
+            [
+                policy(
+                    {
+                        "Effect": "Allow",
+                        "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                        "Resource": "*",
+                    }
+                )
+            ],
+        ),
+    ],
+    "IamAdminManagedPolicy": [
+        (
+            [
+                (
+                    "Role",
+                    "AWS::IAM::Role",
+                    {
+                        "AssumeRolePolicyDocument": {"Statement": []},
+                        "ManagedPolicyArns": [
+                            {
+                                "Fn::Join": [
+                                    "",
+                                    [
+                                        "arn:",
+                                        {"Ref": "AWS::Partition"},
+                                        ":iam::aws:policy/AdministratorAccess",
+                                    ],
+                                ]
+                            },
+                            "arn:aws:iam::aws:policy/AmazonS3FullAccess",
+                        ],
+                    },
+                )
+            ],
+            [
+                "IamAdminManagedPolicy[Policy::AdministratorAccess]",
+                "IamAdminManagedPolicy[Policy::AmazonS3FullAccess]",
+            ],
+            [
+                (
+                    "Role",
+                    "AWS::IAM::Role",
+                    {
+                        "AssumeRolePolicyDocument": {"Statement": []},
+                        "ManagedPolicyArns": [
+                            "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+                        ],
+                    },
+                )
+            ],
+        ),
+    ],
+    "IamSharedRole": [
+        (
+            [fn("A"), fn("B"), ("Role", "AWS::IAM::Role", {"AssumeRolePolicyDocument": {"Statement": []}})],
+            ["IamSharedRole[Role::Role]", "IamSharedRole[Role::Role]"],
+            [
+                fn("A"),
+                fn("B", Role={"Fn::GetAtt": ["RoleB", "Arn"]}),
+                ("Role", "AWS::IAM::Role", {"AssumeRolePolicyDocument": {"Statement": []}}),
+                ("RoleB", "AWS::IAM::Role", {"AssumeRolePolicyDocument": {"Statement": []}}),
+            ],
+        ),
+    ],
+    "IamTrustAnyPrincipal": [
+        (
+            [
+                (
+                    "Role",
+                    "AWS::IAM::Role",
+                    {
+                        "AssumeRolePolicyDocument": {
+                            "Statement": [
+                                {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+                            ]
+                        }
+                    },
+                )
+            ],
+            ["IamTrustAnyPrincipal"],
+            [
+                (
+                    "Role",
+                    "AWS::IAM::Role",
+                    {
+                        "AssumeRolePolicyDocument": {
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Principal": {"Service": "lambda.amazonaws.com"},
+                                    "Action": "sts:AssumeRole",
+                                }
+                            ]
+                        }
+                    },
+                )
+            ],
+        ),
+    ],
+    "ResourcePolicyAnyPrincipal": [
+        (
+            [
+                (
+                    "QP",
+                    "AWS::SQS::QueuePolicy",
+                    {"Queues": ["q"], "PolicyDocument": {"Statement": [open_statement()]}},
+                ),
+                (
+                    "TP",
+                    "AWS::SNS::TopicPolicy",
+                    {"Topics": ["t"], "PolicyDocument": {"Statement": [open_statement()]}},
+                ),
+                (
+                    "SP",
+                    "AWS::SecretsManager::ResourcePolicy",
+                    {"SecretId": "s", "ResourcePolicy": {"Statement": [open_statement()]}},
+                ),
+            ],
+            ["ResourcePolicyAnyPrincipal"] * 3,
+            [
+                (
+                    "QP",
+                    "AWS::SQS::QueuePolicy",
+                    {
+                        "Queues": ["q"],
+                        "PolicyDocument": {
+                            "Statement": [
+                                open_statement(
+                                    Condition={
+                                        "ArnEquals": {"aws:SourceArn": "arn:aws:sns:eu-west-1:111122223333:t"}
+                                    }
+                                )
+                            ]
+                        },
+                    },
+                ),
+                (
+                    "Deny",
+                    "AWS::SQS::QueuePolicy",
+                    {
+                        "Queues": ["q"],
+                        "PolicyDocument": {
+                            "Statement": [
+                                {
+                                    **open_statement(Effect="Deny"),
+                                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                                }
+                            ]
+                        },
+                    },
+                ),
+            ],
+        ),
+    ],
+    "LambdaEnvKms": [
+        (
+            [fn(Environment={"Variables": {"STAGE": "prod"}})],
+            ["LambdaEnvKms"],
+            [fn(Environment={"Variables": {"STAGE": "prod"}}, KmsKeyArn=KEY_ARN), fn("NoEnv")],
+        ),
+    ],
+    "KmsKeyRotation": [
+        (
+            [("Key", "AWS::KMS::Key", {"KeyPolicy": {"Statement": []}})],
+            ["KmsKeyRotation"],
+            [
+                ("Key", "AWS::KMS::Key", {"KeyPolicy": {"Statement": []}, "EnableKeyRotation": True}),
+                ("Rsa", "AWS::KMS::Key", {"KeyPolicy": {"Statement": []}, "KeySpec": "RSA_2048"}),
+            ],
+        ),
+    ],
+    "LogGroupKms": [
+        (
+            [("Lg", "AWS::Logs::LogGroup", {"RetentionInDays": 30})],
+            ["LogGroupKms"],
+            [("Lg", "AWS::Logs::LogGroup", {"RetentionInDays": 30, "KmsKeyId": KEY_ARN})],
+        ),
+    ],
+    "SqsQueueKms": [
+        (
+            [("Q", "AWS::SQS::Queue", {"SqsManagedSseEnabled": True})],
+            ["SqsQueueKms"],
+            [("Q", "AWS::SQS::Queue", {"KmsMasterKeyId": KEY_ARN})],
+        ),
+    ],
+    "SnsTopicKms": [
+        (
+            [("T", "AWS::SNS::Topic", {})],
+            ["SnsTopicKms"],
+            [("T", "AWS::SNS::Topic", {"KmsMasterKeyId": KEY_ARN})],
+        )
+    ],
+    "SecretKms": [
+        (
+            [("S", "AWS::SecretsManager::Secret", {})],
+            ["SecretKms"],
+            [("S", "AWS::SecretsManager::Secret", {"KmsKeyId": KEY_ARN})],
+        )
+    ],
+    "TrailKms": [([trail(KMSKeyId=None)], ["TrailKms"], [trail()])],
+    "DynamoDbKms": [
+        (
+            [("T", "AWS::DynamoDB::Table", {"SSESpecification": {"SSEEnabled": True}})],
+            ["DynamoDbKms"],
+            [
+                (
+                    "T",
+                    "AWS::DynamoDB::Table",
+                    {"SSESpecification": {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": KEY_ARN}},
+                )
+            ],
+        ),
+    ],
+    "LambdaEnvPlaintextSecret": [
+        (
+            [fn(KmsKeyArn=KEY_ARN, Environment={"Variables": {"DB_PASSWORD": "Zx9!qT4#vLp2@Wm8"}})],
+            ["LambdaEnvPlaintextSecret[Env::DB_PASSWORD]"],
+            [
+                fn(
+                    KmsKeyArn=KEY_ARN,
+                    Environment={
+                        "Variables": {"DB_PASSWORD_SECRET_ARN": {"Ref": "Secret"}, "TABLE_NAME": "orders"}
+                    },
+                )
+            ],
+        ),
+    ],
+    "SecretValueExposed": [
+        (
+            [
+                fn(
+                    KmsKeyArn=KEY_ARN,
+                    Environment={
+                        "Variables": {
+                            "TOKEN": {
+                                "Fn::Join": [
+                                    "",
+                                    ["{{resolve:secretsmanager:", {"Ref": "Secret"}, ":SecretString:::}}"],
+                                ]
+                            }
+                        }
+                    },
+                )
+            ],
+            ["SecretValueExposed[Env::TOKEN]"],
+            [fn(KmsKeyArn=KEY_ARN, Environment={"Variables": {"TOKEN_ARN": {"Ref": "Secret"}}})],
+        ),
+    ],
+    "LambdaInlineCodeSecret": [
+        (
+            [fn(Code={"ZipFile": "AWS_KEY = 'AKIAIOSFODNN7EXAMPLQ'\ndef handler(e, c):\n    return 1\n"})],
+            ["LambdaInlineCodeSecret[Code::*]"],
+            [fn(Code={"ZipFile": "import os\ndef handler(e, c):\n    return os.environ['TABLE']\n"})],
+        ),
+    ],
+    "ApiAccessLogs": [
+        (
+            [
+                ("Stage", "AWS::ApiGateway::Stage", {"RestApiId": "a", "StageName": "prod"}),
+                ("HStage", "AWS::ApiGatewayV2::Stage", {"ApiId": "a", "StageName": "$default"}),
+            ],
+            ["ApiAccessLogs", "ApiAccessLogs"],
+            [
+                (
+                    "HStage",
+                    "AWS::ApiGatewayV2::Stage",
+                    {"ApiId": "a", "StageName": "$default", "AccessLogSettings": {"DestinationArn": KEY_ARN}},
+                )
+            ],
+        ),
+    ],
+    "ApiDataTrace": [
+        (
+            [
+                (
+                    "HStage",
+                    "AWS::ApiGatewayV2::Stage",
+                    {
+                        "ApiId": "a",
+                        "StageName": "s",
+                        "AccessLogSettings": {"DestinationArn": "arn"},
+                        "DefaultRouteSettings": {"DataTraceEnabled": True},
+                    },
+                )
+            ],
+            ["ApiDataTrace"],
+            [
+                (
+                    "HStage",
+                    "AWS::ApiGatewayV2::Stage",
+                    {
+                        "ApiId": "a",
+                        "StageName": "s",
+                        "AccessLogSettings": {"DestinationArn": "arn"},
+                        "DefaultRouteSettings": {"DataTraceEnabled": False},
+                    },
+                )
+            ],
+        ),
+    ],
+    "LogGroupRetention": [
+        (
+            [("Lg", "AWS::Logs::LogGroup", {"KmsKeyId": KEY_ARN})],
+            ["LogGroupRetention"],
+            [("Lg", "AWS::Logs::LogGroup", {"KmsKeyId": KEY_ARN, "RetentionInDays": 365})],
+        ),
+    ],
+    "TrailLogging": [([trail(IsLogging=False)], ["TrailLogging"], [trail()])],
+    "TrailManagementEvents": [
+        (
+            [
+                trail(
+                    EventSelectors=[
+                        {
+                            "IncludeManagementEvents": False,
+                            "DataResources": [
+                                {"Type": "AWS::Lambda::Function", "Values": ["arn:aws:lambda"]}
+                            ],
+                        }
+                    ]
+                )
+            ],
+            ["TrailManagementEvents[NoManagementEvents]"],
+            [trail()],
+        ),
+        (
+            [
+                trail(
+                    EventSelectors=[
+                        {
+                            "ReadWriteType": "WriteOnly",
+                            "DataResources": [
+                                {"Type": "AWS::Lambda::Function", "Values": ["arn:aws:lambda"]}
+                            ],
+                        }
+                    ]
+                )
+            ],
+            ["TrailLambdaDataEvents[ReadWriteType]", "TrailManagementEvents[ReadWriteType]"],
+            [],
+        ),
+    ],
+    "TrailGlobalServiceEvents": [
+        (
+            [trail(IncludeGlobalServiceEvents=False)],
+            ["TrailGlobalServiceEvents"],
+            [trail(IncludeGlobalServiceEvents=None)],
+        )
+    ],
+    "TrailMultiRegion": [([trail(IsMultiRegionTrail=False)], ["TrailMultiRegion"], [trail()])],
+    "TrailLogFileValidation": [
+        ([trail(EnableLogFileValidation=None)], ["TrailLogFileValidation"], [trail()])
+    ],
+    "TrailLambdaDataEvents": [
+        ([trail(EventSelectors=None)], ["TrailLambdaDataEvents[NoLambdaDataEvents]"], [trail()]),
+        (
+            [
+                trail(
+                    EventSelectors=[
+                        {
+                            "DataResources": [
+                                {"Type": "AWS::Lambda::Function", "Values": [{"Fn::GetAtt": ["A", "Arn"]}]}
+                            ]
+                        }
+                    ]
+                ),
+                fn("A", KmsKeyArn=KEY_ARN),
+                fn("B", KmsKeyArn=KEY_ARN, Role="arn:aws:iam::1:role/b"),
+            ],
+            ["TrailLambdaDataEvents[Function::B]"],
+            [],
+        ),
+    ],
+    "LambdaAlarms": [
+        (
+            [fn(), alarm("Err", "Errors", "FunctionName", {"Ref": "Fn"})],
+            ["LambdaAlarms[Missing::Throttles]"],
+            [
+                fn(),
+                alarm("Err", "Errors", "FunctionName", {"Ref": "Fn"}),
+                alarm("Thr", "Throttles", "FunctionName", {"Ref": "Fn"}),
+            ],
+        ),
+    ],
+    "ApiServerErrorAlarm": [
+        (
+            [("Api", "AWS::ApiGateway::RestApi", {"Name": "shop"})],
+            ["ApiServerErrorAlarm"],
+            [
+                ("Api", "AWS::ApiGateway::RestApi", {"Name": "shop"}),
+                alarm("A5", "5XXError", "ApiName", "shop", "AWS/ApiGateway"),
+            ],
+        ),
+        (
+            [("Http", "AWS::ApiGatewayV2::Api", {"ProtocolType": "HTTP"})],
+            ["ApiServerErrorAlarm"],
+            [
+                ("Http", "AWS::ApiGatewayV2::Api", {"ProtocolType": "HTTP"}),
+                alarm("A5", "5xx", "ApiId", {"Ref": "Http"}, "AWS/ApiGateway"),
+            ],
+        ),
+    ],
+    "AlarmActions": [
+        (
+            [("Al", "AWS::CloudWatch::Alarm", {"MetricName": "m", "Namespace": "n"})],
+            ["AlarmActions[NoAlarmAction]"],
+            [
+                (
+                    "Al",
+                    "AWS::CloudWatch::Alarm",
+                    {"MetricName": "m", "Namespace": "n", "AlarmActions": [{"Ref": "Topic"}]},
+                )
+            ],
+        ),
+    ],
+    "ApiTls12": [
+        (
+            [
+                (
+                    "Dn",
+                    "AWS::ApiGateway::DomainName",
+                    {"DomainName": "api.example.com", "SecurityPolicy": "TLS_1_0"},
+                )
+            ],
+            ["ApiTls12"],
+            [
+                (
+                    "Dn",
+                    "AWS::ApiGateway::DomainName",
+                    {"DomainName": "api.example.com", "SecurityPolicy": "TLS_1_2"},
+                ),
+                (
+                    "Dn2",
+                    "AWS::ApiGatewayV2::DomainName",
+                    {"DomainName": "h.example.com", "DomainNameConfigurations": [{"CertificateArn": "arn"}]},
+                ),
+            ],
+        ),
+    ],
+    "ApiCorsCredentials": [
+        (
+            [
+                (
+                    "Http",
+                    "AWS::ApiGatewayV2::Api",
+                    {
+                        "ProtocolType": "HTTP",
+                        "CorsConfiguration": {"AllowOrigins": ["*"], "AllowCredentials": True},
+                    },
+                ),
+                alarm("A5", "5xx", "ApiId", {"Ref": "Http"}, "AWS/ApiGateway"),
+            ],
+            ["ApiCorsCredentials"],
+            [
+                (
+                    "Http",
+                    "AWS::ApiGatewayV2::Api",
+                    {
+                        "ProtocolType": "HTTP",
+                        "CorsConfiguration": {
+                            "AllowOrigins": ["https://app.example.com"],
+                            "AllowCredentials": True,
+                        },
+                    },
+                ),
+                alarm("A5", "5xx", "ApiId", {"Ref": "Http"}, "AWS/ApiGateway"),
+            ],
+        ),
+        (
+            [
+                method(
+                    "OPTIONS",
+                    AuthorizationType="NONE",
+                    Integration={
+                        "Type": "MOCK",
+                        "IntegrationResponses": [
+                            {
+                                "StatusCode": "204",
+                                "ResponseParameters": {
+                                    "method.response.header.Access-Control-Allow-Origin": "'*'",
+                                    "method.response.header.Access-Control-Allow-Credentials": "'true'",
+                                },
+                            }
+                        ],
+                    },
+                )
+            ],
+            ["ApiCorsCredentials"],
+            [],
+        ),
+    ],
+    "ApiRequestValidation": [
+        (
+            [method("POST")],
+            ["ApiRequestValidation[NoValidator]"],
+            [
+                method("POST", RequestValidatorId={"Ref": "V"}, RequestModels={"application/json": "Item"}),
+                ("V", "AWS::ApiGateway::RequestValidator", {"RestApiId": "a", "ValidateRequestBody": True}),
+            ],
+        ),
+    ],
+    "ApiStageWaf": [
+        (
+            [
+                (
+                    "Stage",
+                    "AWS::ApiGateway::Stage",
+                    {
+                        "RestApiId": {"Ref": "Api"},
+                        "StageName": "prod",
+                        "AccessLogSetting": {"DestinationArn": "arn"},
+                    },
+                )
+            ],
+            ["ApiStageWaf"],
+            [
+                (
+                    "Stage",
+                    "AWS::ApiGateway::Stage",
+                    {
+                        "RestApiId": {"Ref": "Api"},
+                        "StageName": "prod",
+                        "AccessLogSetting": {"DestinationArn": "arn"},
+                    },
+                ),
+                (
+                    "Assoc",
+                    "AWS::WAFv2::WebACLAssociation",
+                    {
+                        "WebACLArn": "arn",
+                        "ResourceArn": {
+                            "Fn::Join": [
+                                "",
+                                [
+                                    "arn:aws:apigateway:eu-west-1::/restapis/",
+                                    {"Ref": "Api"},
+                                    "/stages/",
+                                    {"Ref": "Stage"},
+                                ],
+                            ]
+                        },
+                    },
+                ),
+            ],
+        ),
+    ],
+    "CognitoSelfSignUp": [([pool(AdminCreateUserConfig={})], ["CognitoSelfSignUp"], [pool()])],
+    "CognitoMfa": [([pool(MfaConfiguration="OPTIONAL")], ["CognitoMfa[Mfa::OPTIONAL]"], [pool()])],
+    "CognitoPasswordPolicy": [
+        (
+            [pool(Policies={"PasswordPolicy": {"MinimumLength": 8, "TemporaryPasswordValidityDays": 30}})],
+            ["CognitoPasswordPolicy[TemporaryPasswordValidity]", "CognitoPasswordPolicy[Weak]"],
+            [
+                pool(
+                    Policies={
+                        "PasswordPolicy": {
+                            "MinimumLength": 8,
+                            "RequireLowercase": True,
+                            "RequireUppercase": True,
+                            "RequireNumbers": True,
+                            "RequireSymbols": True,
+                        }
+                    }
+                )
+            ],
+        ),
+    ],
+    "CognitoThreatProtection": [
+        (
+            [pool(UserPoolAddOns={"AdvancedSecurityMode": "AUDIT"})],
+            ["CognitoThreatProtection[Mode::AUDIT]"],
+            [pool()],
+        )
+    ],
+    "CognitoPasswordAuthFlow": [
+        (
+            [client(ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"])],
+            ["CognitoPasswordAuthFlow[Flow::ALLOW_USER_PASSWORD_AUTH]"],
+            [client(), client(ExplicitAuthFlows=None)],
+        )
+    ],
+    "CognitoImplicitGrant": [
+        ([client(AllowedOAuthFlows=["implicit"])], ["CognitoImplicitGrant"], [client()])
+    ],
+    "CognitoTokenLifetime": [
+        (
+            [
+                client(
+                    AccessTokenValidity=1,
+                    IdTokenValidity=None,
+                    TokenValidityUnits={"AccessToken": "days"},
+                    RefreshTokenValidity=90,
+                )
+            ],
+            ["CognitoTokenLifetime[AccessTokenValidity]", "CognitoTokenLifetime[RefreshTokenValidity]"],
+            [client(), client(AccessTokenValidity=None, IdTokenValidity=None, RefreshTokenValidity=None)],
+        ),
+    ],
+    "CognitoTokenRevocation": [
+        ([client(EnableTokenRevocation=False)], ["CognitoTokenRevocation"], [client()])
+    ],
+    "CognitoUserExistenceErrors": [
+        ([client(PreventUserExistenceErrors="LEGACY")], ["CognitoUserExistenceErrors"], [client()])
+    ],
+    "IdentityPoolUnauthenticated": [
+        (
+            [("Ip", "AWS::Cognito::IdentityPool", {"AllowUnauthenticatedIdentities": True})],
+            ["IdentityPoolUnauthenticated"],
+            [("Ip", "AWS::Cognito::IdentityPool", {"AllowUnauthenticatedIdentities": False})],
+        ),
+    ],
+}
+
+
+def _ids(resources: list[Any], rule: str | None = None, **sections: Any) -> list[str]:
+    cleaned = [(lid, t, {k: v for k, v in p.items() if v is not None}) for lid, t, p in resources]
+    found = sorted(f.rule.removeprefix(P) for f in evaluate(template_of(*cleaned, **sections)))
+    if rule is None:
+        return found
+    return [r for r in found if r.split("[", 1)[0] == rule]
+
+
+def test_every_rule_has_cases():
+    assert sorted(CASES) == sorted(spec.name for spec in RULES)
+
+
+@pytest.mark.parametrize(("rule", "index"), [(r, i) for r, cases in CASES.items() for i in range(len(cases))])
+def test_rule_noncompliant_and_compliant(rule: str, index: int):
+    bad, expected, good = CASES[rule][index]
+    expected_rules = {e.split("[", 1)[0] for e in expected}
+    got = [r for r in _ids(bad) if r.split("[", 1)[0] in expected_rules]
+    if expected and expected[0].endswith("[Code::*]"):
+        assert len(got) == 1 and got[0].startswith(f"{rule}[Code::"), got
+        assert "AKIA" not in got[0]  # the finding says why, never the value
+    else:
+        assert got == sorted(expected)
+    if good:
+        assert _ids(good, rule) == [], f"{rule} should pass on the compliant case"
+
+
+def test_secret_dynamic_reference_in_output_is_reported():
+    outputs = {
+        "Leak": {"Value": {"Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": "S"}, ":SecretString}}"]]}},
+        "Arn": {"Value": {"Ref": "S"}},
+    }
+    findings = [
+        f for f in evaluate(template_of(Outputs=outputs)) if f.rule.startswith(P + "SecretValueExposed")
+    ]
+    assert [(f.rule, f.logical_id, f.location) for f in findings] == [
+        (P + "SecretValueExposed", "Leak", "Outputs/Leak")
+    ]
+
+
+def test_plaintext_secret_message_says_why_and_never_the_value():
+    value = "Zx9!qT4#vLp2@Wm8"
+    (finding,) = [
+        f
+        for f in evaluate(
+            template_of(fn(KmsKeyArn=KEY_ARN, Environment={"Variables": {"DB_PASSWORD": value}}))
+        )
+        if "PlaintextSecret" in f.rule
+    ]
+    assert value not in finding.message and value not in finding.rule
+    assert finding.message.startswith("An environment variable holds") and "(" in finding.message
+
+
+def test_condition_dependent_value_fails_closed_with_a_reason():
+    resources = [
+        (
+            "Url",
+            "AWS::Lambda::Url",
+            {"TargetFunctionArn": "arn", "AuthType": {"Fn::If": ["IsProd", "AWS_IAM", "NONE"]}},
+        )
+    ]
+    (finding,) = evaluate(template_of(*resources))
+    assert finding.rule == P + "LambdaUrlAuth[Unresolved::AuthType]"
+    assert "Cannot decide" in finding.message and "condition" in finding.message
+
+
+def test_condition_with_same_compliance_on_both_branches_is_decided():
+    resources = [
+        (
+            "Url",
+            "AWS::Lambda::Url",
+            {"TargetFunctionArn": "arn", "AuthType": {"Fn::If": ["IsProd", "AWS_IAM", {"Ref": "Auth"}]}},
+        )
+    ]
+    params = {"Auth": {"Type": "String", "AllowedValues": ["AWS_IAM"]}}
+    assert evaluate(template_of(*resources, Parameters=params)) == []
+
+
+def test_parameter_where_a_literal_is_needed_fails_closed():
+    resources = [method(AuthorizationType={"Ref": "AuthType"})]
+    ids = _ids(resources, "ApiRouteAuth", Parameters={"AuthType": {"Type": "String"}})
+    assert ids == ["ApiRouteAuth[Unresolved::AuthorizationType]"]
+
+
+def test_fn_if_around_a_policy_statement_checks_both_branches():
+    statement = {
+        "Fn::If": ["Admin", {"Effect": "Allow", "Action": "*", "Resource": "*"}, {"Ref": "AWS::NoValue"}]
+    }
+    ids = _ids(
+        [("Policy", "AWS::IAM::Policy", {"PolicyName": "p", "PolicyDocument": {"Statement": [statement]}})],
+        "IamNoWildcardAction",
+    )
+    assert ids == ["IamNoWildcardAction[Action::*]"]
+
+
+def test_a_rule_that_crashes_fails_closed():
+    pool_ = pool(Policies={"PasswordPolicy": {"MinimumLength": "twelve"}})
+    assert _ids([pool_], "CognitoPasswordPolicy") == ["CognitoPasswordPolicy[RuleError]"]
