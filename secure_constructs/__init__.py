@@ -18,4 +18,38 @@ __all__ = [
 # --- api ---
 # --- identity ---
 # --- audit / monitoring ---
+from .audit import DataEventsTrail, SecurityAlarms  # noqa: E402
+from .monitoring import (  # noqa: E402
+    AlarmFactory,
+    AnomalyThresholds,
+    ApiAlarms,
+    ApiHealthThresholds,
+    FunctionAlarms,
+    FunctionHealthThresholds,
+    QueueThresholds,
+    SecurityEventThresholds,
+    alarm_topic,
+    attach_api_alarms,
+    attach_function_alarms,
+    opt_out_of_alarms,
+    queue_alarms,
+)
+
+__all__ += [
+    "AlarmFactory",
+    "AnomalyThresholds",
+    "ApiAlarms",
+    "ApiHealthThresholds",
+    "DataEventsTrail",
+    "FunctionAlarms",
+    "FunctionHealthThresholds",
+    "QueueThresholds",
+    "SecurityAlarms",
+    "SecurityEventThresholds",
+    "alarm_topic",
+    "attach_api_alarms",
+    "attach_function_alarms",
+    "opt_out_of_alarms",
+    "queue_alarms",
+]
 # --- nag ---

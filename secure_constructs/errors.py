@@ -43,15 +43,46 @@ CODES: dict[str, str] = {
     "SC-API-009": "The WAF web ACL of a REST API is turned off without a reason.",
     "SC-API-010": "A route handler or authorizer is not a Lambda function.",
     "SC-API-011": "Invalid custom domain options (name, certificate, or TLS older than 1.2).",
-    "SC-API-012": "Route scopes with an auth mode that has no scopes, or a request schema on an HTTP API.",
+    "SC-API-012": "An API key is required on a public route (an API key is not authentication).",
     # identity: SecureUserPool / SecureIdentityPool
-    # (codes SC-ID-*)
+    "SC-ID-001": "A callback or logout URL is not https (plain http only for localhost) or is malformed.",
+    "SC-ID-002": "The OAuth implicit grant was requested (use the authorization-code grant with PKCE).",
+    "SC-ID-003": "The client-credentials grant was requested for a public client (it needs a client secret).",
+    "SC-ID-004": "A client or group name is invalid, or a name or group precedence is already used.",
+    "SC-ID-005": "OAuth settings were given twice (o_auth override together with callback_urls, logout_urls "
+    "or oauth_scopes).",
+    "SC-ID-006": "The identity pool has no user-pool client, or a client that is not from its user pool.",
+    "SC-ID-007": "A per-user grant was asked for a role that the identity pool does not hand out.",
+    "SC-ID-008": "An S3 key prefix for per-user access is malformed.",
+    "SC-ID-009": "An action cannot be limited to the caller's own items or objects.",
     # audit and monitoring
     # (codes SC-AUD-*, SC-MON-*)
+    "SC-AUD-001": "A resource given to DataEventsTrail for data events has the wrong type.",
+    "SC-AUD-002": "Too many data event resources for the trail's advanced event selectors.",
+    "SC-AUD-003": "A trail retention or lifecycle setting is out of range or inconsistent.",
+    "SC-MON-001": "Alarm thresholds are not a non-empty mapping of CamelCase disambiguator to thresholds.",
+    "SC-MON-002": "An alarm threshold is out of range.",
+    "SC-MON-003": "The construct to alarm on is not a supported function, API or web ACL, or lacks a needed value.",
+    "SC-MON-004": "Both an alarm topic and an alarm action were given.",
+    "SC-MON-005": "A metric math alarm would reference more than 10 metrics.",
+    "SC-MON-006": "Alarms were already attached to (or turned off for) this construct.",
     # nag pack and its CLI
     # (codes SC-NAG-*)
     # client
-    # (codes SC-CLI-*)
+    "SC-CLI-001": "The API's region cannot be inferred from its URL (custom domain) and none was given.",
+    "SC-CLI-002": "The region given does not match the region in the API's execute-api URL.",
+    "SC-CLI-003": "No AWS credentials were found (standard credential chain or the named profile).",
+    "SC-CLI-004": "The URL is not https (plain http is accepted for loopback hosts only) or has no host.",
+    "SC-CLI-005": "The request body has an unsupported type or could not be read.",
+    "SC-CLI-006": "A header that the signer sets itself was passed by the caller.",
+    # runtime: JwtLambdaAuthorizer (the CDK side of the JWT authorizer shipped in runtime/)
+    "SC-JWT-001": "The issuer or the JWKS URL is not an https URL.",
+    "SC-JWT-002": "The audience is empty.",
+    "SC-JWT-003": "The scope-to-routes map is empty or a route is not (METHOD, /path).",
+    "SC-JWT-004": "An algorithm is not an asymmetric algorithm from the allow-list.",
+    "SC-JWT-005": "The result cache TTL or the leeway is out of range.",
+    # security report (secure_constructs.report)
+    "SC-RPT-001": "The directory given to the security report holds no synthesized template (run cdk synth first).",
 }
 
 

@@ -1,0 +1,163 @@
+"""Alarms for an API (REST or HTTP): a combined health alarm (5XX rate, 4XX rate, p99 latency), a request
+spike alarm, and a WAF blocked-request spike alarm when a web ACL is attached. A fixed number per API,
+whatever its number of routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import Duration, Fn, Stack
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_wafv2 as wafv2
+from constructs import Construct, IConstruct
+
+from ..errors import SecureConstructsError
+from .factory import AlarmFactory, Condition
+from .function_alarms import ALARMS_ID, _num, _refuse_twice, _relative_path
+from .thresholds import AnomalyThresholds, ApiHealthThresholds, keyed
+
+
+class ApiAlarms(Construct):
+    """The alarms of one API: ``health_alarms``, ``request_spike_alarms`` and ``waf_blocked_spike_alarms``
+    (dicts by disambiguator; the last is empty without a web ACL).
+
+    :param scope: construct to create the alarms under (alarm names follow its path). Default: none.
+    :param id: construct id. Default: none (required).
+    :param api: a ``SecureRestApi``/``SecureHttpApi`` (their ``.rest_api``/``.http_api`` is used) or an
+        ``apigateway.RestApi``/``apigatewayv2.HttpApi``. Default: none (required).
+    :param thresholds: ``{disambiguator: ApiHealthThresholds}``; one health alarm per entry.
+        Default: ``{"Critical": ApiHealthThresholds()}``.
+    :param anomaly: ``{disambiguator: AnomalyThresholds}`` for the request-count and WAF spike alarms.
+        Default: ``{"Critical": AnomalyThresholds()}``.
+    :param web_acl: the regional ``wafv2.CfnWebACL`` protecting the API. Default: the API's ``.web_acl``
+        when it has one, else no WAF alarm.
+    :param topic: SNS topic notified on ALARM and OK. Default: the stack's encrypted alarm topic.
+    :param action: alarm action instead of a topic (exclusive with ``topic``). Default: none.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        api: Any,
+        thresholds: Mapping[str, ApiHealthThresholds] | None = None,
+        anomaly: Mapping[str, AnomalyThresholds] | None = None,
+        web_acl: wafv2.CfnWebACL | None = None,
+        topic: sns.ITopic | None = None,
+        action: cloudwatch.IAlarmAction | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        target = _api(self, api)
+        health = keyed(self, thresholds, ApiHealthThresholds, what="thresholds")
+        spikes = keyed(self, anomaly, AnomalyThresholds, what="anomaly")
+        acl = web_acl if web_acl is not None else getattr(api, "web_acl", None)
+        if acl is not None and not isinstance(acl, wafv2.CfnWebACL):
+            raise SecureConstructsError(
+                "SC-MON-003",
+                self,
+                "web_acl must be a wafv2.CfnWebACL",
+                received=type(acl).__name__,
+                fix="Pass the CfnWebACL associated with the API's stage",
+            )
+        factory = AlarmFactory(self, topic=topic, action=action)
+        self.factory = factory
+        subject = f"API {_relative_path(api)}"
+        self.health_alarms: dict[str, cloudwatch.Alarm] = {}
+        for key, t in health.items():
+            period = Duration.minutes(t.period_minutes)
+            metrics: dict[str, cloudwatch.IMetric] = {
+                "requests": target.metric_count(statistic="Sum", period=period),
+                "server_errors": target.metric_server_error(statistic="Sum", period=period),
+                "client_errors": target.metric_client_error(statistic="Sum", period=period),
+                "latency_p99": target.metric_latency(statistic="p99", period=period),
+            }
+            conditions = [
+                _rate("5XX", "server_errors", t.server_error_rate_percent, t.min_requests),
+                _rate("4XX", "client_errors", t.client_error_rate_percent, t.min_requests),
+                Condition(
+                    f"p99 latency >= {_num(t.p99_latency_ms)} ms",
+                    f"FILL(latency_p99, 0) >= {_num(t.p99_latency_ms)}",
+                ),
+            ]
+            self.health_alarms[key] = factory.health_alarm(
+                self,
+                f"Health{key}",
+                subject=subject,
+                metrics=metrics,
+                conditions=conditions,
+                period_minutes=t.period_minutes,
+                evaluation_periods=t.evaluation_periods,
+                datapoints_to_alarm=t.datapoints_to_alarm,
+            )
+        self.request_spike_alarms: dict[str, cloudwatch.AnomalyDetectionAlarm] = {
+            key: factory.spike_alarm(
+                self, f"RequestSpike{key}", subject=f"Requests to {subject}", metric=target.metric_count(),
+                thresholds=t,
+            )
+            for key, t in spikes.items()
+        }
+        self.waf_blocked_spike_alarms: dict[str, cloudwatch.AnomalyDetectionAlarm] = {}
+        if acl is not None:
+            blocked = waf_blocked_requests_metric(acl)
+            for key, t in spikes.items():
+                self.waf_blocked_spike_alarms[key] = factory.spike_alarm(
+                    self, f"WafBlockedSpike{key}", subject=f"Requests blocked by the web ACL of {subject}",
+                    metric=blocked, thresholds=t,
+                )
+
+
+def attach_api_alarms(
+    api: Any,
+    *,
+    thresholds: Mapping[str, ApiHealthThresholds] | None = None,
+    anomaly: Mapping[str, AnomalyThresholds] | None = None,
+    web_acl: wafv2.CfnWebACL | None = None,
+    topic: sns.ITopic | None = None,
+    action: cloudwatch.IAlarmAction | None = None,
+) -> ApiAlarms:
+    """Give ``api`` its default alarms (``<api path>/Alarms``): 2 alarms, 3 with a web ACL.
+
+    Raises SC-MON-006 when the API already has alarms or was opted out. Parameters as :class:`ApiAlarms`.
+    """
+    _refuse_twice(api)
+    return ApiAlarms(api, ALARMS_ID, api=api, thresholds=thresholds, anomaly=anomaly, web_acl=web_acl,
+                     topic=topic, action=action)
+
+
+def waf_blocked_requests_metric(web_acl: wafv2.CfnWebACL) -> cloudwatch.Metric:
+    """``AWS/WAFV2 BlockedRequests`` of a regional web ACL, all rules (dimension ``Rule=ALL``)."""
+    # CfnWebACL's Ref is "name|id|scope"; its first part is the name even when CloudFormation generated it.
+    name = web_acl.name if web_acl.name else Fn.select(0, Fn.split("|", web_acl.ref))
+    return cloudwatch.Metric(
+        namespace="AWS/WAFV2",
+        metric_name="BlockedRequests",
+        dimensions_map={"WebACL": name, "Region": Stack.of(web_acl).region, "Rule": "ALL"},
+        statistic="Sum",
+    )
+
+
+def _rate(label: str, metric_id: str, percent: float, min_requests: int) -> Condition:
+    return Condition(
+        f"{label} rate >= {_num(percent)}% (with >= {min_requests} requests)",
+        f"IF(FILL(requests, 0) >= {min_requests}, 100 * FILL({metric_id}, 0) / FILL(requests, 1), 0)"
+        f" >= {_num(percent)}",
+    )
+
+
+def _api(where: IConstruct, api: Any) -> Any:
+    target = getattr(api, "rest_api", None) or getattr(api, "http_api", None) or api
+    if not isinstance(target, (apigateway.RestApiBase, apigwv2.HttpApi)):
+        raise SecureConstructsError(
+            "SC-MON-003",
+            where,
+            "api must be a SecureRestApi, SecureHttpApi, apigateway.RestApi or apigatewayv2.HttpApi",
+            received=type(api).__name__,
+            fix="Pass the API construct whose alarms you want",
+        )
+    return target

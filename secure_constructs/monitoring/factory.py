@@ -1,0 +1,273 @@
+"""The one alarm factory: deterministic names from the construct path, the alarm action wired, and the
+alarm families (health, spike, backlog, security event) whose semantics are fixed here.
+
+Every alarm of secure_constructs is made by :class:`AlarmFactory`; the families decide comparison,
+missing-data treatment and description so that two alarms of one family always behave alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_sns as sns
+from constructs import Construct, IConstruct
+
+from .._defaults import cloudwatch as _d
+from ..errors import SecureConstructsError
+from .thresholds import AnomalyThresholds, QueueThresholds, SecurityEventThresholds
+from .topic import alarm_topic
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition of a health alarm: ``expression`` is a metric math expression that is 1 when the
+    condition holds and 0 otherwise; ``description`` says it in words (it lands in the alarm description)."""
+
+    description: str
+    expression: str
+
+
+def alarm_name(scope: IConstruct, id: str) -> str:
+    """The name of the alarm ``scope/id``: ``<stack name>/<path of the alarm inside the stack>``.
+
+    Unique in an account and region (stack names are), stable across synths, and readable in the console
+    and in notifications. Names longer than CloudWatch's 255 characters keep their start and end with a
+    hash of the full name.
+    """
+    stack = Stack.of(scope)
+    stack_path = stack.node.path
+    path = f"{scope.node.path}/{id}"
+    relative = path[len(stack_path) + 1 :] if stack_path and path.startswith(stack_path + "/") else path
+    name = f"{stack.stack_name}/{relative}"
+    name = "".join(ch if 32 <= ord(ch) < 127 else "_" for ch in name)
+    if len(name) > _d.MAX_ALARM_NAME_LENGTH:
+        digest = hashlib.sha256(name.encode()).hexdigest()[:10]
+        name = name[: _d.MAX_ALARM_NAME_LENGTH - 11] + "-" + digest
+    return name
+
+
+class AlarmFactory:
+    """Makes alarms that notify ``topic`` (or run ``action``), named by :func:`alarm_name`.
+
+    :param scope: any construct of the stack the alarms belong to. Default: none (required).
+    :param topic: the SNS topic notified on ALARM and OK. Default: the stack's encrypted alarm topic
+        (:func:`~secure_constructs.monitoring.alarm_topic`).
+    :param action: an alarm action to run instead of notifying a topic (e.g. an SSM OpsItem action); mutually
+        exclusive with ``topic``. Default: none (notify the topic).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        *,
+        topic: sns.ITopic | None = None,
+        action: cloudwatch.IAlarmAction | None = None,
+    ) -> None:
+        if topic is not None and action is not None:
+            raise SecureConstructsError(
+                "SC-MON-004",
+                scope,
+                "both topic and action were given for the alarms",
+                received="topic and action",
+                fix="Pass either topic (notified on ALARM and OK) or action, not both",
+            )
+        self.scope = scope
+        self._topic = topic
+        self._action = action
+
+    @property
+    def action(self) -> cloudwatch.IAlarmAction:
+        """The action every alarm runs (made on first use, so an unused factory creates no topic)."""
+        if self._action is None:
+            topic = self._topic if self._topic is not None else alarm_topic(self.scope)
+            self._action = cw_actions.SnsAction(topic)
+        return self._action
+
+    # --- the generic builders -------------------------------------------------------------------------
+
+    def alarm(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        metric: cloudwatch.IMetric,
+        threshold: float,
+        comparison: cloudwatch.ComparisonOperator,
+        description: str,
+        treat_missing_data: cloudwatch.TreatMissingData,
+        evaluation_periods: int,
+        datapoints_to_alarm: int,
+    ) -> cloudwatch.Alarm:
+        """A static-threshold alarm ``scope/id`` with the factory's name and action."""
+        alarm = cloudwatch.Alarm(
+            scope,
+            id,
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=comparison,
+            evaluation_periods=evaluation_periods,
+            datapoints_to_alarm=datapoints_to_alarm,
+            treat_missing_data=treat_missing_data,
+            alarm_description=description,
+            alarm_name=self._name_for(scope, id),
+        )
+        self._wire(alarm)
+        return alarm
+
+    def anomaly_alarm(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        metric: cloudwatch.IMetric,
+        thresholds: AnomalyThresholds,
+        description: str,
+    ) -> cloudwatch.AnomalyDetectionAlarm:
+        """An anomaly detection alarm ``scope/id`` that fires when ``metric`` rises above its band."""
+        alarm = cloudwatch.AnomalyDetectionAlarm(
+            scope,
+            id,
+            metric=metric,
+            std_devs=thresholds.std_devs,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_UPPER_THRESHOLD,
+            evaluation_periods=thresholds.evaluation_periods,
+            datapoints_to_alarm=thresholds.datapoints_to_alarm,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description=description,
+            alarm_name=self._name_for(scope, id),
+        )
+        self._wire(alarm)
+        return alarm
+
+    # --- the families ---------------------------------------------------------------------------------
+
+    def health_alarm(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        subject: str,
+        metrics: Mapping[str, cloudwatch.IMetric],
+        conditions: Sequence[Condition],
+        period_minutes: int,
+        evaluation_periods: int,
+        datapoints_to_alarm: int,
+    ) -> cloudwatch.Alarm:
+        """One alarm for several failure conditions: the metric math expression is the number of conditions
+        that hold, and the alarm fires when it is at least 1. Missing data is not breaching (a function that
+        is not called is healthy)."""
+        if len(metrics) > _d.MAX_METRICS_PER_ALARM:
+            raise SecureConstructsError(
+                "SC-MON-005",
+                scope,
+                f"a metric math alarm may reference at most {_d.MAX_METRICS_PER_ALARM} metrics",
+                received=sorted(metrics),
+                fix="Split the conditions over two alarms",
+            )
+        expression = " + ".join(f"IF({c.expression}, 1, 0)" for c in conditions)
+        math = cloudwatch.MathExpression(
+            expression=expression,
+            using_metrics=dict(metrics),
+            period=Duration.minutes(period_minutes),
+            label=f"{subject}: failing conditions",
+        )
+        lines = "; ".join(f"({i}) {c.description}" for i, c in enumerate(conditions, start=1))
+        description = (
+            f"{subject} is unhealthy: at least one of these held in a {period_minutes}-minute period: "
+            f"{lines}. "
+            "The alarm value is the number of conditions that held."
+        )
+        return self.alarm(
+            scope,
+            id,
+            metric=math,
+            threshold=1,
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            description=description[:1024],
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            evaluation_periods=evaluation_periods,
+            datapoints_to_alarm=datapoints_to_alarm,
+        )
+
+    def spike_alarm(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        subject: str,
+        metric: cloudwatch.Metric,
+        thresholds: AnomalyThresholds,
+    ) -> cloudwatch.AnomalyDetectionAlarm:
+        """Anomaly detection on a count: fires when ``metric`` (summed per period) rises above its band."""
+        summed = metric.with_(statistic="Sum", period=Duration.minutes(thresholds.period_minutes))
+        description = (
+            f"{subject} rose above its expected band ({thresholds.std_devs:g} standard deviations) in "
+            f"{thresholds.datapoints_to_alarm} of {thresholds.evaluation_periods} "
+            f"{thresholds.period_minutes}-minute "
+            "periods: a spike that may be abuse, a retry storm or a denial of service."
+        )
+        return self.anomaly_alarm(scope, id, metric=summed, thresholds=thresholds, description=description)
+
+    def backlog_alarm(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        subject: str,
+        metric: cloudwatch.Metric,
+        thresholds: QueueThresholds,
+    ) -> cloudwatch.Alarm:
+        """Messages waiting in a (dead-letter) queue: each one is an event that failed for good."""
+        return self.alarm(
+            scope,
+            id,
+            metric=metric.with_(statistic="Maximum", period=Duration.minutes(thresholds.period_minutes)),
+            threshold=thresholds.visible_messages,
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            description=(
+                f"{subject} holds at least {thresholds.visible_messages} message(s): events failed after all "
+                "retries. Inspect them, fix the cause and redrive."
+            ),
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            evaluation_periods=thresholds.evaluation_periods,
+            datapoints_to_alarm=thresholds.datapoints_to_alarm,
+        )
+
+    def security_event_alarm(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        subject: str,
+        metric: cloudwatch.Metric,
+        thresholds: SecurityEventThresholds,
+    ) -> cloudwatch.Alarm:
+        """A metric filter on the audit trail matched: any occurrence is worth a look."""
+        return self.alarm(
+            scope,
+            id,
+            metric=metric.with_(statistic="Sum", period=Duration.minutes(thresholds.period_minutes)),
+            threshold=thresholds.events,
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            description=f"Security event in the audit trail: {subject}",
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            evaluation_periods=thresholds.evaluation_periods,
+            datapoints_to_alarm=thresholds.datapoints_to_alarm,
+        )
+
+    # --- internals ------------------------------------------------------------------------------------
+
+    def _name_for(self, scope: Construct, id: str) -> str:
+        return alarm_name(scope, id)
+
+    def _wire(self, alarm: cloudwatch.AlarmBase) -> None:
+        alarm.add_alarm_action(self.action)
+        alarm.add_ok_action(self.action)
+
+
+__all__ = ["AlarmFactory", "Condition", "alarm_name"]

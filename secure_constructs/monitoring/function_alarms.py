@@ -1,0 +1,305 @@
+"""Alarms for a Lambda function: one combined health alarm and one invocation-spike alarm per disambiguator,
+plus one backlog alarm per dead-letter queue (shared queues get one alarm, not one per function).
+
+Why two alarms and not six: a stack holds at most 500 resources and a service aims at 60+ routes each with
+its own function. Errors, throttles, concurrency near the limit and duration near the timeout are combined
+in one metric math alarm (5 metrics; CloudWatch allows 10 per alarm); anomaly detection needs an alarm of
+its own (its threshold is a band, not a number).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aws_cdk import Duration, Stack, Token
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct, IConstruct
+
+from .._defaults import cloudwatch as _d
+from ..acknowledgments import check_reason
+from ..errors import SecureConstructsError
+from .factory import AlarmFactory, Condition
+from .thresholds import AnomalyThresholds, FunctionHealthThresholds, QueueThresholds, keyed
+
+#: Lambda's default timeout when a function does not set one.
+_LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3
+ALARMS_ID = "Alarms"
+BACKLOG_ID = "BacklogAlarm"
+OPT_OUT_METADATA = "secure_constructs:alarms-opt-out"
+
+
+class FunctionAlarms(Construct):
+    """The alarms of one Lambda function (see the module docstring for the design).
+
+    Exposes ``health_alarms`` and ``invocation_spike_alarms`` (dicts by disambiguator) and
+    ``dead_letter_queue_alarms`` (the backlog alarms of the function's dead-letter queue, shared with any
+    other function that uses the same queue; empty when it has none).
+
+    :param scope: construct to create the alarms under (alarm names follow its path). Default: none.
+    :param id: construct id. Default: none (required).
+    :param function: a ``SecureFunction`` (its ``.function`` is used) or a ``lambda_.Function``.
+        Default: none (required).
+    :param thresholds: ``{disambiguator: FunctionHealthThresholds}``; one health alarm per entry.
+        Default: ``{"Critical": FunctionHealthThresholds()}``.
+    :param anomaly: ``{disambiguator: AnomalyThresholds}`` for the invocation-spike alarm.
+        Default: ``{"Critical": AnomalyThresholds()}``.
+    :param dead_letter_queue_thresholds: ``{disambiguator: QueueThresholds}`` for the dead-letter queue.
+        Default: ``{"Critical": QueueThresholds()}``.
+    :param timeout: the function's timeout, for "duration near timeout". Default: read from the function
+        (``SecureFunction.timeout`` or the L1's ``Timeout``; Lambda's 3 seconds when unset).
+    :param account_concurrency_limit: the account's concurrent executions quota, used for "concurrency near
+        the limit" when the function has no reserved concurrency. Default: 1000 (a new account's quota).
+    :param topic: SNS topic notified on ALARM and OK. Default: the stack's encrypted alarm topic.
+    :param action: alarm action instead of a topic (exclusive with ``topic``). Default: none.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        function: Any,
+        thresholds: Mapping[str, FunctionHealthThresholds] | None = None,
+        anomaly: Mapping[str, AnomalyThresholds] | None = None,
+        dead_letter_queue_thresholds: Mapping[str, QueueThresholds] | None = None,
+        timeout: Duration | None = None,
+        account_concurrency_limit: int = _d.ACCOUNT_CONCURRENCY_LIMIT,
+        topic: sns.ITopic | None = None,
+        action: cloudwatch.IAlarmAction | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        fn = _lambda_function(self, function)
+        health = keyed(self, thresholds, FunctionHealthThresholds, what="thresholds")
+        spikes = keyed(self, anomaly, AnomalyThresholds, what="anomaly")
+        queue_thresholds = keyed(self, dead_letter_queue_thresholds, QueueThresholds,
+                                 what="dead_letter_queue_thresholds")
+        if isinstance(account_concurrency_limit, bool) or not isinstance(account_concurrency_limit, int) \
+                or account_concurrency_limit < 1:
+            raise SecureConstructsError(
+                "SC-MON-002",
+                self,
+                "account_concurrency_limit must be a whole number of at least 1",
+                received=account_concurrency_limit,
+                fix="Pass your account's Lambda concurrent executions quota (Service Quotas console)",
+            )
+        timeout_seconds = _timeout_seconds(self, function, fn, timeout)
+        reserved = _reserved_concurrency(fn)
+        limit = reserved if reserved is not None else account_concurrency_limit
+        limit_words = "reserved concurrency" if reserved is not None else "account concurrency limit"
+
+        factory = AlarmFactory(self, topic=topic, action=action)
+        self.factory = factory
+        subject = f"Lambda function {_relative_path(function)}"
+        self.health_alarms: dict[str, cloudwatch.Alarm] = {}
+        for key, t in health.items():
+            period = Duration.minutes(t.period_minutes)
+            metrics: dict[str, cloudwatch.IMetric] = {
+                "errors": fn.metric_errors(statistic="Sum", period=period),
+                "invocations": fn.metric_invocations(statistic="Sum", period=period),
+                "throttles": fn.metric_throttles(statistic="Sum", period=period),
+                "concurrency": fn.metric("ConcurrentExecutions", statistic="Maximum", period=period),
+                "duration": fn.metric_duration(statistic="Maximum", period=period),
+            }
+            concurrency_at = limit * t.concurrency_percent_of_limit / 100
+            duration_at_ms = timeout_seconds * 1000 * t.duration_percent_of_timeout / 100
+            conditions = [
+                Condition(
+                    f"errors >= {t.min_errors} and error rate >= {_num(t.error_rate_percent)}%",
+                    f"IF(FILL(errors, 0) >= {t.min_errors}, 100 * FILL(errors, 0) / FILL(invocations, 1), 0)"
+                    f" >= {_num(t.error_rate_percent)}",
+                ),
+                Condition(f"throttles >= {t.throttles}", f"FILL(throttles, 0) >= {t.throttles}"),
+                Condition(
+                    f"concurrent executions >= {_num(concurrency_at)} "
+                    f"({_num(t.concurrency_percent_of_limit)}% of "
+                    f"the {limit_words} {limit})",
+                    f"FILL(concurrency, 0) >= {_num(concurrency_at)}",
+                ),
+                Condition(
+                    f"slowest invocation >= {_num(duration_at_ms)} ms "
+                    f"({_num(t.duration_percent_of_timeout)}% of "
+                    f"the {_num(timeout_seconds)} s timeout)",
+                    f"FILL(duration, 0) >= {_num(duration_at_ms)}",
+                ),
+            ]
+            self.health_alarms[key] = factory.health_alarm(
+                self,
+                f"Health{key}",
+                subject=subject,
+                metrics=metrics,
+                conditions=conditions,
+                period_minutes=t.period_minutes,
+                evaluation_periods=t.evaluation_periods,
+                datapoints_to_alarm=t.datapoints_to_alarm,
+            )
+        self.invocation_spike_alarms: dict[str, cloudwatch.AnomalyDetectionAlarm] = {
+            key: factory.spike_alarm(
+                self, f"InvocationSpike{key}", subject=f"Invocations of {subject}",
+                metric=fn.metric_invocations(), thresholds=t,
+            )
+            for key, t in spikes.items()
+        }
+        queue = getattr(function, "dead_letter_queue", None)
+        if queue is None:
+            queue = getattr(fn, "dead_letter_queue", None)
+        self.dead_letter_queue_alarms: dict[str, cloudwatch.Alarm] = (
+            queue_alarms(queue, thresholds=queue_thresholds, topic=topic, action=action)
+            if queue is not None else {}
+        )
+
+
+def queue_alarms(
+    queue: sqs.IQueue,
+    *,
+    thresholds: Mapping[str, QueueThresholds] | None = None,
+    topic: sns.ITopic | None = None,
+    action: cloudwatch.IAlarmAction | None = None,
+) -> dict[str, cloudwatch.Alarm]:
+    """The backlog alarms of a (dead-letter) queue, made once per queue: later calls return the same alarms.
+
+    :param queue: the queue; the alarms are created under it (``<queue path>/BacklogAlarm<Disambiguator>``).
+        Default: none (required).
+    :param thresholds: ``{disambiguator: QueueThresholds}``. Default: ``{"Critical": QueueThresholds()}``.
+    :param topic: SNS topic notified on ALARM and OK. Default: the stack's encrypted alarm topic.
+    :param action: alarm action instead of a topic. Default: none.
+    """
+    keyed_thresholds = keyed(queue, thresholds, QueueThresholds, what="thresholds")
+    factory = AlarmFactory(queue, topic=topic, action=action)  # type: ignore[arg-type]
+    out: dict[str, cloudwatch.Alarm] = {}
+    for key, t in keyed_thresholds.items():
+        existing = queue.node.try_find_child(f"{BACKLOG_ID}{key}")
+        if existing is not None:
+            out[key] = existing  # type: ignore[assignment]
+            continue
+        out[key] = factory.backlog_alarm(
+            queue,  # type: ignore[arg-type]
+            f"{BACKLOG_ID}{key}",
+            subject=f"Queue {_relative_path(queue)}",
+            metric=queue.metric_approximate_number_of_messages_visible(),
+            thresholds=t,
+        )
+    return out
+
+
+def attach_function_alarms(
+    function: Any,
+    *,
+    thresholds: Mapping[str, FunctionHealthThresholds] | None = None,
+    anomaly: Mapping[str, AnomalyThresholds] | None = None,
+    dead_letter_queue_thresholds: Mapping[str, QueueThresholds] | None = None,
+    timeout: Duration | None = None,
+    account_concurrency_limit: int = _d.ACCOUNT_CONCURRENCY_LIMIT,
+    topic: sns.ITopic | None = None,
+    action: cloudwatch.IAlarmAction | None = None,
+) -> FunctionAlarms:
+    """Give ``function`` its default alarms (``<function path>/Alarms``): 2 alarms per function.
+
+    Raises SC-MON-006 when the function already has alarms or was opted out with :func:`opt_out_of_alarms`.
+    The parameters are those of :class:`FunctionAlarms` (same defaults).
+    """
+    _refuse_twice(function)
+    return FunctionAlarms(
+        function,
+        ALARMS_ID,
+        function=function,
+        thresholds=thresholds,
+        anomaly=anomaly,
+        dead_letter_queue_thresholds=dead_letter_queue_thresholds,
+        timeout=timeout,
+        account_concurrency_limit=account_concurrency_limit,
+        topic=topic,
+        action=action,
+    )
+
+
+def opt_out_of_alarms(construct: IConstruct, reason: str) -> str:
+    """Record that ``construct`` (a function or an API) deliberately has no alarms, and why.
+
+    The reason is checked (SC-GEN-003 when empty or vague) and stored as construct metadata
+    (``secure_constructs:alarms-opt-out``) so that it shows in the cloud assembly; returns the reason.
+    """
+    text = check_reason(construct, reason, "Turning alarms off")
+    if construct.node.try_find_child(ALARMS_ID) is not None:
+        raise SecureConstructsError(
+            "SC-MON-006",
+            construct,
+            "alarms are already attached, so they cannot be turned off",
+            received="alarms=False",
+            fix="Either attach alarms or opt out, not both",
+        )
+    construct.node.add_metadata(OPT_OUT_METADATA, text)
+    return text
+
+
+def _refuse_twice(construct: IConstruct) -> None:
+    opted_out = any(entry.type == OPT_OUT_METADATA for entry in construct.node.metadata)
+    if construct.node.try_find_child(ALARMS_ID) is not None or opted_out:
+        raise SecureConstructsError(
+            "SC-MON-006",
+            construct,
+            "alarms were already attached to (or turned off for) this construct",
+            received=ALARMS_ID,
+            fix="Attach alarms once; pass all thresholds in that one call",
+        )
+
+
+def _lambda_function(where: IConstruct, function: Any) -> lambda_.FunctionBase:
+    fn = getattr(function, "function", function)
+    if not isinstance(fn, lambda_.FunctionBase):
+        raise SecureConstructsError(
+            "SC-MON-003",
+            where,
+            "function must be a SecureFunction or an aws_lambda Function",
+            received=type(function).__name__,
+            fix="Pass the SecureFunction (or lambda_.Function) whose alarms you want",
+        )
+    return fn
+
+
+def _timeout_seconds(
+    where: IConstruct, function: Any, fn: lambda_.FunctionBase, timeout: Duration | None
+) -> float:
+    candidate = timeout if timeout is not None else getattr(function, "timeout", None)
+    if isinstance(candidate, Duration):
+        seconds = candidate.to_seconds()
+        if not Token.is_unresolved(seconds):
+            return float(seconds)
+    cfn = fn.node.default_child
+    if isinstance(cfn, lambda_.CfnFunction):
+        value = cfn.timeout
+        if value is None:
+            return float(_LAMBDA_DEFAULT_TIMEOUT_SECONDS)
+        if isinstance(value, (int, float)) and not Token.is_unresolved(value):
+            return float(value)
+    raise SecureConstructsError(
+        "SC-MON-003",
+        where,
+        "the function's timeout cannot be read (imported function or a token)",
+        received=type(fn).__name__,
+        fix="Pass timeout=Duration.seconds(...) with the function's real timeout",
+    )
+
+
+def _reserved_concurrency(fn: lambda_.FunctionBase) -> int | None:
+    cfn = fn.node.default_child
+    if isinstance(cfn, lambda_.CfnFunction):
+        value = cfn.reserved_concurrent_executions
+        if isinstance(value, (int, float)) and not Token.is_unresolved(value) and value > 0:
+            return int(value)
+    return None
+
+
+def _relative_path(construct: IConstruct) -> str:
+    stack_path = Stack.of(construct).node.path
+    path = construct.node.path
+    return path[len(stack_path) + 1 :] if stack_path and path.startswith(stack_path + "/") else path
+
+
+def _num(value: float) -> str:
+    """A number as metric math and people read it: no exponent, no trailing zeros."""
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return text or "0"
