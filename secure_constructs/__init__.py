@@ -15,6 +15,9 @@ __all__ = [
 
 # Each area below re-exports its public names. Keep one block per area (edit only your own block).
 # --- compute ---
+from .compute import SecureFunction  # noqa: E402
+
+__all__ += ["SecureFunction"]
 # --- api ---
 # --- identity ---
 # --- audit / monitoring ---

@@ -1,0 +1,77 @@
+"""A Lambda function that reads a DynamoDB table and an API key from Secrets Manager, secure by default.
+
+Run it with every check on: ``python examples/secure_function.py`` (or ``cdk synth --app
+"python examples/secure_function.py"``).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import App, Environment, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+
+import secure_constructs
+from secure_constructs import SecureFunction, acknowledge
+
+HANDLER = """
+import json, os
+import boto3
+
+_table = boto3.resource("dynamodb").Table(os.environ["ORDERS_TABLE"])
+_secrets = boto3.client("secretsmanager")
+_api_key = None
+
+
+def handler(event, context):
+    global _api_key
+    if _api_key is None:  # read once per execution environment, never logged
+        secret_arn = os.environ["PAYMENT_API_KEY_SECRET_ARN"]
+        _api_key = _secrets.get_secret_value(SecretId=secret_arn)["SecretString"]
+    order = _table.get_item(Key={"pk": event["orderId"]}).get("Item")
+    return {"found": order is not None}
+"""
+
+
+def build(app: App) -> Stack:
+    stack = Stack(app, "SecureFunction", env=Environment(account="111122223333", region="eu-west-1"))
+
+    orders = dynamodb.TableV2(
+        stack,
+        "Orders",
+        partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+            point_in_time_recovery_enabled=True
+        ),
+        removal_policy=RemovalPolicy.DESTROY,  # example stack: nothing to keep
+    )
+    payment_api_key = secretsmanager.Secret(
+        stack, "PaymentApiKey", description="API key issued by the payment provider"
+    )
+    acknowledge(
+        payment_api_key,
+        "AwsSolutions-SMG4",
+        "The payment provider issues this API key through its dashboard only; it is rotated there by hand "
+        "every 90 days, and no Lambda rotation function can create a new one",
+    )
+
+    lookup = SecureFunction(
+        stack,
+        "LookupOrder",
+        code=lambda_.Code.from_inline(HANDLER),
+        handler="index.handler",
+        environment={"ORDERS_TABLE": orders.table_name},
+        secrets={"PAYMENT_API_KEY": payment_api_key},
+        log_retention=logs.RetentionDays.ONE_MONTH,  # example stack: short retention
+        log_removal_policy=RemovalPolicy.DESTROY,
+    )
+    orders.grant_read_data(lookup.role)
+    return stack
+
+
+if __name__ == "__main__":
+    app = App()
+    build(app)
+    secure_constructs.add_checks(app)
+    app.synth()

@@ -1,0 +1,116 @@
+"""Secure defaults for Lambda functions (``aws_lambda.Function`` kwargs) and the invariants guarding them."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from aws_cdk import Duration
+from aws_cdk import aws_lambda as lambda_
+
+from .._overrides import Invariant
+
+#: Memory in MB. 512 MB gives a Python function a full share of a vCPU fraction large enough for
+#: cold starts and JSON work; the 128 MB platform default is a common cause of slow, throttled functions.
+DEFAULT_MEMORY_MB = 512
+#: Timeout. Short enough to fail fast behind API Gateway (29 s integration limit), long enough for a
+#: few downstream calls; the 3 s platform default is flagged by Serverless-LambdaDefaultTimeout.
+DEFAULT_TIMEOUT = Duration.seconds(10)
+MEMORY_RANGE_MB = (128, 10240)
+TIMEOUT_RANGE_S = (1, 900)
+
+_RUNTIME = re.compile(r"^([a-z]+)(\d+(\.?\d+|\.x)?)?.*$")
+
+
+@cache
+def latest_python_runtime() -> lambda_.Runtime:
+    """The newest Python runtime that this aws-cdk-lib knows (the one cdk-nag's LambdaLatestVersion expects).
+
+    Computed from ``Runtime.ALL`` the same way the rule does, so that upgrading aws-cdk-lib moves the
+    default forward and the check keeps passing.
+    """
+
+    def version(runtime: lambda_.Runtime) -> tuple[int, ...]:
+        match = _RUNTIME.match(runtime.name)
+        digits = (match.group(2) or "0") if match else "0"
+        return tuple(int(p) for p in digits.replace(".x", "").split(".") if p.isdigit())
+
+    pythons = [r for r in lambda_.Runtime.ALL if r.name.startswith("python")]
+    return max(pythons, key=version)
+
+
+def function_defaults() -> dict[str, Any]:
+    """Secure, explicit ``aws_lambda.Function`` kwargs (everything the construct does not wire itself)."""
+    return {
+        "runtime": latest_python_runtime(),
+        "architecture": lambda_.Architecture.ARM_64,
+        "memory_size": DEFAULT_MEMORY_MB,
+        "timeout": DEFAULT_TIMEOUT,
+        "tracing": lambda_.Tracing.ACTIVE,
+        "logging_format": lambda_.LoggingFormat.JSON,
+        "application_log_level_v2": lambda_.ApplicationLogLevel.INFO,
+        "system_log_level_v2": lambda_.SystemLogLevel.INFO,
+        "recursive_loop": lambda_.RecursiveLoop.TERMINATE,
+    }
+
+
+def _not(expected: Any):
+    return lambda value: value != expected
+
+
+#: Overrides that weaken a default above; each needs ``accepted_risks={key: reason}``.
+FUNCTION_INVARIANTS: tuple[Invariant, ...] = (
+    Invariant(
+        "tracing",
+        "active X-Ray tracing",
+        _not(lambda_.Tracing.ACTIVE),
+        ("Serverless-LambdaTracing",),
+    ),
+    Invariant(
+        "logging_format",
+        "structured JSON logs",
+        _not(lambda_.LoggingFormat.JSON),
+    ),
+    Invariant(
+        "recursive_loop",
+        "recursive-loop detection that stops runaway invocations",
+        _not(lambda_.RecursiveLoop.TERMINATE),
+    ),
+    Invariant(
+        "allow_public_subnet",
+        "no function in a public subnet",
+        lambda value: bool(value),
+    ),
+)
+
+#: Function kwargs the construct wires itself; each has a dedicated SecureFunction parameter (or none, when
+#: the kwarg would bypass a default: ``initial_policy`` skips the wildcard checks of ``add_to_role_policy``,
+#: ``log_retention`` creates a custom resource per function).
+FUNCTION_MANAGED = frozenset(
+    {
+        "code",
+        "handler",
+        "runtime",
+        "architecture",
+        "log_removal_policy",
+        "memory_size",
+        "timeout",
+        "environment",
+        "environment_encryption",
+        "role",
+        "initial_policy",
+        "log_group",
+        "log_retention",
+        "log_retention_role",
+        "log_retention_retry_options",
+        "log_format",
+        "application_log_level",
+        "system_log_level",
+        "dead_letter_queue",
+        "dead_letter_queue_enabled",
+        "dead_letter_topic",
+        "reserved_concurrent_executions",
+        "code_signing_config",
+    }
+)

@@ -1,0 +1,652 @@
+"""SecureFunction: an ``aws_lambda.Function`` that is secure by default and cheap in CloudFormation resources.
+
+Per function: an IAM role with one inline policy, the function, and its log group (3 resources). Shared per
+stack: the KMS key of function environments, the KMS key of log groups, the KMS key of queues, and one
+dead-letter queue with its SSL-only queue policy. See docs/compute.md for the KMS scheme and its evidence.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import jsii
+from aws_cdk import Duration, RemovalPolicy, Stack, Token
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct, IValidation
+
+from .._defaults import lambda_ as defaults
+from .._defaults import logs as log_defaults
+from .._overrides import merge_props
+from .._shared import encrypted_log_group, secure_queue, stack_key
+from ..acknowledgments import acknowledge, check_reason
+from ..errors import SecureConstructsError
+from ..secrets import classify, classify_resolved
+
+#: Actions that AWS only authorizes on ``Resource: "*"`` (Service Authorization Reference: no resource
+#: types). Statements made only of these need no reason; the finding is acknowledged with this one.
+STAR_ONLY_ACTIONS = frozenset(
+    {
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+        "xray:GetSamplingStatisticSummaries",
+        "cloudwatch:PutMetricData",
+        "cloudwatch:GetMetricData",
+        "ec2:DescribeNetworkInterfaces",
+        "ssm:DescribeParameters",
+        "secretsmanager:GetRandomPassword",
+        "secretsmanager:ListSecrets",
+        "kms:ListAliases",
+        "kms:ListKeys",
+        "dynamodb:ListTables",
+        "s3:ListAllMyBuckets",
+        "sqs:ListQueues",
+        "sns:ListTopics",
+        "lambda:ListFunctions",
+    }
+)
+_STAR_ONLY_REASON = (
+    "{actions}: the Service Authorization Reference lists no resource type for these actions, so IAM "
+    "only accepts Resource '*' for them"
+)
+_ENV_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+#: Set by the Lambda runtime; a function cannot define them (CreateFunction rejects them).
+_RESERVED_ENV = frozenset(
+    {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
+SECRET_ARN_SUFFIX = "_SECRET_ARN"
+PARAMETER_NAME_SUFFIX = "_PARAMETER_NAME"
+_ROLE_MARKER = "SecureFunctionExecutionRole"
+_ROLE_CHECK_ID = "SecureConstructsOneFunctionPerRole"
+_DLQ_ID = "SecureConstructsFunctionDeadLetterQueue"
+_XRAY_REASON = (
+    "Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support only Resource '*' "
+    "(no X-Ray resource types exist for them), added by aws_lambda.Function for Tracing.ACTIVE"
+)
+#: The findings a Resource '*' statement in a Lambda role's inline policy raises.
+_STAR_RULES = ("AwsSolutions-IAM5[Resource::*]", "Serverless-LambdaStarPermissions")
+_DLQ_REASON = (
+    "This queue is the terminal dead-letter queue of the stack's Lambda functions; a redrive policy on a "
+    "dead-letter queue would only move failed events to yet another queue"
+)
+
+
+class _InlinePolicyRole(iam.Role):
+    """A role whose every added statement lands in one inline policy (no AWS::IAM::Policy resource)."""
+
+    def __init__(self, scope: Construct, id: str, *, description: str) -> None:
+        self._document = iam.PolicyDocument()
+        super().__init__(
+            scope,
+            id,
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=description,
+            inline_policies={"Function": self._document},
+        )
+
+    def add_to_principal_policy(self, statement: iam.PolicyStatement) -> iam.AddToPrincipalPolicyResult:
+        # aws_lambda.Function, grants and add_to_role_policy all come through here.
+        self._document.add_statements(statement)
+        return iam.AddToPrincipalPolicyResult(statement_added=True, policy_dependable=self)
+
+    def add_to_policy(self, statement: iam.PolicyStatement) -> bool:
+        return self.add_to_principal_policy(statement).statement_added
+
+
+@jsii.implements(IValidation)
+class _OneFunctionPerRole:
+    """Stack-level synth-time check: no role of a SecureFunction also runs another function."""
+
+    def __init__(self, stack: Stack) -> None:
+        self._stack = stack
+        self._roles: list[tuple[str, iam.IRole]] = []
+
+    def register(self, function_path: str, role: iam.IRole) -> None:
+        self._roles.append((function_path, role))
+
+    def validate(self) -> list[str]:
+        users: dict[str, list[str]] = {}
+        for node in self._stack.node.find_all():
+            if isinstance(node, lambda_.CfnFunction):
+                users.setdefault(_key(self._stack, node.role), []).append(node.node.path)
+        errors = []
+        for function_path, role in self._roles:
+            paths = users.get(_key(self._stack, role.role_arn), [])
+            if len(paths) > 1:
+                errors.append(str(_shared_role_error(function_path, role, paths)))
+        return errors
+
+
+def _key(stack: Stack, value: Any) -> str:
+    return json.dumps(stack.resolve(value), sort_keys=True)
+
+
+def _shared_role_error(where: Construct | str, role: iam.IRole, paths: list[str]) -> SecureConstructsError:
+    return SecureConstructsError(
+        "SC-FN-001",
+        where,
+        "the execution role is used by more than one function, so each gets the other's permissions",
+        received=f"role {role.node.path} used by {', '.join(sorted(paths))}",
+        fix="Let SecureFunction create its own role (omit role=), or pass a role that no other function uses",
+    )
+
+
+class SecureFunction(Construct):
+    """A Lambda function that is secure by default.
+
+    Defaults: its own role with one inline, least-privilege policy (no AWS managed policies; logging only
+    to its own log group); environment encrypted with a customer-managed KMS key; no plaintext secrets in
+    the environment; a KMS-encrypted log group with explicit retention; JSON logs; active tracing; the
+    newest Python runtime on arm64; explicit memory and timeout; failed asynchronous events kept in a
+    KMS-encrypted, SSL-only dead-letter queue; a Function URL only with IAM auth.
+
+    The L1 escape hatch is ``fn.function.node.default_child`` (``aws_lambda.CfnFunction``).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        code: lambda_.Code,
+        handler: str,
+        runtime: lambda_.Runtime | None = None,
+        architecture: lambda_.Architecture | None = None,
+        memory_size: int = defaults.DEFAULT_MEMORY_MB,
+        timeout: Duration = defaults.DEFAULT_TIMEOUT,
+        environment: Mapping[str, str] | None = None,
+        secrets: Mapping[str, Any] | None = None,
+        role: iam.IRole | None = None,
+        environment_key: kms.IKey | None = None,
+        dead_letter_queue: sqs.IQueue | None = None,
+        reserved_concurrent_executions: int | None = None,
+        function_url: bool | lambda_.FunctionUrlAuthType = False,
+        code_signing_config: lambda_.ICodeSigningConfig | None = None,
+        log_retention: logs.RetentionDays = log_defaults.DEFAULT_RETENTION,
+        log_removal_policy: RemovalPolicy = log_defaults.DEFAULT_REMOVAL_POLICY,
+        overrides: Mapping[str, Any] | None = None,
+        accepted_risks: Mapping[str, str] | None = None,
+    ) -> None:
+        """
+        :param code: the function's code (``aws_lambda.Code``). Default: none (required).
+        :param handler: the handler, e.g. ``"app.handler"``. Default: none (required).
+        :param runtime: the Lambda runtime. Default: the newest Python runtime this aws-cdk-lib knows
+            (what cdk-nag's AwsSolutions-L1 and Serverless-LambdaLatestVersion expect).
+        :param architecture: the instruction set. Default: ``Architecture.ARM_64`` (Graviton: about 20%
+            cheaper per GB-second than x86_64).
+        :param memory_size: memory in MB, 128-10240 (SC-FN-006 outside). Default: 512.
+        :param timeout: 1 s to 15 min (SC-FN-006 outside); readable as ``fn.timeout`` for alarms.
+            Default: 10 seconds.
+        :param environment: plain configuration only; a name or value that looks like a secret raises
+            SC-FN-004 (the value is never printed). Default: no variables besides the secret references.
+        :param secrets: ``{NAME: secret}`` with Secrets Manager secrets (``NAME_SECRET_ARN`` is set to the
+            secret's ARN) or SSM SecureString parameters (``NAME_PARAMETER_NAME`` is set to its name);
+            read is granted on exactly that secret, and decrypt on its KMS key when it has one.
+            Default: no secrets.
+        :param role: an execution role that no other function uses (SC-FN-001 otherwise); its statements
+            go to its own policies. Default: a new role with one inline policy, used only by this function.
+        :param environment_key: the KMS key that encrypts the environment. Default: the stack's shared
+            "Lambda" key (rotation on). Lambda decrypts with a grant it creates for this function's role,
+            so the role gets no key permission (docs/compute.md).
+        :param dead_letter_queue: where failed asynchronous invocations go. Default: the stack's shared
+            dead-letter queue (KMS-encrypted with the stack's "Queues" key, SSL-only, 14 days).
+        :param reserved_concurrent_executions: reserve (and cap) concurrency for this function, at least 1
+            (SC-FN-008 otherwise). Reserving guarantees capacity and bounds cost and downstream load, but
+            takes it from the account's shared pool (default quota 1,000 per Region, of which Lambda
+            keeps 100 unreserved): over-reserving throttles other functions. Default: unreserved.
+        :param function_url: ``True`` adds a Function URL with ``AWS_IAM`` auth; ``FunctionUrlAuthType.NONE``
+            raises SC-FN-007 unless ``accepted_risks={"function_url": reason}``. Default: no Function URL.
+        :param code_signing_config: a Lambda code-signing configuration (AWS Signer profiles) that Lambda
+            enforces on deployment. Default: none (unsigned code is accepted).
+        :param log_retention: retention of the function's log group. Default: one year.
+        :param log_removal_policy: what happens to the log group when it leaves the stack.
+            Default: ``RemovalPolicy.RETAIN`` (logs are evidence).
+        :param overrides: any other ``aws_lambda.Function`` keyword argument (misspelt keys raise
+            SC-GEN-001; construct-managed keys raise SC-GEN-004; weakening ``tracing``, ``logging_format``,
+            ``recursive_loop`` or ``allow_public_subnet`` raises SC-GEN-002 without a reason).
+            Default: no overrides.
+        :param accepted_risks: ``{override key or "function_url": reason}`` for deliberate weakenings; the
+            reason lands in the validation report. Default: none.
+        """
+        super().__init__(scope, id)
+        risks = dict(accepted_risks or {})
+        url_reason = risks.pop("function_url", None)
+
+        # validate
+        self._memory_size = _check_memory(self, memory_size)
+        self._timeout = _check_timeout(self, timeout)
+        _check_reserved(self, reserved_concurrent_executions)
+        url_auth = _check_function_url(self, function_url, url_reason)
+        plain_env = _check_environment(self, environment or {})
+        secret_env, secret_grants = _check_secrets(self, secrets or {}, plain_env)
+
+        # build: role, log group, key, queue
+        self.role: iam.IRole = self._execution_role(role)
+        self.log_group: logs.LogGroup = encrypted_log_group(
+            self, "LogGroup", retention=log_retention, removal_policy=log_removal_policy
+        )
+        self.environment_key: kms.IKey = environment_key or stack_key(
+            self, "Lambda", description="Encrypts the environment variables of this stack's Lambda functions"
+        )
+        self.dead_letter_queue: sqs.IQueue | None = dead_letter_queue or _stack_dead_letter_queue(self)
+
+        merged = merge_props(
+            self,
+            lambda_.Function,
+            {
+                **defaults.function_defaults(),
+                "code": code,
+                "handler": handler,
+                "runtime": runtime or defaults.latest_python_runtime(),
+                "architecture": architecture or lambda_.Architecture.ARM_64,
+                "memory_size": memory_size,
+                "timeout": timeout,
+                "environment": {**plain_env, **secret_env},
+                "environment_encryption": self.environment_key,
+                "role": self.role,
+                "log_group": self.log_group,
+                "dead_letter_queue": self.dead_letter_queue,
+                "reserved_concurrent_executions": reserved_concurrent_executions,
+                "code_signing_config": code_signing_config,
+            },
+            overrides,
+            invariants=defaults.FUNCTION_INVARIANTS,
+            managed=defaults.FUNCTION_MANAGED,
+            accepted_risks=risks,
+        )
+        self.function: lambda_.Function = lambda_.Function(self, "Function", **merged.props)
+        merged.acknowledge_on(self.function)
+
+        # least privilege: its own log group only; exactly the secrets it was given
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="WriteOwnLogGroup",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            )
+        )
+        for grant in secret_grants:
+            grant(self.role)
+        _allow_dead_letter_delivery(self.role, self.dead_letter_queue)
+        if merged.props.get("tracing") == lambda_.Tracing.ACTIVE:
+            for rule_id in _STAR_RULES:
+                acknowledge(self.role, rule_id, _XRAY_REASON)
+
+        self.function_url: lambda_.FunctionUrl | None = (
+            self.function.add_function_url(auth_type=url_auth) if url_auth is not None else None
+        )
+
+    # --- construction helpers ---------------------------------------------------------------------------
+
+    def _execution_role(self, role: iam.IRole | None) -> iam.IRole:
+        if role is None:
+            created = _InlinePolicyRole(
+                self, "Role", description=f"Execution role of {self.node.path}"[:1000]
+            )
+            Construct(created, _ROLE_MARKER)
+            _role_check(self).register(self.node.path, created)
+            return created
+        if role.node.try_find_child(_ROLE_MARKER) is not None:
+            raise _shared_role_error(self, role, ["another SecureFunction"])
+        stack = Stack.of(self)
+        arn = _key(stack, role.role_arn)
+        users = [
+            node.node.path
+            for node in Stack.of(role).node.find_all()
+            if isinstance(node, lambda_.CfnFunction) and _key(stack, node.role) == arn
+        ]
+        if users:
+            raise _shared_role_error(self, role, users)
+        Construct(role, _ROLE_MARKER)
+        _role_check(self).register(self.node.path, role)
+        return role
+
+    # --- attributes ---------------------------------------------------------------------------------------
+
+    @property
+    def timeout(self) -> Duration:
+        """The function's timeout (alarms on duration use it)."""
+        return self._timeout
+
+    @property
+    def memory_size(self) -> int:
+        """The function's memory size in MB."""
+        return self._memory_size
+
+    # --- verbs --------------------------------------------------------------------------------------------
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` to invoke the function (``lambda:InvokeFunction`` on it and its versions)."""
+        return self.function.grant_invoke(grantee)
+
+    def add_to_role_policy(self, statement: iam.PolicyStatement, *, reason: str | None = None) -> None:
+        """Add ``statement`` to the execution role, refusing broad grants that come without a reason.
+
+        A wildcard action (``s3:*``, ``s3:Get*``, ``*``) or ``NotAction`` raises SC-FN-002, and
+        ``Resource: "*"`` (or ``NotResource``) on actions that support resource scoping raises SC-FN-003,
+        unless ``reason`` says why; the reason then acknowledges the matching AwsSolutions-IAM5 findings.
+        Actions that IAM only accepts on ``*`` (:data:`STAR_ONLY_ACTIONS`, e.g. X-Ray's) need no reason.
+        Deny statements are always accepted.
+
+        :param statement: the statement to add. Default: none (required).
+        :param reason: why a broad statement is acceptable. Default: no reason (broad statements raise).
+        """
+        if reason is not None:
+            reason = check_reason(self, reason, "A broad policy statement")
+        document = statement.to_statement_json()
+        if document.get("Effect") == "Deny":
+            self.role.add_to_principal_policy(statement)
+            return
+        actions = _as_list(document.get("Action"))
+        resources = _as_list(document.get("Resource"))
+        wildcards = [a for a in actions if "*" in a]
+        if (wildcards or "NotAction" in document) and reason is None:
+            raise SecureConstructsError(
+                "SC-FN-002",
+                self,
+                "the policy statement allows a wildcard action",
+                received=wildcards or {"NotAction": document["NotAction"]},
+                fix="List the exact actions the function needs, or pass reason='<why a wildcard is needed>'",
+            )
+        star = "*" in resources or "NotResource" in document
+        scoped_actions = [a for a in actions if a not in STAR_ONLY_ACTIONS]
+        if star and (scoped_actions or "NotAction" in document) and reason is None:
+            raise SecureConstructsError(
+                "SC-FN-003",
+                self,
+                "the policy statement allows Resource '*' on actions that support resource-level scoping",
+                received=scoped_actions or "NotResource",
+                fix=(
+                    "Name the exact resource ARNs (or use a grant_* method of the resource), or pass "
+                    "reason='<why every resource is needed>'"
+                ),
+            )
+        self.role.add_to_principal_policy(statement)
+        target = self.role.node.default_child or self.role
+        for action in wildcards:
+            acknowledge(target, f"AwsSolutions-IAM5[Action::{action}]", reason or "")
+        if any(a == "*" or a.endswith(":*") for a in wildcards):
+            acknowledge(target, "Serverless-LambdaStarPermissions", reason or "")
+        if star and "*" in resources:
+            why = reason if scoped_actions else _STAR_ONLY_REASON.format(actions=", ".join(sorted(actions)))
+            for rule_id in _STAR_RULES:
+                acknowledge(target, rule_id, why or "")
+
+    # --- metrics (delegated to the function) ---------------------------------------------------------------
+
+    def metric_errors(self, **props: Any) -> cloudwatch.Metric:
+        """Invocations that ended in a function error (Sum over 5 minutes by default)."""
+        return self.function.metric_errors(**props)
+
+    def metric_throttles(self, **props: Any) -> cloudwatch.Metric:
+        """Invocation requests that were throttled (Sum over 5 minutes by default)."""
+        return self.function.metric_throttles(**props)
+
+    def metric_invocations(self, **props: Any) -> cloudwatch.Metric:
+        """Invocations (Sum over 5 minutes by default)."""
+        return self.function.metric_invocations(**props)
+
+    def metric_duration(self, **props: Any) -> cloudwatch.Metric:
+        """Run time in milliseconds (Average over 5 minutes by default)."""
+        return self.function.metric_duration(**props)
+
+    def metric_concurrent_executions(self, **props: Any) -> cloudwatch.Metric:
+        """Concurrent executions (Maximum over 5 minutes by default)."""
+        return self.function.metric("ConcurrentExecutions", **{"statistic": "Maximum", **props})
+
+
+# --- validation helpers (pure, construct-time) ------------------------------------------------------------
+
+
+def _check_memory(where: Construct, memory_size: Any) -> int:
+    low, high = defaults.MEMORY_RANGE_MB
+    if isinstance(memory_size, bool) or not isinstance(memory_size, int):
+        raise SecureConstructsError(
+            "SC-FN-006",
+            where,
+            "memory_size must be a whole number of MB",
+            received=memory_size,
+            fix=f"Pass an int between {low} and {high}",
+        )
+    if not Token.is_unresolved(memory_size) and not low <= memory_size <= high:
+        raise SecureConstructsError(
+            "SC-FN-006",
+            where,
+            f"memory_size must be between {low} and {high} MB",
+            received=memory_size,
+            fix=f"Pass an int between {low} and {high}",
+        )
+    return memory_size
+
+
+def _check_timeout(where: Construct, timeout: Any) -> Duration:
+    low, high = defaults.TIMEOUT_RANGE_S
+    if not isinstance(timeout, Duration):
+        raise SecureConstructsError(
+            "SC-FN-006",
+            where,
+            "timeout must be an aws_cdk.Duration",
+            received=timeout,
+            fix="Pass e.g. Duration.seconds(10)",
+        )
+    if not Token.is_unresolved(timeout.to_seconds()) and not low <= timeout.to_seconds() <= high:
+        raise SecureConstructsError(
+            "SC-FN-006",
+            where,
+            f"timeout must be between {low} s and {high} s",
+            received=f"{timeout.to_seconds()} s",
+            fix="Pass e.g. Duration.seconds(10); Lambda allows at most 15 min",
+        )
+    return timeout
+
+
+def _check_reserved(where: Construct, reserved: Any) -> None:
+    if reserved is None:
+        return
+    if isinstance(reserved, bool) or not isinstance(reserved, int) or reserved < 1:
+        raise SecureConstructsError(
+            "SC-FN-008",
+            where,
+            "reserved_concurrent_executions must be a whole number of at least 1",
+            received=reserved,
+            fix=(
+                "Pass the concurrency to reserve (it is also the cap), or None to use the unreserved pool; "
+                "0 would throttle every invocation"
+            ),
+        )
+
+
+def _check_function_url(
+    where: Construct, function_url: Any, reason: str | None
+) -> lambda_.FunctionUrlAuthType | None:
+    if function_url is False or function_url is None:
+        if reason is not None:
+            raise SecureConstructsError(
+                "SC-GEN-001",
+                where,
+                "accepted_risks names 'function_url' but no public Function URL is requested",
+                received="function_url",
+                fix="Remove 'function_url' from accepted_risks",
+            )
+        return None
+    if function_url is True or function_url == lambda_.FunctionUrlAuthType.AWS_IAM:
+        return lambda_.FunctionUrlAuthType.AWS_IAM
+    if function_url == lambda_.FunctionUrlAuthType.NONE:
+        if reason is None:
+            raise SecureConstructsError(
+                "SC-FN-007",
+                where,
+                "a Function URL without IAM auth lets anyone on the internet invoke the function",
+                received="FunctionUrlAuthType.NONE",
+                fix=(
+                    "Use function_url=True (AWS_IAM auth; call it with SigV4), or accept the risk with "
+                    "accepted_risks={'function_url': '<why it must be public>'}"
+                ),
+            )
+        check_reason(where, reason, "A public Function URL")
+        return lambda_.FunctionUrlAuthType.NONE
+    raise SecureConstructsError(
+        "SC-GEN-005",
+        where,
+        "function_url must be a bool or a FunctionUrlAuthType",
+        received=function_url,
+        fix="Pass function_url=True for an IAM-authenticated Function URL",
+    )
+
+
+def _check_env_name(where: Construct, name: Any, what: str) -> None:
+    if not isinstance(name, str) or not _ENV_NAME.match(name) or name in _RESERVED_ENV:
+        raise SecureConstructsError(
+            "SC-GEN-005",
+            where,
+            f"{what} name must be a letter followed by letters, digits or '_' and not reserved by Lambda",
+            received=name,
+            fix="Rename the variable (e.g. ORDERS_TABLE); AWS_REGION and friends are set by Lambda itself",
+        )
+
+
+def _check_environment(where: Construct, environment: Mapping[str, Any]) -> dict[str, Any]:
+    stack = Stack.of(where)
+    for name, value in environment.items():
+        _check_env_name(where, name, "environment variable")
+        if isinstance(value, str) and Token.is_unresolved(value):
+            why = classify_resolved(name, stack.resolve(value))
+        else:
+            why = classify(name, value) if isinstance(value, str) else None
+        if why is not None:
+            raise SecureConstructsError(
+                "SC-FN-004",
+                where,
+                f"environment variable {name} looks like a secret ({why}; value redacted)",
+                fix=(
+                    f'Pass it with secrets={{"{name}": secret}} instead (a Secrets Manager secret or an SSM '
+                    "SecureString parameter); only its ARN or name goes into the environment"
+                ),
+            )
+    return dict(environment)
+
+
+def _check_secrets(
+    where: Construct, secrets: Mapping[str, Any], environment: Mapping[str, Any]
+) -> tuple[dict[str, str], list[Any]]:
+    env: dict[str, str] = {}
+    grants: list[Any] = []
+    for name, secret in secrets.items():
+        _check_env_name(where, name, "secret")
+        if getattr(secret, "secret_arn", None) is not None and hasattr(secret, "grant_read"):
+            env_name, value = f"{name}{SECRET_ARN_SUFFIX}", secret.secret_arn
+        elif _parameter_type(secret) == "SecureString":
+            env_name, value = f"{name}{PARAMETER_NAME_SUFFIX}", secret.parameter_name
+        else:
+            raise SecureConstructsError(
+                "SC-FN-005",
+                where,
+                f"secret {name} is not a Secrets Manager secret or an SSM SecureString parameter",
+                received=_describe(secret),
+                fix=(
+                    "Pass a secretsmanager.ISecret, or an SSM SecureString imported with "
+                    "ssm.StringParameter.from_secure_string_parameter_attributes(...)"
+                ),
+            )
+        for clash in (name, env_name):
+            if clash in environment or clash in env:
+                raise SecureConstructsError(
+                    "SC-FN-009",
+                    where,
+                    f"environment variable {clash} is set both by environment= and by secrets=",
+                    received=clash,
+                    fix=f"Remove {clash} from environment=; secrets={{'{name}': ...}} sets {env_name} itself",
+                )
+        env[env_name] = value
+        grants.append(secret.grant_read)
+    return env, grants
+
+
+def _parameter_type(candidate: Any) -> str | None:
+    try:
+        return str(candidate.parameter_type) if getattr(candidate, "parameter_name", None) else None
+    except AttributeError:
+        return None
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return "a string (value redacted)"
+    node = getattr(value, "node", None)
+    path = getattr(node, "path", None)
+    return f"{type(value).__name__} at {path}" if path else type(value).__name__
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+class _RoleCheckHolder(Construct):
+    """Stack-level holder of the synth-time role check (no CloudFormation resource)."""
+
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        self.check = _OneFunctionPerRole(Stack.of(scope))
+        self.node.add_validation(self.check)
+
+
+def _role_check(scope: Construct) -> _OneFunctionPerRole:
+    stack = Stack.of(scope)
+    holder = stack.node.try_find_child(_ROLE_CHECK_ID) or _RoleCheckHolder(stack, _ROLE_CHECK_ID)
+    return holder.check  # type: ignore[attr-defined, no-any-return]
+
+
+def _allow_dead_letter_delivery(role: iam.IRole, queue: sqs.IQueue | None) -> None:
+    # aws_lambda.Function grants only sqs:SendMessage; an SSE-KMS queue also needs the producer to
+    # generate and decrypt data keys (SQS Developer Guide, "Amazon SQS key management"), only via SQS.
+    key = queue.encryption_master_key if queue is not None else None
+    if key is None:
+        return
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="SendToEncryptedDeadLetterQueue",
+            actions=["kms:GenerateDataKey", "kms:Decrypt"],
+            resources=[key.key_arn],
+            conditions={"StringEquals": {"kms:ViaService": f"sqs.{Stack.of(role).region}.amazonaws.com"}},
+        )
+    )
+
+
+def _stack_dead_letter_queue(scope: Construct) -> sqs.IQueue:
+    stack = Stack.of(scope)
+    existing = stack.node.try_find_child(_DLQ_ID)
+    if existing is not None:
+        return existing  # type: ignore[return-value]
+    queue = secure_queue(stack, _DLQ_ID)
+    acknowledge(queue, "Serverless-SQSRedrivePolicy", _DLQ_REASON)
+    return queue
