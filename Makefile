@@ -14,11 +14,12 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: help setup synth test lint docs bench clean
+.PHONY: help setup synth test lint docs bench clean e2e
 
 help:
 	@echo "make synth   set up, then cdk synth the demo app with every check on"
 	@echo "make test    set up, then run the whole test suite"
+	@echo "make e2e     set up, then cdk deploy the e2e app to a local AWS emulator, check it, destroy it"
 
 setup: $(STAMP_PY) $(STAMP_NODE)
 
@@ -40,6 +41,11 @@ synth: setup
 
 test: setup
 	$(PY) -m pytest
+
+# Deploys tests/e2e/app_e2e.py to a local emulator on 127.0.0.1 and runs the e2e checks (docs/local-deploy.md).
+# The harness bounds every step and always destroys the stack and stops the emulator by its PID.
+e2e: setup
+	timeout -k 30 1200 $(PY) tests/e2e/harness.py
 
 lint: setup
 	$(PY) -m ruff check .

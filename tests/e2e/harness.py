@@ -1,0 +1,385 @@
+"""``make e2e``: deploy the e2e app to a local AWS emulator, check what it does, tear everything down.
+
+Steps (each bounded in time; the whole run by ``--deadline``):
+  1. install MiniStack (pinned in ``emulator-requirements.txt``) into its own venv (cached);
+  2. make a throwaway TLS certificate for localhost / 127.0.0.1 (deleted at the end);
+  3. start the emulator with ``launcher.py`` on 127.0.0.1 only, and fail if any socket of its process tree
+     listens beyond loopback (checked again after the tests, when Lambda workers exist);
+  4. ``cdk bootstrap`` and ``cdk deploy`` of ``tests/e2e/app_e2e.py``;
+  5. ``pytest -m e2e tests/e2e`` against the deployed stack;
+  6. always: ``cdk destroy``, then stop the emulator by its PID (SIGTERM, then SIGKILL to its process group).
+
+No traffic leaves loopback: every AWS endpoint points at the emulator, credentials and config files are
+dummies, the instance-metadata lookup is off, and HTTP(S)_PROXY points at a closed loopback port so that
+any client that would reach another host fails instead.
+
+Run from the repository root with the project's venv: ``.venv/bin/python tests/e2e/harness.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loopback import assert_loopback_only  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+WORK = ROOT / "tmp" / "e2e"  # git-ignored
+REQUIREMENTS = HERE / "emulator-requirements.txt"
+STACK = "SecureConstructsE2E"
+ACCOUNT, REGION = "000000000000", "us-east-1"
+DUMMY_KEY = "test"  # the emulator's root key (admin); the tests make their own IAM users for signed calls
+DEAD_PROXY = "http://127.0.0.1:9"  # discard port, closed: a client that ignores the endpoints fails here
+
+
+class StepFailed(RuntimeError):
+    pass
+
+
+class Deadline:
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+
+    def left(self, cap: float) -> float:
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise StepFailed("the run's deadline has passed")
+        return min(cap, left)
+
+
+def log(message: str) -> None:
+    print(f"[e2e {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def run(cmd: Sequence[str], *, env: dict, timeout: float, logfile: Path, cwd: Path = ROOT) -> int:
+    """Run ``cmd`` in its own process group, killed on timeout; output to ``logfile`` and stdout."""
+    log("$ " + " ".join(cmd))
+    with open(logfile, "ab") as out:
+        proc = subprocess.Popen(
+            list(cmd),
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            assert proc.stdout is not None
+            end = time.monotonic() + timeout
+            os.set_blocking(proc.stdout.fileno(), False)
+            while True:
+                chunk = proc.stdout.read()
+                if chunk:
+                    out.write(chunk)
+                    sys.stdout.buffer.write(chunk)
+                    sys.stdout.flush()
+                if proc.poll() is not None and not chunk:
+                    return proc.returncode
+                if time.monotonic() > end:
+                    raise StepFailed(f"timed out after {timeout:.0f} s: {' '.join(cmd[:5])}")
+                time.sleep(0.1)
+        finally:
+            if proc.poll() is None:
+                _kill_group(proc.pid)
+                proc.wait(timeout=10)
+
+
+def _kill_group(pgid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
+# --- 1. the emulator's venv ------------------------------------------------------------------------------
+def emulator_python() -> Path:
+    digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()[:12]
+    venv = WORK / f"ministack-{digest}"
+    stamp = venv / ".installed"
+    if not stamp.exists():
+        log(f"installing the emulator into {venv.relative_to(ROOT)}")
+        shutil.rmtree(venv, ignore_errors=True)
+        subprocess.run(["python3", "-m", "venv", str(venv)], check=True, timeout=120)
+        subprocess.run(
+            [str(venv / "bin/python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+             "--no-deps", "-r", str(REQUIREMENTS)],
+            check=True,
+            timeout=300,
+        )
+        subprocess.run([str(venv / "bin/python"), "-m", "pip", "check"], check=True, timeout=60)
+        stamp.touch()
+    return venv / "bin/python"
+
+
+# --- 2. the throwaway certificate ------------------------------------------------------------------------
+def make_certificate(directory: Path) -> tuple[Path, Path]:
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "localhost.crt", directory / "localhost.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.touch(mode=0o600)
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path
+
+
+def free_loopback_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- environments ----------------------------------------------------------------------------------------
+def client_env(port: int, cert: Path, run_dir: Path) -> dict:
+    """What the CDK CLI, the app and the tests see: every AWS call goes to the emulator on loopback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_")) and k != "NODE_OPTIONS"}
+    endpoint = f"https://127.0.0.1:{port}"
+    env.update(
+        {
+            "PATH": os.pathsep.join([str(ROOT / "node_modules/.bin"), str(ROOT / ".venv/bin"), env["PATH"]]),
+            "AWS_ENDPOINT_URL": endpoint,
+            # The CLI builds the stack's TemplateURL from this; the emulator parses only "localhost" there.
+            "AWS_ENDPOINT_URL_S3_FOR_CLOUDFORMATION": f"https://localhost:{port}",
+            "AWS_ACCESS_KEY_ID": DUMMY_KEY,
+            "AWS_SECRET_ACCESS_KEY": DUMMY_KEY,
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_CONFIG_FILE": str(run_dir / "no-aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(run_dir / "no-aws-credentials"),
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_CA_BUNDLE": str(cert),
+            "NODE_EXTRA_CA_CERTS": str(cert),
+            "HTTP_PROXY": DEAD_PROXY,
+            "HTTPS_PROXY": DEAD_PROXY,
+            "http_proxy": DEAD_PROXY,
+            "https_proxy": DEAD_PROXY,
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+            "CDK_DISABLE_CLI_TELEMETRY": "true",
+            "CDK_DISABLE_VERSION_CHECK": "1",
+            # aws-cdk-lib's built-in template validator (10-20 s); the example tests run it.
+            "CDK_VALIDATION": "false",
+            "SC_E2E_ENDPOINT": endpoint,
+            "SC_E2E_OUTPUTS": str(run_dir / "outputs.json"),
+            "SC_E2E_CA_BUNDLE": str(cert),
+        }
+    )
+    return env
+
+
+def emulator_env(port: int, cert: Path, key: Path, run_dir: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MINISTACK_"))}
+    env.update(
+        {
+            "GATEWAY_PORT": str(port),
+            "MINISTACK_HOST": "localhost",
+            "MINISTACK_SSL_CERT": str(cert),
+            "MINISTACK_SSL_KEY": str(key),
+            "MINISTACK_REGION": REGION,
+            "MINISTACK_ACCOUNT_ID": ACCOUNT,
+            "LOG_LEVEL": "INFO",
+            "TMPDIR": str(run_dir),
+            "S3_PERSIST": "0",
+            # The server's own https calls (the authorizer's JWKS fetch) trust the throwaway cert.
+            "SSL_CERT_FILE": str(cert),
+            "AWS_CA_BUNDLE": str(cert),
+            "NODE_EXTRA_CA_CERTS": str(cert),
+            "AWS_ENDPOINT_URL": f"https://127.0.0.1:{port}",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "HTTP_PROXY": DEAD_PROXY,
+            "HTTPS_PROXY": DEAD_PROXY,
+            "NO_PROXY": "127.0.0.1,localhost",
+        }
+    )
+    return env
+
+
+# --- 3. start, wait, check, stop -------------------------------------------------------------------------
+def start_emulator(python: Path, env: dict, logfile: Path) -> subprocess.Popen:
+    out = open(logfile, "ab")  # noqa: SIM115 - the server writes to it for its whole life
+    proc = subprocess.Popen(
+        [str(python), str(HERE / "launcher.py")],
+        cwd=env["TMPDIR"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group (id = its PID), so its workers stop with it
+    )
+    out.close()
+    return proc
+
+
+def wait_ready(proc: subprocess.Popen, port: int, cert: Path, timeout: float, logfile: Path) -> None:
+    context = ssl.create_default_context(cafile=str(cert))
+    handlers = (urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(context=context))
+    opener = urllib.request.build_opener(*handlers)
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise StepFailed(f"the emulator exited with {proc.returncode}:\n{tail(logfile)}")
+        try:
+            with opener.open(f"https://127.0.0.1:{port}/_ministack/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise StepFailed(f"the emulator did not answer within {timeout:.0f} s:\n{tail(logfile)}")
+
+
+def stop_emulator(proc: subprocess.Popen) -> None:
+    """Stop the emulator by its PID: SIGTERM, up to 15 s to shut down, then SIGKILL to its process group."""
+    pid = proc.pid
+    if proc.poll() is None:
+        log(f"stopping the emulator (PID {pid})")
+        os.kill(pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            log(f"PID {pid} ignored SIGTERM; killing its process group")
+    # Lambda workers and anything else it started share its process group (whose id is its PID).
+    _kill_group(pid)
+    proc.wait(timeout=10)
+    log(f"emulator PID {pid} stopped (exit {proc.returncode})")
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+# --- main ------------------------------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deadline", type=float, default=900, help="seconds for the whole run (default 900)")
+    parser.add_argument("--pytest-args", default="", help="extra arguments for pytest, e.g. '-k iam -x'")
+    args = parser.parse_args(argv)
+
+    def _on_signal(signum, _frame):
+        raise SystemExit(128 + signum)  # unwinds through the finally blocks below: destroy, stop
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGHUP, _on_signal)
+
+    started = time.monotonic()
+    deadline = Deadline(args.deadline)
+    timings: dict[str, float] = {}
+
+    def timed(name: str, func, *a, **kw):
+        t0 = time.monotonic()
+        try:
+            return func(*a, **kw)
+        finally:
+            timings[name] = time.monotonic() - t0
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    run_dir = WORK / "last-run"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir()
+    cli_log, server_log = run_dir / "cli.log", run_dir / "emulator.log"
+    python = timed("install emulator", emulator_python)
+    cert, key = make_certificate(run_dir)
+    port = free_loopback_port()
+    cenv = client_env(port, cert, run_dir)
+    app = f"{ROOT / '.venv/bin/python'} {HERE / 'app_e2e.py'}"
+    cdk = ["cdk", "--app", app, "--output", str(ROOT / "cdk.out.e2e"), "--no-notices", "--ci"]
+    verdict = 1
+    proc = None
+    deployed = False
+    try:
+        proc = start_emulator(python, emulator_env(port, cert, key, run_dir), server_log)
+        log(f"emulator PID {proc.pid} on https://127.0.0.1:{port} (log: {server_log.relative_to(ROOT)})")
+        timed("start emulator", wait_ready, proc, port, cert, deadline.left(60), server_log)
+        sockets = assert_loopback_only(proc.pid)
+        log("listeners: " + ", ".join(map(str, sockets)) + " (all loopback)")
+
+        def cdk_step(name: str, extra: list[str], cap: float) -> None:
+            code = timed(name, run, cdk + extra, env=cenv, timeout=deadline.left(cap), logfile=cli_log)
+            if code != 0:
+                raise StepFailed(f"{name} failed with exit code {code} (see {cli_log.relative_to(ROOT)})")
+
+        cdk_step("cdk bootstrap", ["bootstrap", f"aws://{ACCOUNT}/{REGION}"], 240)
+        deployed = True  # a failed deploy can leave a half-made stack: destroy it too
+        cdk_step(
+            "cdk deploy",
+            ["deploy", STACK, "--require-approval", "never", "--outputs-file", cenv["SC_E2E_OUTPUTS"]],
+            300,
+        )
+        pytest = [str(ROOT / ".venv/bin/python"), "-m", "pytest", str(HERE), "-m", "e2e"]
+        pytest += args.pytest_args.split()
+        verdict = timed("checks (pytest)", run, pytest, env=cenv, timeout=deadline.left(300), logfile=cli_log)
+        sockets = assert_loopback_only(proc.pid)
+        log("listeners after the checks: " + ", ".join(map(str, sockets)) + " (all loopback)")
+    except StepFailed as error:
+        log(f"FAILED: {error}")
+        verdict = 1
+    finally:
+        try:
+            if deployed and proc is not None and proc.poll() is None:
+                destroy = cdk + ["destroy", STACK, "--force"]
+                code = timed("cdk destroy", run, destroy, env=cenv, timeout=180, logfile=cli_log)
+                if code != 0:
+                    log(f"cdk destroy failed with exit code {code}")
+                    verdict = verdict or 1
+        except StepFailed as error:
+            log(f"cdk destroy: {error}")
+            verdict = verdict or 1
+        finally:
+            if proc is not None:
+                timed("stop emulator", stop_emulator, proc)
+            key.unlink(missing_ok=True)
+    timings["total"] = time.monotonic() - started
+    summary = {name: round(seconds, 1) for name, seconds in timings.items()}
+    (run_dir / "timings.json").write_text(json.dumps(summary, indent=2))
+    log("timings (s): " + ", ".join(f"{name} {seconds}" for name, seconds in summary.items()))
+    log("PASSED" if verdict == 0 else f"FAILED (exit {verdict})")
+    return verdict
+
+
+if __name__ == "__main__":
+    sys.exit(main())
