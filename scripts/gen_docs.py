@@ -3,11 +3,13 @@
 import pathlib
 
 from secure_constructs.errors import codes_markdown
+from secure_constructs.nag._docs import rules_markdown
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 GENERATED = {
     ROOT / "docs" / "ERRORS.md": codes_markdown,
+    ROOT / "RULES.md": rules_markdown,
 }
 
 

@@ -67,7 +67,10 @@ CODES: dict[str, str] = {
     "SC-MON-005": "A metric math alarm would reference more than 10 metrics.",
     "SC-MON-006": "Alarms were already attached to (or turned off for) this construct.",
     # nag pack and its CLI
-    # (codes SC-NAG-*)
+    "SC-NAG-001": "The nag CLI cannot read a template file.",
+    "SC-NAG-002": "A template file given to the nag CLI is not valid JSON.",
+    "SC-NAG-003": "A file given to the nag CLI is not a CloudFormation template (no typed Resources).",
+    "SC-NAG-004": "CloudFormation include could not load a template given to the nag CLI.",
     # client
     "SC-CLI-001": "The API's region cannot be inferred from its URL (custom domain) and none was given.",
     "SC-CLI-002": "The region given does not match the region in the API's execute-api URL.",

@@ -51,7 +51,7 @@ def lambda_alarms(logical_id: str, resource: dict[str, Any], ctx: TemplateContex
     """Every function has an alarm on its Errors and on its Throttles metric."""
     name = props(resource).get("FunctionName")
     return [
-        f"Missing::{metric}"
+        (f"Missing::{metric}", f"no alarm on {metric}")
         for metric in ("Errors", "Throttles")
         if not _watched(ctx, "AWS/Lambda", (metric,), "FunctionName", logical_id, name)
     ]

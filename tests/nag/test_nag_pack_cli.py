@@ -1,0 +1,183 @@
+"""The pack table: pinned rule ids and levels, generated RULES.md, CLI on good and bad templates."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+from nag_fixtures import template_of
+
+from secure_constructs.nag import RULES, Level
+from secure_constructs.nag._cli import main
+from secure_constructs.nag._docs import rules_markdown
+
+PINNED = [
+    ("ApiRouteAuth", "error"),
+    ("ApiKeyNotAuthorization", "error"),
+    ("ApiAuthorizerCacheTtl", "error"),
+    ("ApiAuthorizerQueryToken", "error"),
+    ("ApiJwtAudience", "error"),
+    ("LambdaPermissionPublic", "error"),
+    ("LambdaUrlAuth", "error"),
+    ("IamNoWildcardAction", "error"),
+    ("IamNoWildcardResource", "error"),
+    ("IamAdminManagedPolicy", "error"),
+    ("IamSharedRole", "error"),
+    ("IamTrustAnyPrincipal", "error"),
+    ("ResourcePolicyAnyPrincipal", "error"),
+    ("LambdaEnvKms", "error"),
+    ("KmsKeyRotation", "error"),
+    ("LogGroupKms", "error"),
+    ("SqsQueueKms", "error"),
+    ("SnsTopicKms", "error"),
+    ("SecretKms", "error"),
+    ("TrailKms", "error"),
+    ("DynamoDbKms", "error"),
+    ("LambdaEnvPlaintextSecret", "error"),
+    ("SecretValueExposed", "error"),
+    ("LambdaInlineCodeSecret", "error"),
+    ("ApiAccessLogs", "error"),
+    ("ApiDataTrace", "error"),
+    ("LogGroupRetention", "error"),
+    ("TrailLogging", "error"),
+    ("TrailManagementEvents", "error"),
+    ("TrailGlobalServiceEvents", "error"),
+    ("TrailMultiRegion", "error"),
+    ("TrailLogFileValidation", "error"),
+    ("TrailLambdaDataEvents", "error"),
+    ("LambdaAlarms", "warning"),
+    ("ApiServerErrorAlarm", "warning"),
+    ("AlarmActions", "warning"),
+    ("ApiTls12", "error"),
+    ("ApiCorsCredentials", "error"),
+    ("ApiRequestValidation", "warning"),
+    ("ApiStageWaf", "warning"),
+    ("CognitoSelfSignUp", "error"),
+    ("CognitoMfa", "error"),
+    ("CognitoPasswordPolicy", "error"),
+    ("CognitoThreatProtection", "warning"),
+    ("CognitoPasswordAuthFlow", "error"),
+    ("CognitoImplicitGrant", "error"),
+    ("CognitoTokenLifetime", "warning"),
+    ("CognitoTokenRevocation", "error"),
+    ("CognitoUserExistenceErrors", "error"),
+    ("IdentityPoolUnauthenticated", "error"),
+]
+
+
+def test_rule_ids_and_levels_are_pinned():
+    assert [(spec.name, spec.level.value) for spec in RULES] == PINNED
+    assert all(spec.rule_id == f"SecureServerless-{spec.name}" for spec in RULES)
+
+
+def test_every_rule_documents_cause_and_fix_and_has_resource_types():
+    for spec in RULES:
+        assert spec.info.endswith(".") and spec.explanation.endswith("."), spec.name
+        assert spec.resource_types and spec.level in (Level.ERROR, Level.WARNING)
+
+
+def test_rules_md_is_generated_from_the_table():
+    assert (ROOT / "RULES.md").read_text() == rules_markdown(), "run: make docs"
+    assert all(f"`{spec.rule_id}`" in rules_markdown() for spec in RULES)
+
+
+GOOD = template_of(("Key", "AWS::KMS::Key", {"KeyPolicy": {"Statement": []}, "EnableKeyRotation": True}))
+BAD = template_of(
+    ("Key", "AWS::KMS::Key", {"KeyPolicy": {"Statement": []}}),
+    (
+        "Url",
+        "AWS::Lambda::Url",
+        {"AuthType": "NONE", "TargetFunctionArn": "arn:aws:lambda:eu-west-1:1:function:f"},
+    ),
+)
+
+
+@pytest.fixture
+def files(tmp_path):
+    def write(name: str, content: object) -> str:
+        path = tmp_path / name
+        path.write_text(content if isinstance(content, str) else json.dumps(content))
+        return str(path)
+
+    return write
+
+
+def test_cli_clean_template_exits_0(files, capsys):
+    assert main(["check", files("good.json", GOOD)]) == 0
+    assert capsys.readouterr().out.strip() == "No findings."
+
+
+def test_cli_findings_exit_1_with_rule_id_path_message_and_fix(files, capsys):
+    bad = files("bad.json", BAD)
+    assert main(["check", files("good.json", GOOD), bad]) == 1
+    out = capsys.readouterr().out
+    assert "ERROR SecureServerless-KmsKeyRotation\n   " + bad + ": Key\n" in out
+    assert "Automatic rotation of the KMS key is off." in out and "Fix: Set EnableKeyRotation to true" in out
+    assert "SecureServerless-LambdaUrlAuth" in out and out.rstrip().endswith("2 finding(s).")
+
+
+def test_cli_json_format(files, capsys):
+    bad = files("bad.json", BAD)
+    assert main(["check", bad, "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out) == [
+        {
+            "rule": "SecureServerless-KmsKeyRotation",
+            "logical_id": "Key",
+            "path": bad,
+            "message": "Automatic rotation of the KMS key is off.",
+        },
+        {
+            "rule": "SecureServerless-LambdaUrlAuth",
+            "logical_id": "Url",
+            "path": bad,
+            "message": "The function URL has AuthType NONE.",
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (None, "SC-NAG-001"),
+        ("{not json", "SC-NAG-002"),
+        ({"AWSTemplateFormatVersion": "2010-09-09"}, "SC-NAG-003"),
+        ([1, 2], "SC-NAG-003"),
+        ({"Resources": {"X": {"Properties": {}}}}, "SC-NAG-003"),
+        (
+            {
+                "Resources": {
+                    "Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Role": {"Ref": "Missing"}}}
+                }
+            },
+            "SC-NAG-004",
+        ),
+    ],
+)
+def test_cli_bad_input_exits_2_with_a_clear_message(files, capsys, tmp_path, content, code):
+    path = str(tmp_path / "missing.json") if content is None else files("t.json", content)
+    assert main(["check", path]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: [{code}] {path}: ")
+
+
+def test_cli_as_a_module_in_a_fresh_process(files):
+    bad = files("bad.json", BAD)
+    env = {k: v for k, v in os.environ.items() if k != "CDK_VALIDATION"}  # the CLI switches it off itself
+    done = subprocess.run(
+        [sys.executable, "-m", "secure_constructs.nag", "check", bad, "--format", "json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert [f["rule"] for f in json.loads(done.stdout)] == [
+        "SecureServerless-KmsKeyRotation",
+        "SecureServerless-LambdaUrlAuth",
+    ]
