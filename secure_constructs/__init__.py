@@ -56,3 +56,6 @@ __all__ += [
     "queue_alarms",
 ]
 # --- nag ---
+from .nag import SecureServerlessChecks  # noqa: E402
+
+__all__ += ["SecureServerlessChecks"]
