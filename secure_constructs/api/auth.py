@@ -65,7 +65,7 @@ class CognitoAuth(AuthMode):
         return self.route_scopes
 
     def authorizer_key(self) -> tuple[Any, ...]:
-        return ("cognito", id(self.user_pool))
+        return ("cognito", id(getattr(self.user_pool, "user_pool", self.user_pool)))
 
 
 @dataclass(frozen=True, eq=False)

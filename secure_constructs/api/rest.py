@@ -298,6 +298,15 @@ class SecureRestApi(Construct):
             )
         function = _routes.function_of(self, handler)
         mode = _check_rest_auth(self, auth or self._default_auth)
+        if api_key_required and isinstance(mode, PublicAuth):
+            raise SecureConstructsError(
+                "SC-API-012",
+                self,
+                "an API key identifies a client for usage plans; it does not authenticate anyone",
+                received=f"{key} with Auth.public and api_key_required=True",
+                fix="Keep an auth mode (Auth.iam(), Auth.cognito(...), a Lambda authorizer) on the route and "
+                "add api_key_required=True on top of it",
+            )
         resource = self.rest_api.root if path == "/" else self.rest_api.root.resource_for_path(path[1:])
         parameters = self._parameters(path, request_parameters)
         options: dict[str, Any] = {
