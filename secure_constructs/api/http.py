@@ -35,7 +35,7 @@ from .auth import (
 from .domain import DomainOptions
 
 #: The finding ids an unauthenticated route triggers; Auth.public acknowledges them with its reason.
-PUBLIC_ROUTE_RULES = ("AwsSolutions-APIG4", "SecureServerless-ApiRouteAuthorization")
+PUBLIC_ROUTE_RULES = ("AwsSolutions-APIG4", "SecureServerless-ApiRouteAuth")
 
 _STAGE_INVARIANTS = (
     Invariant(

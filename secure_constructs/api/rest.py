@@ -39,7 +39,7 @@ from .waf import WafOptions, regional_web_acl
 PUBLIC_ROUTE_RULES = (
     "AwsSolutions-APIG4",
     "AwsSolutions-COG4",
-    "SecureServerless-ApiRouteAuthorization",
+    "SecureServerless-ApiRouteAuth",
 )
 _IAM_COG4 = (
     "IAM (SigV4) authorization: callers sign every request with IAM credentials and need execute-api:Invoke "
@@ -48,10 +48,6 @@ _IAM_COG4 = (
 _LAMBDA_COG4 = (
     "A Lambda authorizer authenticates this method (it validates the caller's token before the integration "
     "runs), so a Cognito user-pool authorizer does not apply"
-)
-_PREFLIGHT = (
-    "CORS preflight: a MOCK integration answers OPTIONS with CORS headers only, runs no code and returns no "
-    "data; browsers send preflight requests without credentials, and the real methods keep their auth"
 )
 
 _STAGE_INVARIANTS = (
@@ -328,7 +324,8 @@ class SecureRestApi(Construct):
         self._acknowledge_auth(result, mode)
         if self._cors is not None and resource.path not in self._preflight:
             self._preflight.add(resource.path)
-            preflight = resource.add_cors_preflight(
+            # The OPTIONS method is a MOCK with NONE auth; AwsSolutions-APIG4/COG4 and our pack exempt it.
+            resource.add_cors_preflight(
                 allow_origins=list(self._cors.allow_origins),
                 allow_methods=list(self._cors.allow_methods)
                 if self._cors.allow_methods
@@ -337,7 +334,6 @@ class SecureRestApi(Construct):
                 allow_credentials=self._cors.allow_credentials or None,
                 max_age=self._cors.max_age,
             )
-            acknowledge(preflight, "SecureServerless-ApiRouteAuthorization", _PREFLIGHT)
         self.methods[key] = result
         return result
 

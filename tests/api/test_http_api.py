@@ -165,7 +165,7 @@ def test_public_route_records_its_reason(orders):
     assert recorded["AwsSolutions::AwsSolutions-APIG4"].endswith(
         "Health check for the load balancer; no data"
     )
-    assert "SecureServerless::SecureServerless-ApiRouteAuthorization" in recorded
+    assert "SecureServerless::SecureServerless-ApiRouteAuth" in recorded
 
 
 def test_cors_is_answered_by_api_gateway(orders):

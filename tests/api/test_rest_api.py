@@ -257,7 +257,7 @@ def test_public_route_records_its_reason_as_audited_acknowledgments(shop):
     for rule in (
         "AwsSolutions::AwsSolutions-APIG4",
         "AwsSolutions::AwsSolutions-COG4",
-        "SecureServerless::SecureServerless-ApiRouteAuthorization",
+        "SecureServerless::SecureServerless-ApiRouteAuth",
     ):
         assert recorded[rule] == f"Public route on purpose: {HEALTH}"
     assert "AwsSolutions::AwsSolutions-COG4" in acks(api.methods["GET /orders"])  # IAM: by design
