@@ -1,0 +1,131 @@
+"""The plain data model of a security report: what :mod:`.collect` reads from a cloud assembly and
+:mod:`.render` prints. No CDK here: everything comes from the synthesized templates and the validation report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .pricing import Price
+
+
+@dataclass(frozen=True)
+class Route:
+    """One API route: a REST API method or an HTTP API route."""
+
+    stack: str
+    api: str
+    kind: str  # "REST" or "HTTP"
+    method: str
+    path: str
+    auth: str  # IAM, Cognito, Lambda token, Lambda request, JWT, NONE (or the raw type when unknown)
+    authorizer: str = ""
+    construct_path: str = ""
+    reason: str = ""  # for a public route: the acknowledgment reasons that accept it
+
+    @property
+    def public(self) -> bool:
+        return self.auth == "NONE"
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One action of one policy statement, with every resource that statement names."""
+
+    effect: str
+    action: str
+    resources: tuple[str, ...]
+    policy: str
+    condition: str = ""
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """A CloudWatch metric alarm, with the number of metrics it is billed for."""
+
+    stack: str
+    logical_id: str
+    name: str
+    metric: str
+    condition: str
+    kind: str  # "standard", "metric math", "anomaly detection"
+    billed_metrics: int
+    high_resolution: bool
+    referenced: tuple[str, ...]  # logical ids of resources its dimensions reference
+
+
+@dataclass
+class Function:
+    """A Lambda function and the security properties a reviewer asks about."""
+
+    stack: str
+    logical_id: str
+    name: str
+    role: str
+    permissions: list[Permission] = field(default_factory=list)
+    managed_policies: list[str] = field(default_factory=list)  # policies not in the template (AWS managed)
+    kms_key: str = ""
+    dlq: str = ""
+    alarms: list[Alarm] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Trail:
+    """A CloudTrail trail and what it records."""
+
+    stack: str
+    logical_id: str
+    name: str
+    logging: bool
+    multi_region: bool
+    log_file_validation: bool
+    kms_key: str
+    management_events: bool
+    data_events: tuple[str, ...]  # readable selector summaries, e.g. "AWS::Lambda::Function: Fn1, Fn2"
+    covered_functions: tuple[str, ...]  # names of functions whose invocations it records
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One violating construct of validation-report.json; ``reason`` is set for acknowledged ones."""
+
+    plugin: str
+    rule: str
+    path: str
+    description: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """``count`` resources times ``price``; ``detail`` says what was counted."""
+
+    price: Price
+    count: int
+    detail: str = ""
+
+    @property
+    def monthly(self) -> Decimal:
+        return self.price.amount * self.count
+
+
+@dataclass
+class Report:
+    """Everything the report shows, in reading order."""
+
+    outdir: str
+    stacks: list[str] = field(default_factory=list)
+    routes: list[Route] = field(default_factory=list)
+    functions: list[Function] = field(default_factory=list)
+    alarms: list[Alarm] = field(default_factory=list)
+    trails: list[Trail] = field(default_factory=list)
+    acknowledgments: list[Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    has_validation_report: bool = False
+    fixed_costs: list[CostLine] = field(default_factory=list)
+    usage_costs: list[CostLine] = field(default_factory=list)
+
+    @property
+    def fixed_monthly_total(self) -> Decimal:
+        return sum((line.monthly for line in self.fixed_costs), Decimal("0"))
