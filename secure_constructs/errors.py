@@ -85,7 +85,7 @@ CODES: dict[str, str] = {
     "SC-JWT-004": "An algorithm is not an asymmetric algorithm from the allow-list.",
     "SC-JWT-005": "The result cache TTL or the leeway is out of range.",
     # security report (secure_constructs.report)
-    "SC-RPT-001": "The directory given to the security report holds no synthesized template (run cdk synth first).",
+    "SC-RPT-001": "The directory given to the security report holds no synthesized template.",
 }
 
 
