@@ -14,7 +14,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: help setup synth test lint docs bench clean e2e
+.PHONY: help setup synth test lint docs bench clean e2e browser
 
 help:
 	@echo "make synth   set up, then cdk synth the demo app with every check on"
@@ -39,8 +39,12 @@ synth: setup
 	cdk synth --quiet --no-notices
 	@$(PY) -m secure_constructs._synth_summary cdk.out
 
-test: setup
+test: setup browser
 	$(PY) -m pytest
+
+# Headless Chromium for the security-report browser test (Debian package; needs root for apt-get).
+browser:
+	@command -v chromium >/dev/null || { apt-get update && apt-get install -y chromium; }
 
 # Deploys tests/e2e/app_e2e.py to a local emulator on 127.0.0.1 and runs the e2e checks (docs/local-deploy.md).
 # The harness bounds every step and always destroys the stack and stops the emulator by its PID.
