@@ -88,8 +88,8 @@ _ROLE_MARKER = "SecureFunctionExecutionRole"
 _ROLE_CHECK_ID = "SecureConstructsOneFunctionPerRole"
 _DLQ_ID = "SecureConstructsFunctionDeadLetterQueue"
 _XRAY_REASON = (
-    "Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support only Resource '*' "
-    "(no X-Ray resource types exist for them), added by aws_lambda.Function for Tracing.ACTIVE"
+    "Tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support only Resource '*' "
+    "(no X-Ray resource types exist for them), added by aws_lambda.Function when tracing is on"
 )
 #: The findings a Resource '*' statement in a Lambda role's inline policy raises.
 _STAR_RULES = ("AwsSolutions-IAM5[Resource::*]", "Serverless-LambdaStarPermissions")
@@ -248,16 +248,6 @@ class SecureFunction(Construct):
         plain_env = _check_environment(self, environment or {})
         secret_env, secret_grants = _check_secrets(self, secrets or {}, plain_env)
 
-        # build: role, log group, key, queue
-        self.role: iam.IRole = self._execution_role(role)
-        self.log_group: logs.LogGroup = encrypted_log_group(
-            self, "LogGroup", retention=log_retention, removal_policy=log_removal_policy
-        )
-        self.environment_key: kms.IKey = environment_key or stack_key(
-            self, "Lambda", description="Encrypts the environment variables of this stack's Lambda functions"
-        )
-        self.dead_letter_queue: sqs.IQueue | None = dead_letter_queue or _stack_dead_letter_queue(self)
-
         merged = merge_props(
             self,
             lambda_.Function,
@@ -269,11 +259,6 @@ class SecureFunction(Construct):
                 "architecture": architecture or lambda_.Architecture.ARM_64,
                 "memory_size": memory_size,
                 "timeout": timeout,
-                "environment": {**plain_env, **secret_env},
-                "environment_encryption": self.environment_key,
-                "role": self.role,
-                "log_group": self.log_group,
-                "dead_letter_queue": self.dead_letter_queue,
                 "reserved_concurrent_executions": reserved_concurrent_executions,
                 "code_signing_config": code_signing_config,
             },
@@ -281,6 +266,23 @@ class SecureFunction(Construct):
             invariants=defaults.FUNCTION_INVARIANTS,
             managed=defaults.FUNCTION_MANAGED,
             accepted_risks=risks,
+        )
+
+        # build: role, log group, key, queue, function
+        self.role: iam.IRole = self._execution_role(role)
+        self.log_group: logs.LogGroup = encrypted_log_group(
+            self, "LogGroup", retention=log_retention, removal_policy=log_removal_policy
+        )
+        self.environment_key: kms.IKey = environment_key or stack_key(
+            self, "Lambda", description="Encrypts the environment variables of this stack's Lambda functions"
+        )
+        self.dead_letter_queue: sqs.IQueue | None = dead_letter_queue or _stack_dead_letter_queue(self)
+        merged.props.update(
+            environment={**plain_env, **secret_env},
+            environment_encryption=self.environment_key,
+            role=self.role,
+            log_group=self.log_group,
+            dead_letter_queue=self.dead_letter_queue,
         )
         self.function: lambda_.Function = lambda_.Function(self, "Function", **merged.props)
         merged.acknowledge_on(self.function)
@@ -296,7 +298,7 @@ class SecureFunction(Construct):
         for grant in secret_grants:
             grant(self.role)
         _allow_dead_letter_delivery(self.role, self.dead_letter_queue)
-        if merged.props.get("tracing") == lambda_.Tracing.ACTIVE:
+        if merged.props.get("tracing") in (lambda_.Tracing.ACTIVE, lambda_.Tracing.PASS_THROUGH):
             for rule_id in _STAR_RULES:
                 acknowledge(self.role, rule_id, _XRAY_REASON)
 
@@ -563,8 +565,10 @@ def _check_secrets(
         _check_env_name(where, name, "secret")
         if getattr(secret, "secret_arn", None) is not None and hasattr(secret, "grant_read"):
             env_name, value = f"{name}{SECRET_ARN_SUFFIX}", secret.secret_arn
+            grant = _secret_reader(secret)
         elif _parameter_type(secret) == "SecureString":
             env_name, value = f"{name}{PARAMETER_NAME_SUFFIX}", secret.parameter_name
+            grant = secret.grant_read
         else:
             raise SecureConstructsError(
                 "SC-FN-005",
@@ -586,8 +590,35 @@ def _check_secrets(
                     fix=f"Remove {clash} from environment=; secrets={{'{name}': ...}} sets {env_name} itself",
                 )
         env[env_name] = value
-        grants.append(secret.grant_read)
+        grants.append(grant)
     return env, grants
+
+
+def _secret_reader(secret: Any) -> Any:
+    """Read on exactly ``secret`` (and decrypt on its key, only through Secrets Manager), as identity policy.
+
+    ``ISecret.grant_read`` would also put the role into the key's resource policy (its ViaServicePrincipal
+    counts as another account), which with an inline role policy is a dependency cycle.
+    """
+
+    def grant(role: iam.IRole) -> None:
+        arn = secret.secret_full_arn or f"{secret.secret_arn}-??????"
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], resources=[arn]
+            )
+        )
+        if secret.encryption_key is not None:
+            region = Stack.of(role).region
+            role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["kms:Decrypt"],
+                    resources=[secret.encryption_key.key_arn],
+                    conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
+                )
+            )
+
+    return grant
 
 
 def _parameter_type(candidate: Any) -> str | None:

@@ -1,0 +1,619 @@
+"""SecureFunction: one test per default and per error code, with template assertions."""
+
+import json
+
+import pytest
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_signer as signer
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
+from aws_cdk.assertions import Match, Template
+
+from secure_constructs import SecureConstructsError, SecureFunction, add_checks
+from secure_constructs._defaults.lambda_ import latest_python_runtime
+from secure_constructs.testing import synth_and_validate
+
+CODE = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
+
+
+def make(stack, id="Fn", **kwargs):
+    return SecureFunction(stack, id, code=CODE, handler="index.handler", **kwargs)
+
+
+def resources(template, type_):
+    return template.find_resources(type_)
+
+
+def only(template, type_):
+    found = resources(template, type_)
+    assert len(found) == 1, f"expected one {type_}, found {len(found)}"
+    return next(iter(found.items()))
+
+
+def role_statements(template, role_logical_id):
+    role = template.to_json()["Resources"][role_logical_id]
+    return [
+        s for policy in role["Properties"].get("Policies", []) for s in policy["PolicyDocument"]["Statement"]
+    ]
+
+
+def logical_id(construct):
+    return Stack.of(construct).get_logical_id(construct.node.default_child)
+
+
+# --- defaults ---------------------------------------------------------------------------------------------
+
+
+def test_own_role_with_one_inline_policy_and_no_managed_policies(stack):
+    fn = make(stack)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::IAM::Policy", 0)
+    role_id, role = only(template, "AWS::IAM::Role")
+    assert role_id == logical_id(fn.role)
+    assert "ManagedPolicyArns" not in role["Properties"]
+    assert [p["PolicyName"] for p in role["Properties"]["Policies"]] == ["Function"]
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
+        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}
+    ]
+    template.has_resource_properties("AWS::Lambda::Function", {"Role": {"Fn::GetAtt": [role_id, "Arn"]}})
+
+
+def test_grants_land_in_the_inline_policy_too(stack):
+    fn = make(stack)
+    table = dynamodb.TableV2(
+        stack, "T", partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING)
+    )
+    table.grant_read_data(fn.role)
+    fn.add_to_role_policy(
+        iam.PolicyStatement(actions=["sqs:SendMessage"], resources=["arn:aws:sqs:eu-west-1:1:q"])
+    )
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::IAM::Policy", 0)
+    actions = {a for s in role_statements(template, logical_id(fn.role)) for a in _list(s["Action"])}
+    assert {"dynamodb:GetItem", "sqs:SendMessage"} <= actions
+
+
+def test_logging_is_allowed_only_to_its_own_log_group(stack):
+    fn = make(stack)
+    template = Template.from_stack(stack)
+    statements = role_statements(template, logical_id(fn.role))
+    logs_statements = [s for s in statements if any(a.startswith("logs:") for a in _list(s["Action"]))]
+    assert logs_statements == [
+        {
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [logical_id(fn.log_group), "Arn"]},
+            "Sid": "WriteOwnLogGroup",
+        }
+    ]
+
+
+def test_environment_is_encrypted_with_the_shared_rotating_stack_key(stack):
+    first, second = make(stack, "A"), make(stack, "B")
+    assert (
+        first.environment_key.node.path
+        == second.environment_key.node.path
+        == "Test/SecureConstructsKeyLambda"
+    )
+    template = Template.from_stack(stack)
+    key_id = logical_id(first.environment_key)
+    functions = resources(template, "AWS::Lambda::Function")
+    assert [f["Properties"]["KmsKeyArn"] for f in functions.values()] == [{"Fn::GetAtt": [key_id, "Arn"]}] * 2
+    assert template.to_json()["Resources"][key_id]["Properties"]["EnableKeyRotation"] is True
+
+
+def test_no_role_gets_any_permission_on_the_environment_key(stack):
+    # Lambda decrypts the environment through a grant it creates for this function's role; an IAM
+    # permission on the shared key would let one function decrypt what belongs to another.
+    fn = make(stack)
+    template = Template.from_stack(stack)
+    key_id = logical_id(fn.environment_key)
+    text = json.dumps(role_statements(template, logical_id(fn.role)))
+    assert key_id not in text
+
+
+def test_a_given_environment_key_is_used(stack):
+    key = kms.Key(stack, "Mine", enable_key_rotation=True)
+    make(stack, environment_key=key)
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::Lambda::Function", {"KmsKeyArn": {"Fn::GetAtt": [logical_id(key), "Arn"]}}
+    )
+    assert stack.node.try_find_child("SecureConstructsKeyLambda") is None
+
+
+def test_secrets_manager_secret_goes_in_as_its_arn_with_read_on_exactly_that_secret(stack):
+    key = kms.Key(stack, "SecretKey", enable_key_rotation=True)
+    secret = secretsmanager.Secret(stack, "Db", encryption_key=key)
+    fn = make(stack, secrets={"DB_PASSWORD": secret})
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {"Environment": {"Variables": {"DB_PASSWORD_SECRET_ARN": {"Ref": logical_id(secret)}}}},
+    )
+    statements = role_statements(template, logical_id(fn.role))
+    reads = [s for s in statements if "secretsmanager:GetSecretValue" in _list(s["Action"])]
+    assert reads == [
+        {
+            "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            "Effect": "Allow",
+            "Resource": {"Ref": logical_id(secret)},
+        }
+    ]
+    decrypts = [s for s in statements if s.get("Resource") == {"Fn::GetAtt": [logical_id(key), "Arn"]}]
+    assert len(decrypts) == 1 and "kms:Decrypt" in _list(decrypts[0]["Action"])
+    assert (
+        decrypts[0]["Condition"]["StringEquals"]["kms:ViaService"] == "secretsmanager.eu-west-1.amazonaws.com"
+    )
+
+
+def test_ssm_secure_string_goes_in_as_its_name_with_read_on_exactly_that_parameter(stack):
+    key = kms.Key(stack, "ParamKey", enable_key_rotation=True)
+    parameter = ssm.StringParameter.from_secure_string_parameter_attributes(
+        stack, "Param", parameter_name="/shop/prod/api-key", encryption_key=key
+    )
+    fn = make(stack, secrets={"API_KEY": parameter})
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {"Environment": {"Variables": {"API_KEY_PARAMETER_NAME": "/shop/prod/api-key"}}},
+    )
+    statements = role_statements(template, logical_id(fn.role))
+    reads = [s for s in statements if "ssm:GetParameter" in _list(s["Action"])]
+    assert len(reads) == 1
+    assert "parameter/shop/prod/api-key" in json.dumps(reads[0]["Resource"])
+    assert any(
+        s.get("Resource") == {"Fn::GetAtt": [logical_id(key), "Arn"]} and "kms:Decrypt" in _list(s["Action"])
+        for s in statements
+    )
+
+
+def test_log_group_is_explicit_encrypted_with_retention_and_json_logging(stack):
+    fn = make(stack, log_retention=logs.RetentionDays.THREE_MONTHS, log_removal_policy=RemovalPolicy.DESTROY)
+    template = Template.from_stack(stack)
+    group_id, group = only(template, "AWS::Logs::LogGroup")
+    assert group["Properties"]["RetentionInDays"] == 90
+    assert group["DeletionPolicy"] == "Delete"
+    assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["SecureConstructsKeyLogs863D01BB", "Arn"]}
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "LoggingConfig": {
+                "LogGroup": {"Ref": group_id},
+                "LogFormat": "JSON",
+                "ApplicationLogLevel": "INFO",
+            }
+        },
+    )
+    template.resource_count_is("Custom::LogRetention", 0)
+    assert fn.log_group.node.path == "Test/Fn/LogGroup"
+
+
+def test_log_group_defaults_to_one_year_and_retain(stack):
+    make(stack)
+    template = Template.from_stack(stack)
+    _, group = only(template, "AWS::Logs::LogGroup")
+    assert group["Properties"]["RetentionInDays"] == 365
+    assert group["DeletionPolicy"] == "Retain"
+
+
+def test_runtime_architecture_memory_timeout_tracing_defaults(stack):
+    fn = make(stack)
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Runtime": latest_python_runtime().name,
+            "Architectures": ["arm64"],
+            "MemorySize": 512,
+            "Timeout": 10,
+            "TracingConfig": {"Mode": "Active"},
+            "RecursiveLoop": "Terminate",
+        },
+    )
+    assert fn.memory_size == 512
+    assert fn.timeout.to_seconds() == 10
+
+
+def test_latest_python_runtime_is_the_newest_cdk_knows():
+    versions = [
+        tuple(int(p) for p in r.name.removeprefix("python").split("."))
+        for r in lambda_.Runtime.ALL
+        if r.name.startswith("python")
+    ]
+    assert latest_python_runtime().name == "python" + ".".join(map(str, max(versions)))
+
+
+def test_explicit_runtime_memory_and_timeout_are_used(stack):
+    fn = make(
+        stack,
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        architecture=lambda_.Architecture.X86_64,
+        memory_size=1024,
+        timeout=Duration.seconds(29),
+    )
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::Lambda::Function",
+        {"Runtime": "python3.13", "Architectures": ["x86_64"], "MemorySize": 1024, "Timeout": 29},
+    )
+    assert fn.timeout.to_seconds() == 29 and fn.memory_size == 1024
+
+
+def test_failed_async_events_go_to_the_shared_encrypted_ssl_only_queue(stack):
+    first, second = make(stack, "A"), make(stack, "B")
+    assert first.dead_letter_queue is second.dead_letter_queue or (
+        first.dead_letter_queue.node.path == second.dead_letter_queue.node.path
+    )
+    template = Template.from_stack(stack)
+    queue_id, queue = only(template, "AWS::SQS::Queue")
+    assert queue["Properties"]["KmsMasterKeyId"] == {
+        "Fn::GetAtt": ["SecureConstructsKeyQueuesAE7C4818", "Arn"]
+    }
+    _, policy = only(template, "AWS::SQS::QueuePolicy")
+    assert policy["Properties"]["PolicyDocument"]["Statement"][0]["Condition"] == {
+        "Bool": {"aws:SecureTransport": "false"}
+    }
+    for function in resources(template, "AWS::Lambda::Function").values():
+        assert function["Properties"]["DeadLetterConfig"] == {"TargetArn": {"Fn::GetAtt": [queue_id, "Arn"]}}
+    statements = role_statements(template, logical_id(first.role))
+    assert {
+        "Action": "sqs:SendMessage",
+        "Effect": "Allow",
+        "Resource": {"Fn::GetAtt": [queue_id, "Arn"]},
+    } in (statements)
+    assert {
+        "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+        "Condition": {"StringEquals": {"kms:ViaService": "sqs.eu-west-1.amazonaws.com"}},
+        "Effect": "Allow",
+        "Resource": {"Fn::GetAtt": ["SecureConstructsKeyQueuesAE7C4818", "Arn"]},
+        "Sid": "SendToEncryptedDeadLetterQueue",
+    } in statements
+
+
+def test_a_given_dead_letter_queue_is_used(stack):
+    queue = sqs.Queue(stack, "Mine", encryption=sqs.QueueEncryption.KMS_MANAGED, enforce_ssl=True)
+    fn = make(stack, dead_letter_queue=queue)
+    assert fn.dead_letter_queue is queue
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::SQS::Queue", 1)
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {"DeadLetterConfig": {"TargetArn": {"Fn::GetAtt": [logical_id(queue), "Arn"]}}},
+    )
+
+
+def test_reserved_concurrency_is_available(stack):
+    make(stack, reserved_concurrent_executions=25)
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::Lambda::Function", {"ReservedConcurrentExecutions": 25}
+    )
+
+
+def test_no_reserved_concurrency_by_default(stack):
+    make(stack)
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::Lambda::Function", {"ReservedConcurrentExecutions": Match.absent()}
+    )
+
+
+def test_no_function_url_by_default_and_iam_auth_when_asked(stack):
+    without = make(stack, "Without")
+    assert without.function_url is None
+    with_url = make(stack, "With", function_url=True)
+    assert with_url.function_url is not None
+    template = Template.from_stack(stack)
+    _, url = only(template, "AWS::Lambda::Url")
+    assert url["Properties"]["AuthType"] == "AWS_IAM"
+    assert url["Properties"]["TargetFunctionArn"] == {"Fn::GetAtt": [logical_id(with_url.function), "Arn"]}
+
+
+def test_public_function_url_needs_an_accepted_risk(stack):
+    fn = make(
+        stack,
+        function_url=lambda_.FunctionUrlAuthType.NONE,
+        accepted_risks={"function_url": "Public webhook endpoint; the payload is HMAC-verified in code"},
+    )
+    assert fn.function_url is not None
+    Template.from_stack(stack).has_resource_properties("AWS::Lambda::Url", {"AuthType": "NONE"})
+
+
+def test_code_signing_is_available(stack):
+    profile = signer.SigningProfile(stack, "Profile", platform=signer.Platform.AWS_LAMBDA_SHA384_ECDSA)
+    config = lambda_.CodeSigningConfig(stack, "Signing", signing_profiles=[profile])
+    make(stack, code_signing_config=config)
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::Lambda::Function",
+        {"CodeSigningConfigArn": {"Fn::GetAtt": [logical_id(config), "CodeSigningConfigArn"]}},
+    )
+
+
+def test_plumbing_overrides_are_free(stack):
+    make(
+        stack,
+        overrides={"description": "Looks up orders", "ephemeral_storage_size": None, "max_event_age": None},
+    )
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::Lambda::Function", {"Description": "Looks up orders"}
+    )
+
+
+def test_weakening_override_needs_a_reason_and_then_lands_in_the_report(app, stack):
+    with pytest.raises(SecureConstructsError, match="SC-GEN-002"):
+        make(stack, "Refused", overrides={"tracing": lambda_.Tracing.DISABLED})
+    make(
+        stack,
+        "Accepted",
+        overrides={"tracing": lambda_.Tracing.PASS_THROUGH},
+        accepted_risks={"tracing": "Tracing is sampled upstream by the API; active tracing doubles the cost"},
+    )
+    add_checks(app)
+    result = synth_and_validate(app)
+    assert result.violations == [], result.format()
+    assert any(
+        f.rule == "Serverless-LambdaTracing" and "sampled upstream" in f["reason"] for f in result.suppressed
+    )
+
+
+def test_misspelt_override_key_is_named(stack):
+    with pytest.raises(SecureConstructsError, match="SC-GEN-001.*'tracng'.*Did you mean 'tracing'"):
+        make(stack, overrides={"tracng": lambda_.Tracing.ACTIVE})
+
+
+@pytest.mark.parametrize(
+    "key", ["role", "environment", "log_retention", "initial_policy", "environment_encryption"]
+)
+def test_managed_keys_cannot_be_overridden(stack, key):
+    with pytest.raises(SecureConstructsError, match="SC-GEN-004"):
+        make(stack, overrides={key: None})
+
+
+def test_exposes_typed_attributes_and_verbs(stack):
+    fn = make(stack)
+    assert isinstance(fn.function, lambda_.Function)
+    assert isinstance(fn.role, iam.Role)
+    assert isinstance(fn.log_group, logs.LogGroup)
+    caller = iam.Role(stack, "Caller", assumed_by=iam.AccountRootPrincipal())
+    grant = fn.grant_invoke(caller)
+    assert isinstance(grant, iam.Grant) and grant.success
+    for metric, name in (
+        (fn.metric_errors(), "Errors"),
+        (fn.metric_throttles(), "Throttles"),
+        (fn.metric_invocations(), "Invocations"),
+        (fn.metric_duration(), "Duration"),
+        (fn.metric_concurrent_executions(), "ConcurrentExecutions"),
+    ):
+        assert metric.metric_name == name and metric.namespace == "AWS/Lambda"
+    assert fn.metric_concurrent_executions().statistic == "Maximum"
+    assert fn.metric_errors(period=Duration.minutes(1)).period.to_seconds() == 60
+
+
+def test_a_bare_function_has_zero_unacknowledged_findings(app, stack):
+    make(stack)
+    add_checks(app)
+    result = synth_and_validate(app)
+    assert result.violations == [], result.format()
+    assert {f.rule for f in result.suppressed} == {
+        "AwsSolutions-IAM5[Resource::*]",
+        "Serverless-LambdaStarPermissions",
+        "Serverless-SQSRedrivePolicy",
+    }
+
+
+# --- resource footprint -----------------------------------------------------------------------------------
+
+
+def test_resource_footprint_first_and_further_functions(app):
+    from aws_cdk import Environment
+
+    env = Environment(account="111122223333", region="eu-west-1")
+    one, six = Stack(app, "One", env=env), Stack(app, "Six", env=env)
+    make(one, "First")
+    for i in range(6):
+        make(six, f"Fn{i}")
+    first = len(Template.from_stack(one).to_json()["Resources"])
+    total = len(Template.from_stack(six).to_json()["Resources"])
+    assert first == 8  # role, function, log group + shared: 3 keys, dead-letter queue and its policy
+    assert (total - first) / 5 == 3  # each further one: role, function, log group
+
+
+# --- add_to_role_policy -----------------------------------------------------------------------------------
+
+
+def test_add_to_role_policy_accepts_scoped_statements(stack):
+    fn = make(stack)
+    fn.add_to_role_policy(
+        iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=["arn:aws:dynamodb:eu-west-1:1:table/T"])
+    )
+    assert any(
+        s["Action"] == "dynamodb:GetItem"
+        for s in role_statements(Template.from_stack(stack), logical_id(fn.role))
+    )
+
+
+@pytest.mark.parametrize("action", ["*", "s3:*", "s3:Get*", "dynamodb:*Item"])
+def test_add_to_role_policy_refuses_wildcard_actions_without_reason(stack, action):
+    fn = make(stack)
+    with pytest.raises(SecureConstructsError, match="SC-FN-002"):
+        fn.add_to_role_policy(iam.PolicyStatement(actions=[action], resources=["arn:aws:s3:::bucket/*"]))
+
+
+def test_add_to_role_policy_refuses_not_action_without_reason(stack):
+    fn = make(stack)
+    with pytest.raises(SecureConstructsError, match="SC-FN-002"):
+        fn.add_to_role_policy(iam.PolicyStatement(not_actions=["iam:*"], resources=["*"]))
+
+
+def test_add_to_role_policy_refuses_star_resource_on_scopable_actions(stack):
+    fn = make(stack)
+    with pytest.raises(SecureConstructsError, match="SC-FN-003"):
+        fn.add_to_role_policy(iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=["*"]))
+
+
+def test_add_to_role_policy_accepts_star_only_actions_and_acknowledges_them(app, stack):
+    fn = make(stack)
+    fn.add_to_role_policy(iam.PolicyStatement(actions=["cloudwatch:PutMetricData"], resources=["*"]))
+    add_checks(app)
+    result = synth_and_validate(app)
+    assert result.violations == [], result.format()
+
+
+def test_add_to_role_policy_with_reason_acknowledges_with_that_reason(app, stack):
+    fn = make(stack)
+    fn.add_to_role_policy(
+        iam.PolicyStatement(actions=["s3:Get*"], resources=["arn:aws:s3:::shop-exports/*"]),
+        reason="Reads export files whose object keys are chosen by the upstream exporter",
+    )
+    add_checks(app)
+    result = synth_and_validate(app)
+    assert [f.rule for f in result.violations if "Action::s3:Get*" in f.rule] == []
+    assert any(
+        f.rule == "AwsSolutions-IAM5[Action::s3:Get*]" and "upstream exporter" in f["reason"]
+        for f in result.suppressed
+    )
+
+
+def test_add_to_role_policy_refuses_a_vague_reason(stack):
+    fn = make(stack)
+    with pytest.raises(SecureConstructsError, match="SC-GEN-003"):
+        fn.add_to_role_policy(iam.PolicyStatement(actions=["s3:*"], resources=["*"]), reason="todo")
+
+
+def test_add_to_role_policy_accepts_deny_statements(stack):
+    fn = make(stack)
+    fn.add_to_role_policy(iam.PolicyStatement(effect=iam.Effect.DENY, actions=["*"], resources=["*"]))
+    assert any(
+        s["Effect"] == "Deny" for s in role_statements(Template.from_stack(stack), logical_id(fn.role))
+    )
+
+
+# --- errors -----------------------------------------------------------------------------------------------
+
+
+def test_sc_fn_001_role_of_another_secure_function(stack):
+    first = make(stack, "First")
+    with pytest.raises(SecureConstructsError, match="SC-FN-001") as error:
+        make(stack, "Second", role=first.role)
+    assert "Test/Second" in str(error.value)
+
+
+def test_sc_fn_001_role_of_an_existing_plain_function(stack):
+    role = iam.Role(stack, "Shared", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    lambda_.Function(
+        stack, "Plain", code=CODE, handler="index.handler", runtime=lambda_.Runtime.PYTHON_3_13, role=role
+    )
+    with pytest.raises(SecureConstructsError, match="SC-FN-001.*Test/Plain/Resource"):
+        make(stack, role=role)
+
+
+def test_sc_fn_001_role_taken_by_a_plain_function_later_fails_the_synth(app, stack):
+    fn = make(stack)
+    lambda_.Function(
+        stack, "Later", code=CODE, handler="index.handler", runtime=lambda_.Runtime.PYTHON_3_13, role=fn.role
+    )
+    with pytest.raises(Exception, match="SC-FN-001"):
+        app.synth()
+
+
+def test_an_unused_given_role_is_accepted(stack):
+    role = iam.Role(stack, "Mine", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    fn = make(stack, role=role)
+    assert fn.role is role
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("AWS_SECRET", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        ("DB_PASSWORD", "hunter2"),
+        ("DATABASE_URL", "postgres://app:s3cretPass@db.example.com/orders"),
+        ("API_KEY", "9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c"),
+    ],
+)
+def test_sc_fn_004_secret_looking_environment_names_the_variable_never_the_value(stack, name, value):
+    with pytest.raises(SecureConstructsError, match="SC-FN-004") as error:
+        make(stack, environment={name: value})
+    assert name in str(error.value)
+    assert value not in str(error.value)
+    assert "secrets=" in str(error.value)
+
+
+def test_sc_fn_004_secret_resolved_from_a_token(stack):
+    secret = secretsmanager.Secret(stack, "S")
+    with pytest.raises(SecureConstructsError, match="SC-FN-004.*DB_PASSWORD"):
+        make(stack, environment={"DB_PASSWORD": secret.secret_value.unsafe_unwrap()})
+
+
+def test_ordinary_environment_is_accepted(stack):
+    table = dynamodb.TableV2(
+        stack, "T", partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING)
+    )
+    make(
+        stack,
+        environment={"TABLE_NAME": table.table_name, "LOG_LEVEL": "INFO", "API_URL": "https://x.example.com"},
+    )
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::Lambda::Function",
+        {"Environment": {"Variables": {"TABLE_NAME": {"Ref": logical_id(table)}, "LOG_LEVEL": "INFO"}}},
+    )
+
+
+@pytest.mark.parametrize("bad", ["plain-string", 42])
+def test_sc_fn_005_secret_of_the_wrong_kind(stack, bad):
+    with pytest.raises(SecureConstructsError, match="SC-FN-005") as error:
+        make(stack, secrets={"DB_PASSWORD": bad})
+    assert "plain-string" not in str(error.value)
+
+
+def test_sc_fn_005_plain_string_parameter_is_not_a_secret(stack):
+    parameter = ssm.StringParameter(stack, "P", string_value="orders")
+    with pytest.raises(SecureConstructsError, match="SC-FN-005"):
+        make(stack, secrets={"CONFIG": parameter})
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"memory_size": 64},
+        {"memory_size": 20000},
+        {"memory_size": "512"},
+        {"timeout": Duration.seconds(0)},
+        {"timeout": Duration.minutes(16)},
+        {"timeout": 30},
+    ],
+)
+def test_sc_fn_006_memory_or_timeout_out_of_range(stack, kwargs):
+    with pytest.raises(SecureConstructsError, match="SC-FN-006"):
+        make(stack, **kwargs)
+
+
+def test_sc_fn_007_function_url_without_iam_auth(stack):
+    with pytest.raises(SecureConstructsError, match="SC-FN-007"):
+        make(stack, function_url=lambda_.FunctionUrlAuthType.NONE)
+
+
+@pytest.mark.parametrize("reserved", [0, -1, 2.5, True])
+def test_sc_fn_008_reserved_concurrency_out_of_range(stack, reserved):
+    with pytest.raises(SecureConstructsError, match="SC-FN-008"):
+        make(stack, reserved_concurrent_executions=reserved)
+
+
+@pytest.mark.parametrize("env_name", ["DB_PASSWORD", "DB_PASSWORD_SECRET_ARN"])
+def test_sc_fn_009_environment_collides_with_a_secret(stack, env_name):
+    secret = secretsmanager.Secret(stack, "S")
+    with pytest.raises(SecureConstructsError, match="SC-FN-009"):
+        make(stack, environment={env_name: "x"}, secrets={"DB_PASSWORD": secret})
+
+
+@pytest.mark.parametrize("name", ["AWS_REGION", "1ABC", "has-dash", ""])
+def test_invalid_or_reserved_environment_names(stack, name):
+    with pytest.raises(SecureConstructsError, match="SC-GEN-005"):
+        make(stack, environment={name: "x"})
+
+
+def _list(value):
+    return value if isinstance(value, list) else [value]
