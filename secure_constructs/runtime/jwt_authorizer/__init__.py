@@ -1,0 +1,1 @@
+"""The JWT authorizer asset: ``handler.handler`` plus PyJWT (bundled by ``secure_constructs.api``)."""
