@@ -19,6 +19,25 @@ from .compute import SecureFunction  # noqa: E402
 
 __all__ += ["SecureFunction"]
 # --- api ---
+from .api import (  # noqa: E402
+    ApiGatewayCloudWatchRole,
+    Auth,
+    CorsOptions,
+    DomainOptions,
+    SecureHttpApi,
+    SecureRestApi,
+    WafOptions,
+)
+
+__all__ += [
+    "ApiGatewayCloudWatchRole",
+    "Auth",
+    "CorsOptions",
+    "DomainOptions",
+    "SecureHttpApi",
+    "SecureRestApi",
+    "WafOptions",
+]
 # --- identity ---
 # --- audit / monitoring ---
 from .audit import DataEventsTrail, SecurityAlarms  # noqa: E402

@@ -9,6 +9,7 @@ deploy this construct once per account and region instead (e.g. in a bootstrap o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from aws_cdk import RemovalPolicy, Stack
@@ -20,6 +21,7 @@ from ..acknowledgments import acknowledge
 
 #: Execution logs go to groups that API Gateway names and creates itself.
 EXECUTION_LOG_GROUP_PREFIX = "API-Gateway-Execution-Logs_"
+_PSEUDO = re.compile(r"\$\{Token\[AWS\.(Partition|Region|AccountId|URLSuffix)\.\d+\]\}")
 
 
 class ApiGatewayCloudWatchRole(Construct):
@@ -86,33 +88,30 @@ class ApiGatewayCloudWatchRole(Construct):
         self.role.apply_removal_policy(RemovalPolicy.RETAIN)
         self.account = apigw.CfnAccount(self, "Account", cloud_watch_role_arn=self.role.role_arn)
         self.account.apply_removal_policy(RemovalPolicy.RETAIN)
-        wildcard_reason = (
-            "API Gateway's account-level role writes the execution logs of every REST API of this account "
-            "and region to groups API Gateway names itself (API-Gateway-Execution-Logs_<api>/<stage>)"
-        )
+        # The wildcards the role needs, each with why it cannot be narrower (one acknowledgment per finding).
+        reasons: dict[str, list[str]] = {}
         for resource in execution:
-            acknowledge(self.role, f"AwsSolutions-IAM5[Resource::{_nag_arn(resource)}]", wildcard_reason)
-        acknowledge(
-            self.role,
-            f"AwsSolutions-IAM5[Resource::{_nag_arn(prefix)}*]",
-            "DescribeLogGroups cannot be scoped to one group; the access-log groups of the account's REST "
-            "APIs live in other stacks, so the role covers this account's and region's log groups only",
+            reasons.setdefault(resource, []).append(
+                "execution logs of every REST API of this account and region go to groups API Gateway names "
+                "itself (API-Gateway-Execution-Logs_<api id>/<stage>)"
+            )
+        reasons.setdefault(f"{prefix}*", []).append(
+            "logs:DescribeLogGroups cannot be scoped to one group; the role stays in this account and region"
         )
         for resource in access:
-            if resource.endswith(":*") or resource.endswith("*"):
-                acknowledge(
-                    self.role,
-                    f"AwsSolutions-IAM5[Resource::{_nag_arn(resource)}]",
-                    "Log streams in the access-log groups are created by API Gateway with generated names",
+            if resource.endswith("*"):
+                reasons.setdefault(resource, []).append(
+                    "access logs of the account's REST APIs go to log groups of other stacks and to log "
+                    "streams that API Gateway names itself"
                 )
+        for resource, why in reasons.items():
+            acknowledge(
+                self.role,
+                f"AwsSolutions-IAM5[Resource::{_nag_arn(resource)}]",
+                "API Gateway's account-level CloudWatch role: " + "; ".join(why),
+            )
 
 
 def _nag_arn(arn: str) -> str:
-    """An ARN as cdk-nag prints it in an IAM5 finding (pseudo parameters in angle brackets)."""
-    stack_tokens = {"${Token[AWS.Partition": "<AWS::Partition>"}
-    for token, name in stack_tokens.items():
-        if token in arn:
-            start = arn.index(token)
-            end = arn.index("}", start) + 1
-            arn = arn[:start] + name + arn[end:]
-    return arn
+    """An ARN as cdk-nag prints it in an IAM5 finding (pseudo parameters as ``<AWS::Name>``)."""
+    return _PSEUDO.sub(lambda m: f"<AWS::{m.group(1)}>", arn)
