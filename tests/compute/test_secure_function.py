@@ -617,3 +617,21 @@ def test_invalid_or_reserved_environment_names(stack, name):
 
 def _list(value):
     return value if isinstance(value, list) else [value]
+
+
+def test_two_clean_synths_of_the_example_are_identical(tmp_path):
+    import importlib.util
+
+    from aws_cdk import App
+
+    from secure_constructs.testing import normalized_template
+
+    path = __import__("pathlib").Path(__file__).resolve().parents[2] / "examples" / "secure_function.py"
+    templates = []
+    for run in ("a", "b"):
+        spec = importlib.util.spec_from_file_location(f"secure_function_example_{run}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        templates.append(normalized_template(module.build(App(outdir=str(tmp_path / run)))))
+    assert templates[0] == templates[1]
+    assert json.dumps(templates[0], sort_keys=True) == json.dumps(templates[1], sort_keys=True)
