@@ -30,6 +30,7 @@ from ..errors import SecureConstructsError
 _CLIENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 _SENDER_TRIGGERS = ("custom_email_sender", "custom_sms_sender")
+_TOKEN = re.compile(r"\$\{Token\[[^\]]*\]\}")
 
 
 class SecureUserPool(Construct):
@@ -297,7 +298,8 @@ class SecureUserPool(Construct):
 
 
 def _check_url(where: str, url: Any) -> None:
-    text = url if isinstance(url, str) else ""
+    # A token (e.g. a distribution's domain name) stands for one host label here; the scheme stays checkable.
+    text = _TOKEN.sub("token", url) if isinstance(url, str) else ""
     parts = urlsplit(text) if text else None
     host = (parts.hostname or "") if parts else ""
     ok = (
