@@ -39,6 +39,9 @@ __all__ += [
     "WafOptions",
 ]
 # --- identity ---
+from .identity import SecureIdentityPool, SecureUserPool  # noqa: E402
+
+__all__ += ["SecureIdentityPool", "SecureUserPool"]
 # --- audit / monitoring ---
 from .audit import DataEventsTrail, SecurityAlarms  # noqa: E402
 from .monitoring import (  # noqa: E402
