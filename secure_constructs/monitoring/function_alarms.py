@@ -47,6 +47,9 @@ class FunctionAlarms(Construct):
         Default: ``{"Critical": FunctionHealthThresholds()}``.
     :param anomaly: ``{disambiguator: AnomalyThresholds}`` for the invocation-spike alarm.
         Default: ``{"Critical": AnomalyThresholds()}``.
+    :param invocation_spike: create the invocation-spike alarm. ``False`` saves one resource per function
+        where the budget is tight and the function serves exactly one API route, whose API request-spike
+        alarm watches the same traffic (at API rather than route granularity). Default: True.
     :param dead_letter_queue_thresholds: ``{disambiguator: QueueThresholds}`` for the dead-letter queue.
         Default: ``{"Critical": QueueThresholds()}``.
     :param timeout: the function's timeout, for "duration near timeout". Default: read from the function
@@ -65,6 +68,7 @@ class FunctionAlarms(Construct):
         function: Any,
         thresholds: Mapping[str, FunctionHealthThresholds] | None = None,
         anomaly: Mapping[str, AnomalyThresholds] | None = None,
+        invocation_spike: bool = True,
         dead_letter_queue_thresholds: Mapping[str, QueueThresholds] | None = None,
         timeout: Duration | None = None,
         account_concurrency_limit: int = _d.ACCOUNT_CONCURRENCY_LIMIT,
@@ -141,7 +145,7 @@ class FunctionAlarms(Construct):
                 self, f"InvocationSpike{key}", subject=f"Invocations of {subject}",
                 metric=fn.metric_invocations(), thresholds=t,
             )
-            for key, t in spikes.items()
+            for key, t in (spikes.items() if invocation_spike else ())
         }
         queue = getattr(function, "dead_letter_queue", None)
         if queue is None:
@@ -190,13 +194,15 @@ def attach_function_alarms(
     *,
     thresholds: Mapping[str, FunctionHealthThresholds] | None = None,
     anomaly: Mapping[str, AnomalyThresholds] | None = None,
+    invocation_spike: bool = True,
     dead_letter_queue_thresholds: Mapping[str, QueueThresholds] | None = None,
     timeout: Duration | None = None,
     account_concurrency_limit: int = _d.ACCOUNT_CONCURRENCY_LIMIT,
     topic: sns.ITopic | None = None,
     action: cloudwatch.IAlarmAction | None = None,
 ) -> FunctionAlarms:
-    """Give ``function`` its default alarms (``<function path>/Alarms``): 2 alarms per function.
+    """Give ``function`` its default alarms (``<function path>/Alarms``): 2 alarms per function (1 with
+    ``invocation_spike=False``).
 
     Raises SC-MON-006 when the function already has alarms or was opted out with :func:`opt_out_of_alarms`.
     The parameters are those of :class:`FunctionAlarms` (same defaults).
@@ -208,6 +214,7 @@ def attach_function_alarms(
         function=function,
         thresholds=thresholds,
         anomaly=anomaly,
+        invocation_spike=invocation_spike,
         dead_letter_queue_thresholds=dead_letter_queue_thresholds,
         timeout=timeout,
         account_concurrency_limit=account_concurrency_limit,

@@ -200,6 +200,12 @@ def test_resources_per_function_with_alarms_on(tmp_path):
     assert (on_1 - bare_1) - 2 == 3  # once per stack: topic, topic policy, KMS key
 
 
+def test_invocation_spike_alarm_can_be_left_out_to_save_budget(stack):
+    attach_function_alarms(make_fn(stack), invocation_spike=False)
+    names = [r["Properties"]["AlarmName"] for r in alarms(Template.from_stack(stack)).values()]
+    assert names == ["Test/Fn/Alarms/HealthCritical"]
+
+
 def test_alarm_names_are_unique_and_bounded(stack):
     deep = stack
     for i in range(30):
