@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from aws_cdk import App, Environment, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 
 import secure_constructs
-from secure_constructs import SecureFunction, acknowledge
+from secure_constructs import SecureFunction, acknowledge, attach_function_alarms
 
 HANDLER = """
 import json, os
@@ -37,17 +38,25 @@ def handler(event, context):
 def build(app: App) -> Stack:
     stack = Stack(app, "SecureFunction", env=Environment(account="111122223333", region="eu-west-1"))
 
+    data_key = kms.Key(
+        stack,
+        "DataKey",
+        description="Encrypts the orders table and the payment API key",
+        enable_key_rotation=True,
+        removal_policy=RemovalPolicy.DESTROY,  # example stack: nothing to keep
+    )
     orders = dynamodb.TableV2(
         stack,
         "Orders",
         partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+        encryption=dynamodb.TableEncryptionV2.customer_managed_key(data_key),
         point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
             point_in_time_recovery_enabled=True
         ),
         removal_policy=RemovalPolicy.DESTROY,  # example stack: nothing to keep
     )
     payment_api_key = secretsmanager.Secret(
-        stack, "PaymentApiKey", description="API key issued by the payment provider"
+        stack, "PaymentApiKey", description="API key issued by the payment provider", encryption_key=data_key
     )
     acknowledge(
         payment_api_key,
@@ -67,6 +76,7 @@ def build(app: App) -> Stack:
         log_removal_policy=RemovalPolicy.DESTROY,
     )
     orders.grant_read_data(lookup.role)
+    attach_function_alarms(lookup)  # errors and throttles, to the stack's encrypted alarm topic
     return stack
 
 
