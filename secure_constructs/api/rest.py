@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -247,6 +248,7 @@ class SecureRestApi(Construct):
         self._params_validator: apigw.RequestValidator | None = None
         self._cors = cors
         self._preflight: set[str] = set()
+        self._models: dict[str, tuple[apigw.IModel, Construct]] = {}
         self._authorizers: dict[tuple[Any, ...], apigw.IAuthorizer] = {}
         self._jwt_lambdas: dict[tuple[Any, ...], Any] = {}
         self.methods: dict[str, apigw.Method] = {}
@@ -372,14 +374,29 @@ class SecureRestApi(Construct):
                 fix="Pass e.g. {'type': 'object', 'required': ['sku']}",
             )
         document = {"$schema": "http://json-schema.org/draft-04/schema#", **dict(schema)}
-        cfn = apigw.CfnModel(
-            self,
-            name,
-            rest_api_id=self.rest_api.rest_api_id,
-            content_type="application/json",
-            schema=document,
-        )
-        return apigw.Model.from_model_name(self, f"{name}Ref", cfn.ref), cfn
+        # Routes with the same schema share one model (one CloudFormation resource per distinct schema).
+        try:
+            key = json.dumps(document, sort_keys=True)
+        except TypeError as error:
+            raise SecureConstructsError(
+                "SC-GEN-005",
+                self,
+                "request_schema must be plain JSON (dicts, lists, strings, numbers, booleans)",
+                received=str(error),
+                fix="Pass a JSON-serializable dict",
+            ) from error
+        found = self._models.get(key)
+        if found is None:
+            cfn = apigw.CfnModel(
+                self,
+                name,
+                rest_api_id=self.rest_api.rest_api_id,
+                content_type="application/json",
+                schema=document,
+            )
+            found = (apigw.Model.from_model_name(self, f"{name}Ref", cfn.ref), cfn)
+            self._models[key] = found
+        return found
 
     # --- auth -----------------------------------------------------------------------------------------
 

@@ -492,3 +492,12 @@ def test_bad_request_parameters_and_schemas_are_refused(stack):
         api.add_route("GET", "/x", fn(stack), request_parameters={"limit": True})
     with pytest.raises(SecureConstructsError, match="SC-GEN-005"):
         api.add_route("POST", "/y", fn(stack, "Y"), request_schema={})
+
+
+def test_routes_with_the_same_schema_share_one_model(stack):
+    api = SecureRestApi(stack, "Api")
+    schema = {"type": "object", "required": ["sku"]}
+    api.add_route("POST", "/a", fn(stack), request_schema=schema)
+    api.add_route("PUT", "/a", fn(stack, "B"), request_schema=dict(schema))
+    api.add_route("PATCH", "/a", fn(stack, "C"), request_schema={"type": "object"})
+    Template.from_stack(stack).resource_count_is("AWS::ApiGateway::Model", 2)
