@@ -18,6 +18,9 @@ __all__ = [
 from .compute import SecureFunction  # noqa: E402
 
 __all__ += ["SecureFunction"]
+from .compute.bundling import python_code  # noqa: E402
+
+__all__ += ["python_code"]
 # --- api ---
 from .api import (  # noqa: E402
     ApiGatewayCloudWatchRole,
