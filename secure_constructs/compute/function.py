@@ -327,7 +327,7 @@ class SecureFunction(Construct):
         ]
         if users:
             raise _shared_role_error(self, role, users)
-        Construct(role, _ROLE_MARKER)
+        Construct(role, _ROLE_MARKER)  # type: ignore[arg-type]  # every IRole is a construct
         _role_check(self).register(self.node.path, role)
         return role
 
@@ -392,7 +392,9 @@ class SecureFunction(Construct):
                 ),
             )
         self.role.add_to_principal_policy(statement)
-        target = self.role.node.default_child or self.role
+        # Inline-policy role: findings sit on its CfnRole; any other role: on its DefaultPolicy (below it).
+        inline = isinstance(self.role, _InlinePolicyRole)
+        target = (self.role.node.default_child if inline else None) or self.role
         for action in wildcards:
             acknowledge(target, f"AwsSolutions-IAM5[Action::{action}]", reason or "")
         if any(a == "*" or a.endswith(":*") for a in wildcards):

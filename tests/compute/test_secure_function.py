@@ -635,3 +635,32 @@ def test_two_clean_synths_of_the_example_are_identical(tmp_path):
         templates.append(normalized_template(module.build(App(outdir=str(tmp_path / run)))))
     assert templates[0] == templates[1]
     assert json.dumps(templates[0], sort_keys=True) == json.dumps(templates[1], sort_keys=True)
+
+
+def test_secret_imported_by_name_is_granted_with_the_suffix_wildcard(stack):
+    secret = secretsmanager.Secret.from_secret_name_v2(stack, "Imported", "prod/orders/db")
+    fn = make(stack, secrets={"DB": secret})
+    statements = role_statements(Template.from_stack(stack), logical_id(fn.role))
+    reads = [s for s in statements if "secretsmanager:GetSecretValue" in _list(s["Action"])]
+    assert len(reads) == 1
+    assert json.dumps(reads[0]["Resource"]).endswith(':secret:prod/orders/db-??????"]]}')
+
+
+def test_function_url_with_iam_auth_has_no_findings(app, stack):
+    make(stack, function_url=True)
+    add_checks(app)
+    result = synth_and_validate(app)
+    assert result.violations == [], result.format()
+
+
+def test_broad_statement_on_a_given_role_is_acknowledged_on_that_role(app, stack):
+    role = iam.Role(stack, "Mine", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    fn = make(stack, role=role)
+    fn.add_to_role_policy(
+        iam.PolicyStatement(actions=["s3:Get*"], resources=["arn:aws:s3:::shop-exports/*"]),
+        reason="Reads export files whose object keys are chosen by the upstream exporter",
+    )
+    add_checks(app)
+    result = synth_and_validate(app)
+    assert not [f for f in result.violations if "Action::s3:Get*" in f.rule], result.format()
+    assert any(f.rule == "AwsSolutions-IAM5[Action::s3:Get*]" for f in result.suppressed)
