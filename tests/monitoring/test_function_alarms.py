@@ -200,6 +200,21 @@ def test_resources_per_function_with_alarms_on(tmp_path):
     assert (on_1 - bare_1) - 2 == 3  # once per stack: topic, topic policy, KMS key
 
 
+def test_real_secure_function_gets_alarms_on_its_timeout_and_shared_dlq(stack):
+    from secure_constructs import SecureFunction
+
+    fns = [SecureFunction(stack, name, code=lambda_.Code.from_inline("x"), handler="index.handler",
+                          timeout=Duration.seconds(20)) for name in ("ListOrders", "CreateOrder")]
+    for fn in fns:
+        attach_function_alarms(fn)
+    template = Template.from_stack(stack)
+    health = by_name(template, "Test/ListOrders/Alarms/HealthCritical")
+    assert "FILL(duration, 0) >= 16000," in expression(health)
+    backlog = [r for r in alarms(template).values() if "BacklogAlarm" in r["Properties"]["AlarmName"]]
+    assert len(backlog) == 1  # the stack's shared dead-letter queue: one alarm for both functions
+    assert len(alarms(template)) == 5
+
+
 def test_invocation_spike_alarm_can_be_left_out_to_save_budget(stack):
     attach_function_alarms(make_fn(stack), invocation_spike=False)
     names = [r["Properties"]["AlarmName"] for r in alarms(Template.from_stack(stack)).values()]
