@@ -90,7 +90,8 @@ class CorsOptions:
 
     :param allow_origins: origins allowed to call the API, e.g. ``["https://app.example.com"]``.
         Default: none (required).
-    :param allow_methods: methods allowed cross-origin. Default: the methods of the routes.
+    :param allow_methods: methods allowed cross-origin (this grants nothing beyond each route's auth).
+        Default: every method.
     :param allow_headers: request headers allowed cross-origin. Default: ``Content-Type``, ``Authorization``,
         ``X-Amz-Date``, ``X-Amz-Security-Token``.
     :param allow_credentials: let browsers send cookies / credentials; refused with origin ``*``.

@@ -474,6 +474,56 @@ class SecureRestApi(Construct):
         elif isinstance(mode, (LambdaAuth, JwtLambdaAuth)):
             acknowledge(method, "AwsSolutions-COG4", _LAMBDA_COG4)
 
+    # --- usage plans ----------------------------------------------------------------------------------
+
+    def add_usage_plan(
+        self,
+        id: str,
+        *,
+        rate_limit: float,
+        burst_limit: int,
+        quota_limit: int | None = None,
+        quota_period: apigw.Period = apigw.Period.DAY,
+        description: str | None = None,
+    ) -> apigw.UsagePlan:
+        """A usage plan (throttle and quota per API key) on this API's stage; add keys to the plan you get.
+
+        API keys only meter and throttle clients of routes added with ``api_key_required=True``; the routes
+        keep their auth mode (an API key on a public route is refused, SC-API-012).
+
+        :param id: the construct id of the plan. Default: none (required).
+        :param rate_limit: steady requests per second per key. Default: none (required).
+        :param burst_limit: burst requests per key. Default: none (required).
+        :param quota_limit: requests per ``quota_period`` per key. Default: no quota.
+        :param quota_period: the quota window. Default: a day.
+        :param description: the plan's description. Default: none.
+        """
+        if not rate_limit or rate_limit <= 0 or not isinstance(burst_limit, int) or burst_limit <= 0:
+            raise SecureConstructsError(
+                "SC-GEN-005",
+                self,
+                "a usage plan needs a positive rate and burst limit",
+                received={"rate_limit": rate_limit, "burst_limit": burst_limit},
+                fix="Pass e.g. rate_limit=10, burst_limit=20",
+            )
+        if quota_limit is not None and (not isinstance(quota_limit, int) or quota_limit <= 0):
+            raise SecureConstructsError(
+                "SC-GEN-005",
+                self,
+                "quota_limit must be a positive integer",
+                received=quota_limit,
+                fix="Pass e.g. quota_limit=10000 (requests per quota_period), or no quota",
+            )
+        return self.rest_api.add_usage_plan(
+            id,
+            description=description,
+            throttle=apigw.ThrottleSettings(rate_limit=rate_limit, burst_limit=burst_limit),
+            quota=None
+            if quota_limit is None
+            else apigw.QuotaSettings(limit=quota_limit, period=quota_period),
+            api_stages=[apigw.UsagePlanPerApiStage(api=self.rest_api, stage=self.stage)],
+        )
+
     # --- callers --------------------------------------------------------------------------------------
 
     def arn_for(self, method: str, path: str, *, stage: str | None = None) -> str:

@@ -501,3 +501,75 @@ def test_routes_with_the_same_schema_share_one_model(stack):
     api.add_route("PUT", "/a", fn(stack, "B"), request_schema=dict(schema))
     api.add_route("PATCH", "/a", fn(stack, "C"), request_schema={"type": "object"})
     Template.from_stack(stack).resource_count_is("AWS::ApiGateway::Model", 2)
+
+
+def test_usage_plan_throttles_keys_on_the_stage(stack):
+    api = SecureRestApi(stack, "Api")
+    api.add_route("GET", "/x", fn(stack), api_key_required=True)
+    plan = api.add_usage_plan("Partners", rate_limit=10, burst_limit=20, quota_limit=10000)
+    plan.add_api_key(api.rest_api.add_api_key("PartnerKey"))
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::ApiGateway::UsagePlan",
+        {
+            "Throttle": {"RateLimit": 10, "BurstLimit": 20},
+            "Quota": {"Limit": 10000, "Period": "DAY"},
+            "ApiStages": [Match.object_like({"Stage": Match.any_value()})],
+        },
+    )
+    template.resource_count_is("AWS::ApiGateway::UsagePlanKey", 1)
+    with pytest.raises(SecureConstructsError, match="SC-GEN-005"):
+        api.add_usage_plan("Bad", rate_limit=0, burst_limit=20)
+    with pytest.raises(SecureConstructsError, match="SC-GEN-005"):
+        api.add_usage_plan("Bad2", rate_limit=1, burst_limit=2, quota_limit=-1)
+
+
+def test_resource_policy_log_options_root_and_any_routes(stack):
+    from aws_cdk import RemovalPolicy
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_logs as logs
+
+    key = kms.Key(stack, "MyKey", enable_key_rotation=True)
+    policy = iam.PolicyDocument(
+        statements=[
+            iam.PolicyStatement(
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["execute-api:Invoke"],
+                resources=["execute-api:/*"],
+                conditions={"NotIpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}},
+            )
+        ]
+    )
+    api = SecureRestApi(
+        stack,
+        "Api",
+        resource_policy=policy,
+        log_retention=logs.RetentionDays.ONE_MONTH,
+        log_removal_policy=RemovalPolicy.DESTROY,
+        log_key=key,
+    )
+    api.add_route("GET", "/", fn(stack))
+    api.add_route("ANY", "/proxy/{proxy+}", fn(stack, "Proxy"))
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::ApiGateway::RestApi",
+        {"Policy": Match.object_like({"Statement": [Match.object_like({"Effect": "Deny"})]})},
+    )
+    template.has_resource(
+        "AWS::Logs::LogGroup",
+        {
+            "Properties": {
+                "RetentionInDays": 30,
+                "KmsKeyId": {"Fn::GetAtt": [Match.string_like_regexp("^MyKey"), "Arn"]},
+            },
+            "DeletionPolicy": "Delete",
+        },
+    )
+    arns = [
+        json.dumps(p["Properties"]["SourceArn"])
+        for p in by_type(template, "AWS::Lambda::Permission").values()
+    ]
+    assert any(a.endswith('"/GET/"]]}') for a in arns)
+    assert any(a.endswith('"/*/proxy/*"]]}') for a in arns)
+    assert set(api.methods) == {"GET /", "ANY /proxy/{proxy+}"}
