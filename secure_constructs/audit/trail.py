@@ -272,12 +272,14 @@ class _Selectors:
         if self._function_arns is not None:
             return self._function_arns
         stack = Stack.of(self._trail)
-        return [
-            Token.as_string(child.get_att("Arn"))
-            for child in stack.node.find_all()
-            if CfnResource.is_cfn_resource(child) and child.cfn_resource_type == "AWS::Lambda::Function"
-            and Stack.of(child) is stack
-        ]
+        arns = []
+        for child in stack.node.find_all():
+            if not CfnResource.is_cfn_resource(child) or Stack.of(child) is not stack:
+                continue
+            resource: CfnResource = child  # type: ignore[assignment]
+            if resource.cfn_resource_type == "AWS::Lambda::Function":
+                arns.append(Token.as_string(resource.get_att("Arn")))
+        return arns
 
     def selectors(self) -> list[dict[str, Any]]:
         """The selectors in CDK's camelCase form (the L1 renders them to CloudFormation's PascalCase)."""

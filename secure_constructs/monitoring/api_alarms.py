@@ -105,10 +105,10 @@ class ApiAlarms(Construct):
         self.waf_blocked_spike_alarms: dict[str, cloudwatch.AnomalyDetectionAlarm] = {}
         if acl is not None:
             blocked = waf_blocked_requests_metric(acl)
-            for key, t in spikes.items():
+            for key, spike in spikes.items():
                 self.waf_blocked_spike_alarms[key] = factory.spike_alarm(
                     self, f"WafBlockedSpike{key}", subject=f"Requests blocked by the web ACL of {subject}",
-                    metric=blocked, thresholds=t,
+                    metric=blocked, thresholds=spike,
                 )
 
 
