@@ -28,6 +28,9 @@ from ..runtime.jwt_authorizer.limits import ALLOWED_ALGORITHMS, MAX_LEEWAY_SECON
 ASSET_DIR = Path(__file__).resolve().parent.parent / "runtime" / "jwt_authorizer"
 #: API Gateway caches authorizer results for at most one hour.
 MAX_CACHE_TTL = Duration.hours(1)
+DEFAULT_CACHE_TTL = Duration.minutes(5)
+DEFAULT_LEEWAY = Duration.seconds(60)
+DEFAULT_JWKS_MIN_REFRESH = Duration.minutes(1)
 #: API Gateway rejects a non-matching token with 401 before invoking (and paying for) the function.
 TOKEN_PATTERN = r"^(Bearer )?[-0-9A-Za-z_]+\.[-0-9A-Za-z_]+\.[-0-9A-Za-z_]+$"
 _ROUTE_KEY = re.compile(r"^(?P<method>[A-Za-z]+) (?P<path>/\S*)$")
@@ -55,9 +58,13 @@ def _route(where: Construct, scope: str, route: Any) -> tuple[str, str]:
         route = (match["method"], match["path"]) if match else (None, route)
     if isinstance(route, Sequence) and not isinstance(route, str) and len(route) == 2:
         method, path = route
-        if isinstance(method, str) and method.upper() in METHODS and isinstance(path, str):
-            if _PATH.match(path):
-                return method.upper(), path
+        if (
+            isinstance(method, str)
+            and method.upper() in METHODS
+            and isinstance(path, str)
+            and _PATH.match(path)
+        ):
+            return method.upper(), path
     raise SecureConstructsError(
         "SC-JWT-003",
         where,
@@ -70,7 +77,10 @@ def _route(where: Construct, scope: str, route: Any) -> tuple[str, str]:
 def normalize_scopes_to_routes(
     where: Construct, scopes_to_routes: Mapping[str, Sequence[Any]] | None
 ) -> dict[str, list[tuple[str, str]]]:
-    """``{scope: [(METHOD, /path), ...]}``, sorted; also accepts the inverse ``{"METHOD /path": [scopes]}``."""
+    """``{scope: [(METHOD, /path), ...]}``, sorted.
+
+    Also accepts the inverse form ``{"METHOD /path": [scopes]}`` (a route any of those scopes may call).
+    """
     if not isinstance(scopes_to_routes, Mapping) or not scopes_to_routes:
         raise SecureConstructsError(
             "SC-JWT-003",
@@ -136,11 +146,11 @@ class JwtLambdaAuthorizer(Construct):
         jwks_url: str | None = None,
         identity_source: str = "Authorization",
         request_authorizer: bool = False,
-        result_cache_ttl: Duration = Duration.minutes(5),
+        result_cache_ttl: Duration = DEFAULT_CACHE_TTL,
         algorithms: Sequence[str] = ("RS256", "ES256"),
         scope_claims: Sequence[str] = ("scope", "scp"),
-        leeway: Duration = Duration.seconds(60),
-        jwks_min_refresh: Duration = Duration.minutes(1),
+        leeway: Duration = DEFAULT_LEEWAY,
+        jwks_min_refresh: Duration = DEFAULT_JWKS_MIN_REFRESH,
         runtime: lambda_.Runtime | None = None,
         architecture: lambda_.Architecture | None = None,
         code: lambda_.Code | None = None,
@@ -148,7 +158,8 @@ class JwtLambdaAuthorizer(Construct):
         accepted_risks: Mapping[str, str] | None = None,
     ) -> None:
         """
-        :param issuer: the exact ``iss`` of accepted tokens, an https URL (SC-JWT-001). Default: none (required).
+        :param issuer: the exact ``iss`` of accepted tokens, an https URL (SC-JWT-001).
+            Default: none (required).
         :param audience: accepted ``aud`` values; a token must carry one of them (SC-JWT-002 when empty).
             Default: none (required).
         :param scopes_to_routes: ``{scope: [("GET", "/orders/{id}"), "POST /orders", ...]}``: the routes a

@@ -1,6 +1,7 @@
 """JwtLambdaAuthorizer: the function's configuration, the bounded authorizer cache, every refusal."""
 
 import json
+import pathlib
 
 import pytest
 from aws_cdk import Duration
@@ -27,7 +28,8 @@ def build(stack, code=INLINE, **kwargs):
 
 def env_of(stack):
     (fn,) = [
-        r for r in Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()
+        r
+        for r in Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()
         if r["Properties"].get("Handler") == "handler.handler"
     ]
     return fn["Properties"]["Environment"]["Variables"]
@@ -67,23 +69,30 @@ def test_token_authorizer_with_bounded_cache_and_validation_pattern(stack):
 def test_api_gateway_may_invoke_the_function(stack):
     build(stack)
     Template.from_stack(stack).has_resource_properties(
-        "AWS::Lambda::Permission", {"Action": "lambda:InvokeFunction", "Principal": "apigateway.amazonaws.com"}
+        "AWS::Lambda::Permission",
+        {"Action": "lambda:InvokeFunction", "Principal": "apigateway.amazonaws.com"},
     )
 
 
 def test_request_authorizer_and_custom_header(stack):
-    jwt_auth = build(stack, request_authorizer=True, identity_source="X-Token",
-                     result_cache_ttl=Duration.seconds(0))
+    jwt_auth = build(
+        stack, request_authorizer=True, identity_source="X-Token", result_cache_ttl=Duration.seconds(0)
+    )
     assert isinstance(jwt_auth.authorizer, apigw.RequestAuthorizer)
     Template.from_stack(stack).has_resource_properties(
         "AWS::ApiGateway::Authorizer",
-        {"Type": "REQUEST", "IdentitySource": "method.request.header.X-Token",
-         "AuthorizerResultTtlInSeconds": 0},
+        {
+            "Type": "REQUEST",
+            "IdentitySource": "method.request.header.X-Token",
+            "AuthorizerResultTtlInSeconds": 0,
+        },
     )
 
 
 def test_inverse_route_to_scopes_form_is_accepted(stack):
-    jwt_auth = build(stack, scopes_to_routes={"GET /orders": ["orders/read", "admin"], "DELETE /x/{id}": ["admin"]})
+    jwt_auth = build(
+        stack, scopes_to_routes={"GET /orders": ["orders/read", "admin"], "DELETE /x/{id}": ["admin"]}
+    )
     assert jwt_auth.scopes_to_routes == {
         "admin": [("DELETE", "/x/{id}"), ("GET", "/orders")],
         "orders/read": [("GET", "/orders")],
@@ -91,8 +100,14 @@ def test_inverse_route_to_scopes_form_is_accepted(stack):
 
 
 def test_groups_leeway_jwks_url_and_algorithms_are_passed_on(stack):
-    build(stack, scope_claims=("cognito:groups",), leeway=Duration.seconds(30), algorithms=["PS256"],
-          jwks_url="https://keys.example.com/jwks.json", jwks_min_refresh=Duration.minutes(5))
+    build(
+        stack,
+        scope_claims=("cognito:groups",),
+        leeway=Duration.seconds(30),
+        algorithms=["PS256"],
+        jwks_url="https://keys.example.com/jwks.json",
+        jwks_min_refresh=Duration.minutes(5),
+    )
     env = env_of(stack)
     assert json.loads(env["JWT_SCOPE_CLAIMS"]) == ["cognito:groups"]
     assert env["JWT_LEEWAY_SECONDS"] == "30" and env["JWKS_MIN_REFRESH_SECONDS"] == "300"
@@ -100,15 +115,13 @@ def test_groups_leeway_jwks_url_and_algorithms_are_passed_on(stack):
     assert json.loads(env["JWT_ALGORITHMS"]) == ["PS256"]
 
 
-def test_default_code_is_the_bundled_handler_with_pyjwt(stack):
+def test_default_code_is_the_bundled_handler_with_pyjwt(app, stack):
     jwt_auth = build(stack, code=None)
     assert jwt_auth.function.function.runtime.name.startswith("python")
-    asset = stack.node.try_find_child("Jwt").node.find_child("Function")  # exists; bundle is on disk
-    assert asset is not None
-    from secure_constructs.compute.bundling import default_cache_dir
-
-    bundles = [p for p in (default_cache_dir() / "bundles").iterdir() if (p / "handler.py").is_file()]
-    assert any((p / "jwt").is_dir() and (p / "cryptography").is_dir() for p in bundles)
+    assembly = app.synth()
+    (asset,) = [p for p in pathlib.Path(assembly.directory).glob("asset.*") if (p / "handler.py").is_file()]
+    assert (asset / "limits.py").is_file() and (asset / "jwt" / "__init__.py").is_file()
+    assert list((asset / "cryptography" / "hazmat" / "bindings").glob("_rust*.so"))
 
 
 @pytest.mark.parametrize(

@@ -31,23 +31,22 @@ from typing import Any
 import jwt
 from jwt.exceptions import PyJWKError, PyJWTError
 
+try:  # imported as secure_constructs.runtime.jwt_authorizer.handler (tests, tooling)
+    from .limits import ALLOWED_ALGORITHMS, MAX_LEEWAY_SECONDS, METHODS
+except ImportError:  # imported by Lambda as the top-level module "handler"
+    from limits import ALLOWED_ALGORITHMS, MAX_LEEWAY_SECONDS, METHODS  # type: ignore[no-redef]
+
 LOG = logging.getLogger("jwt_authorizer")
 LOG.setLevel(logging.INFO)
 
-#: Asymmetric JWS algorithms only: never ``none`` and never HS* (a public key used as an HMAC secret).
-ALLOWED_ALGORITHMS = frozenset(
-    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
-)
 #: The JWK key type each algorithm family needs, so a key is never used with the wrong algorithm.
 _KEY_TYPE = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
 _EC_CURVE = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}
-MAX_LEEWAY_SECONDS = 300
 MAX_TOKEN_CHARS = 8192
 MAX_JWKS_BYTES = 256 * 1024
 JWKS_TIMEOUT_SECONDS = 3.0
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 _BEARER = re.compile(r"^\s*bearer\s+", re.IGNORECASE)
-_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"})
 
 
 class Denied(Exception):
@@ -81,7 +80,7 @@ class Config:
             raise ValueError(f"leeway must be between 0 and {MAX_LEEWAY_SECONDS} seconds")
         for scope, routes in self.scopes_to_routes.items():
             for method, path in routes:
-                if method not in _METHODS or not path.startswith("/") or "*" in path:
+                if method not in METHODS or not path.startswith("/") or "*" in path:
                     raise ValueError(f"route {method} {path} of scope {scope} is not (METHOD, /path)")
 
     @classmethod
