@@ -191,6 +191,7 @@ def client_env(port: int, cert: Path, run_dir: Path) -> dict:
             "AWS_EC2_METADATA_DISABLED": "true",
             "AWS_CA_BUNDLE": str(cert),
             "NODE_EXTRA_CA_CERTS": str(cert),
+            "SSL_CERT_FILE": str(cert),  # Python's default TLS context (urllib: the API calls)
             "HTTP_PROXY": DEAD_PROXY,
             "HTTPS_PROXY": DEAD_PROXY,
             "http_proxy": DEAD_PROXY,

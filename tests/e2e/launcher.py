@@ -3,11 +3,15 @@
 It serves MiniStack's ASGI app on ``127.0.0.1:$GATEWAY_PORT`` only, over TLS with the harness's throwaway
 certificate, after four test-only additions that make the emulator keep what a real account keeps:
 
-1. ``AWS::CloudTrail::Trail`` gets a CloudFormation handler (the CloudTrail API exists in the emulator,
-   its CloudFormation engine otherwise rejects the type as unrecognized).
+1. CloudFormation handlers for three types its engine otherwise rejects as unrecognized:
+   ``AWS::CloudTrail::Trail`` and ``AWS::WAFv2::WebACLAssociation`` (through the emulator's own CloudTrail
+   and WAFv2 APIs), and ``AWS::Cognito::UserPoolRiskConfigurationAttachment``, which is only recorded:
+   the emulator has no Cognito threat protection, so nothing here enforces it (docs/local-deploy.md).
 2. Lambda ``KmsKeyArn`` / ``DeadLetterConfig`` / ``ReservedConcurrentExecutions`` and SNS
    ``KmsMasterKeyId`` are copied from the template onto the created resources (the provisioner drops them;
-   the service APIs would keep them).
+   the service APIs would keep them), so is S3 ``BucketEncryption`` (stored as PutBucketEncryption
+   would store it), and ``AWS::CloudWatch::Alarm`` with ``Metrics`` (metric math) is
+   stored as PutMetricAlarm would store it (the provisioner refuses it). Nothing evaluates alarms here.
 3. The Cognito authorizer fetches the pool's JWKS from this server over https (upstream asks ``http://``,
    which this TLS-only server does not answer, so every token got 401).
 4. No second listener on port 443 (upstream adds one under ``USE_SSL``): exactly one socket, on loopback.
@@ -19,6 +23,7 @@ environment the harness sets (``GATEWAY_PORT``, ``MINISTACK_SSL_CERT``, ``MINIST
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -36,20 +41,18 @@ os.environ["IOT_MTLS_ENABLED"] = "0"  # otherwise an MQTT listener opens on 0.0.
 os.environ["SFTP_ENABLED"] = "0"
 
 from ministack import app as ministack_app  # noqa: E402
-from ministack.services import apigateway, apigateway_v1, cloudtrail, lambda_svc, sns  # noqa: E402
+from ministack.services import apigateway, apigateway_v1, cloudtrail, lambda_svc, s3, sns, waf  # noqa: E402
 from ministack.services.cloudformation import provisioners  # noqa: E402
 
 log = logging.getLogger("e2e-launcher")
 
 
-# --- test-only addition 1: AWS::CloudTrail::Trail -------------------------------------------------------
+# --- test-only addition 1: CloudFormation handlers for three more types ----------------------------------
 def _call(handler, body: dict) -> dict:
-    import json
-
     status, _headers, payload = handler(body)
     data = json.loads(payload or b"{}")
     if status >= 300:
-        raise ValueError(f"CloudTrail {handler.__name__}: {data.get('__type')}: {data.get('message')}")
+        raise ValueError(f"{handler.__name__}: {data.get('__type')}: {data.get('message')}")
     return data
 
 
@@ -87,7 +90,41 @@ def _trail_delete(physical_id: str, props: dict) -> None:
         log.warning("trail delete: %s", error)
 
 
-provisioners._RESOURCE_HANDLERS["AWS::CloudTrail::Trail"] = {"create": _trail_create, "delete": _trail_delete}
+def _web_acl_association_create(logical_id: str, props: dict, stack_name: str):
+    _call(waf._associate_web_acl, {"ResourceArn": props["ResourceArn"], "WebACLArn": props["WebACLArn"]})
+    return props["ResourceArn"], {}
+
+
+def _web_acl_association_delete(physical_id: str, props: dict) -> None:
+    _call(waf._disassociate_web_acl, {"ResourceArn": physical_id})
+
+
+_risk_configurations: dict[str, dict] = {}  # recorded only: the emulator has no threat protection
+
+
+def _risk_configuration_create(logical_id: str, props: dict, stack_name: str):
+    physical_id = f"{props['UserPoolId']}-{props.get('ClientId', 'ALL')}"
+    _risk_configurations[physical_id] = props
+    return physical_id, {}
+
+
+def _risk_configuration_delete(physical_id: str, props: dict) -> None:
+    _risk_configurations.pop(physical_id, None)
+
+
+provisioners._RESOURCE_HANDLERS.update(
+    {
+        "AWS::CloudTrail::Trail": {"create": _trail_create, "delete": _trail_delete},
+        "AWS::WAFv2::WebACLAssociation": {
+            "create": _web_acl_association_create,
+            "delete": _web_acl_association_delete,
+        },
+        "AWS::Cognito::UserPoolRiskConfigurationAttachment": {
+            "create": _risk_configuration_create,
+            "delete": _risk_configuration_delete,
+        },
+    }
+)
 
 
 # --- test-only addition 2: keep Lambda KMS / DLQ / reserved concurrency and SNS KMS ---------------------
@@ -119,8 +156,57 @@ def _sns_after(arn: str, _attributes: dict, props: dict) -> None:
         sns._topics[arn]["attributes"]["KmsMasterKeyId"] = props["KmsMasterKeyId"]
 
 
+def _bucket_after(name: str, _attributes: dict, props: dict) -> None:
+    from xml.sax.saxutils import escape
+
+    rules = (props.get("BucketEncryption") or {}).get("ServerSideEncryptionConfiguration") or []
+    # Only a customer-managed key is copied: the emulator's object API cannot use the AWS-managed aws/s3 key
+    # (the bootstrap bucket asks for it), so such a bucket keeps the emulator's default.
+    defaults = [r.get("ServerSideEncryptionByDefault") or {} for r in rules]
+    if not rules or not all(d.get("KMSMasterKeyID") for d in defaults):
+        return
+    xml = [f'<ServerSideEncryptionConfiguration xmlns="{s3.S3_NS}">']
+    for rule in rules:
+        default = rule.get("ServerSideEncryptionByDefault") or {}
+        xml.append(
+            f"<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>{escape(default['SSEAlgorithm'])}</SSEAlgorithm>"
+        )
+        if default.get("KMSMasterKeyID"):
+            xml.append(f"<KMSMasterKeyID>{escape(default['KMSMasterKeyID'])}</KMSMasterKeyID>")
+        xml.append("</ApplyServerSideEncryptionByDefault>")
+        xml.append(
+            f"<BucketKeyEnabled>{str(rule.get('BucketKeyEnabled', False)).lower()}</BucketKeyEnabled></Rule>"
+        )
+    xml.append("</ServerSideEncryptionConfiguration>")
+    status, _headers, body = s3._put_bucket_encryption(name, "".join(xml).encode())
+    if status >= 300:
+        raise ValueError(f"PutBucketEncryption on {name}: {body!r}")
+
+
 _wrap_create("AWS::Lambda::Function", _lambda_after)
 _wrap_create("AWS::SNS::Topic", _sns_after)
+_wrap_create("AWS::S3::Bucket", _bucket_after)
+
+_upstream_alarm_record = provisioners._cw_metric_alarm_record
+
+
+def _alarm_record(name: str, props: dict) -> dict:
+    if not props.get("Metrics"):
+        return _upstream_alarm_record(name, props)
+    single = {k: v for k, v in props.items() if k != "Metrics"}
+    placeholders = {"MetricName": "-", "Namespace": "-", "Threshold": props.get("Threshold", 0)}
+    record = _upstream_alarm_record(name, {**single, **placeholders})
+    dropped = ["MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Period", "Dimensions", "Unit"]
+    if props.get("ThresholdMetricId"):  # an anomaly-detection band instead of a fixed threshold
+        dropped.append("Threshold")
+        record["ThresholdMetricId"] = props["ThresholdMetricId"]
+    for key in dropped:
+        record.pop(key, None)
+    record["Metrics"] = props["Metrics"]
+    return record
+
+
+provisioners._cw_metric_alarm_record = _alarm_record
 
 
 # --- test-only addition 3: the Cognito authorizer's JWKS over https from this server --------------------
