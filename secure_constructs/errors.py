@@ -31,6 +31,7 @@ CODES: dict[str, str] = {
     "SC-FN-008": "Reserved concurrency is out of range.",
     "SC-FN-009": "An environment variable name collides with a secret reference.",
     "SC-FN-010": "Python bundling failed (requirements could not be installed for the Lambda platform).",
+    "SC-FN-011": "The execution role's inline policy would exceed IAM's 10,240-character limit.",
     # api: SecureRestApi / SecureHttpApi / Auth
     "SC-API-001": "An auth mode the API type does not support (JWT on REST, Cognito on HTTP without JWT).",
     "SC-API-002": "A JWT authorizer without an https issuer or without an audience.",
@@ -55,6 +56,7 @@ CODES: dict[str, str] = {
     "SC-ID-007": "A per-user grant was asked for a role that the identity pool does not hand out.",
     "SC-ID-008": "An S3 key prefix for per-user access is malformed.",
     "SC-ID-009": "An action cannot be limited to the caller's own items or objects.",
+    "SC-ID-010": "Threat protection is set on a user pool whose feature plan is not Plus.",
     # audit and monitoring
     # (codes SC-AUD-*, SC-MON-*)
     "SC-AUD-001": "A resource given to DataEventsTrail for data events has the wrong type.",

@@ -99,6 +99,12 @@ _DLQ_REASON = (
 )
 
 
+#: IAM quota: the aggregate size of a role's inline policies (whitespace not counted).
+INLINE_POLICY_LIMIT = 10_240
+#: Length assumed for a reference (Ref, Fn::GetAtt, Fn::Join ...) once CloudFormation resolves it: a long ARN.
+_RESOLVED_REFERENCE_LENGTH = 120
+
+
 class _InlinePolicyRole(iam.Role):
     """A role whose every added statement lands in one inline policy (no AWS::IAM::Policy resource)."""
 
@@ -111,6 +117,7 @@ class _InlinePolicyRole(iam.Role):
             description=description,
             inline_policies={"Function": self._document},
         )
+        self.node.add_validation(_InlinePolicySize(self))
 
     def add_to_principal_policy(self, statement: iam.PolicyStatement) -> iam.AddToPrincipalPolicyResult:
         # aws_lambda.Function, grants and add_to_role_policy all come through here.
@@ -119,6 +126,47 @@ class _InlinePolicyRole(iam.Role):
 
     def add_to_policy(self, statement: iam.PolicyStatement) -> bool:
         return self.add_to_principal_policy(statement).statement_added
+
+
+@jsii.implements(IValidation)
+class _InlinePolicySize:
+    """Synth-time check: the inline policy fits IAM's quota (otherwise the deployment fails much later)."""
+
+    def __init__(self, role: _InlinePolicyRole) -> None:
+        self._role = role
+
+    def validate(self) -> list[str]:
+        document = Stack.of(self._role).resolve(self._role._document)
+        size = estimated_policy_size(document)
+        if size <= INLINE_POLICY_LIMIT:
+            return []
+        error = SecureConstructsError(
+            "SC-FN-011",
+            self._role,
+            f"the inline policy is about {size} characters once deployed, over IAM's {INLINE_POLICY_LIMIT}",
+            received=f"{len(document.get('Statement', []))} statements",
+            fix=(
+                "Grant on fewer, broader-named resources (e.g. one statement with several ARNs), or pass "
+                "role= a role of your own (its statements then go to AWS::IAM::Policy resources)"
+            ),
+        )
+        return [str(error)]
+
+
+def estimated_policy_size(document: Any) -> int:
+    """Characters of a resolved policy document as IAM counts them (no whitespace), references counted as
+    long ARNs (``_RESOLVED_REFERENCE_LENGTH``), so that the estimate errs on the large side."""
+
+    def render(value: Any) -> Any:
+        if isinstance(value, dict):
+            if len(value) == 1 and next(iter(value)).startswith(("Ref", "Fn::")):
+                return "x" * _RESOLVED_REFERENCE_LENGTH
+            return {k: render(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [render(v) for v in value]
+        return value
+
+    return len(json.dumps(render(document), separators=(",", ":")))
 
 
 @jsii.implements(IValidation)
@@ -247,6 +295,8 @@ class SecureFunction(Construct):
         url_auth = _check_function_url(self, function_url, url_reason)
         plain_env = _check_environment(self, environment or {})
         secret_env, secret_grants = _check_secrets(self, secrets or {}, plain_env)
+        self._secret_env_names = frozenset(secret_env)
+        self._secret_names = frozenset(secrets or {})
 
         merged = merge_props(
             self,
@@ -330,6 +380,24 @@ class SecureFunction(Construct):
         Construct(role, _ROLE_MARKER)  # type: ignore[arg-type]  # every IRole is a construct
         _role_check(self).register(self.node.path, role)
         return role
+
+    def add_environment(self, name: str, value: str) -> None:
+        """Add a plain configuration variable, with the same checks as ``environment=`` (SC-FN-004 for a
+        secret-looking one, SC-FN-009 for a name a secret reference uses).
+
+        :param name: the variable's name. Default: none (required).
+        :param value: its value (plain configuration, never a secret). Default: none (required).
+        """
+        _check_environment(self, {name: value})
+        if name in self._secret_env_names or name in self._secret_names:
+            raise SecureConstructsError(
+                "SC-FN-009",
+                self,
+                f"environment variable {name} is already set by secrets=",
+                received=name,
+                fix="Choose another name; secrets= owns NAME and NAME_SECRET_ARN / NAME_PARAMETER_NAME",
+            )
+        self.function.add_environment(name, value)
 
     # --- attributes ---------------------------------------------------------------------------------------
 

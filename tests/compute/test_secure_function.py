@@ -664,3 +664,58 @@ def test_broad_statement_on_a_given_role_is_acknowledged_on_that_role(app, stack
     result = synth_and_validate(app)
     assert not [f for f in result.violations if "Action::s3:Get*" in f.rule], result.format()
     assert any(f.rule == "AwsSolutions-IAM5[Action::s3:Get*]" for f in result.suppressed)
+
+
+def test_add_environment_checks_like_environment(stack):
+    secret = secretsmanager.Secret(stack, "S")
+    fn = make(stack, secrets={"DB_PASSWORD": secret})
+    fn.add_environment("STAGE", "prod")
+    with pytest.raises(SecureConstructsError, match="SC-FN-004.*API_TOKEN"):
+        fn.add_environment("API_TOKEN", "9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b4c")
+    with pytest.raises(SecureConstructsError, match="SC-FN-009"):
+        fn.add_environment("DB_PASSWORD_SECRET_ARN", "arn:aws:secretsmanager:eu-west-1:1:secret:x")
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::Lambda::Function", {"Environment": {"Variables": Match.object_like({"STAGE": "prod"})}}
+    )
+
+
+def test_estimated_policy_size_counts_references_as_long_arns():
+    from secure_constructs.compute.function import estimated_policy_size
+
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": {"Fn::GetAtt": ["B", "Arn"]}}
+        ],
+    }
+    plain = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "x" * 120}],
+    }
+    assert (
+        estimated_policy_size(document)
+        == estimated_policy_size(plain)
+        == len(json.dumps(plain, separators=(",", ":")))
+    )
+
+
+def test_sc_fn_011_inline_policy_over_the_iam_quota_fails_the_synth(app, stack):
+    fn = make(stack)
+    for i in range(80):
+        fn.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem", "dynamodb:Query"],
+                resources=[f"arn:aws:dynamodb:eu-west-1:111122223333:table/orders-archive-{i:03d}"],
+            )
+        )
+    with pytest.raises(Exception, match="SC-FN-011"):
+        app.synth()
+
+
+def test_a_typical_inline_policy_is_far_below_the_iam_quota(app, stack):
+    fn = make(stack, secrets={"DB": secretsmanager.Secret(stack, "S")})
+    table = dynamodb.TableV2(
+        stack, "T", partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING)
+    )
+    table.grant_read_write_data(fn.role)
+    app.synth()  # no SC-FN-011
