@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,7 @@ class Level(enum.Enum):
 
 #: A rule returns a Compliance, or a list of findings, each a finding id or ``(finding id, detail)``; each
 #: becomes its own rule id ``<Rule>[<finding id>]`` (acknowledged on its own); ``[]`` means compliant.
-RuleResult = Compliance | list[str] | list[str | tuple[str, str]]
+RuleResult = Compliance | Sequence[str | tuple[str, str]]
 RuleFn = Callable[[str, dict[str, Any], "TemplateContext"], RuleResult]
 
 

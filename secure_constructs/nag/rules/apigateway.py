@@ -177,9 +177,9 @@ def api_cors_credentials_any_origin(
             if isinstance(r, dict)
         ]
     for params in blocks:
-        origin = _header(params, "Access-Control-Allow-Origin")
-        credentials = _header(params, "Access-Control-Allow-Credentials")
-        if origin == "*" and credentials == "true":
+        allow_origin = _header(params, "Access-Control-Allow-Origin")
+        allow_credentials = _header(params, "Access-Control-Allow-Credentials")
+        if allow_origin == "*" and allow_credentials == "true":
             return Compliance.NON_COMPLIANT
     return Compliance.COMPLIANT
 

@@ -11,7 +11,7 @@ from .._template import TemplateContext, as_list, get_path, props
 _Metric = tuple[Any, Any, dict[str, Any]]
 
 
-def _dimensions(metric: Any) -> dict[str, Any]:
+def _dimensions(metric: Any) -> dict[Any, Any]:
     return {
         d.get("Name"): d.get("Value") for d in as_list(get_path(metric, "Dimensions")) if isinstance(d, dict)
     }
