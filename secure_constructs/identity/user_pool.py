@@ -82,6 +82,7 @@ class SecureUserPool(Construct):
             accepted_risks=accepted_risks,
         )
         props = merged.props
+        _check_threat_protection_plan(self, props)
         self.custom_sender_key: kms.IKey | None = props.get("custom_sender_kms_key")
         senders = [field(props.get("lambda_triggers"), t) for t in _SENDER_TRIGGERS]
         if self.custom_sender_key is None and any(senders):
@@ -294,6 +295,22 @@ class SecureUserPool(Construct):
                     ),
                 ),
             ),
+        )
+
+
+def _check_threat_protection_plan(where: Construct, props: Mapping[str, Any]) -> None:
+    if props.get("feature_plan") == cognito.FeaturePlan.PLUS:
+        return
+    standard = props.get("standard_threat_protection_mode")
+    custom = props.get("custom_threat_protection_mode")
+    if custom is not None or standard not in (None, cognito.StandardThreatProtectionMode.NO_ENFORCEMENT):
+        raise SecureConstructsError(
+            "SC-ID-010", where,
+            "threat protection needs the Plus feature plan; CloudFormation would reject this pool",
+            received={"feature_plan": str(props.get("feature_plan")), "standard_threat_protection_mode":
+                      str(standard), "custom_threat_protection_mode": str(custom)},
+            fix="Keep the Plus plan, or also override standard_threat_protection_mode and "
+            "custom_threat_protection_mode with None (each with a reason in accepted_risks)",
         )
 
 

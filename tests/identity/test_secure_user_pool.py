@@ -199,3 +199,30 @@ def test_without_the_acknowledgment_the_check_would_fail(app, stack):
     add_checks(app)
     cognito.UserPool(stack, "Plain", mfa=cognito.Mfa.OFF)
     assert "AwsSolutions-COG2" in synth_and_validate(app).rules()
+
+
+COST_REASON = "Internal tool for 30 staff behind the corporate VPN; Plus-plan cost not justified here."
+
+
+def test_threat_protection_without_the_plus_plan_is_refused(stack):
+    with pytest.raises(SecureConstructsError, match="SC-ID-010.*Test/Users.*Plus"):
+        SecureUserPool(stack, "Users", overrides={"feature_plan": cognito.FeaturePlan.ESSENTIALS},
+                       accepted_risks={"feature_plan": COST_REASON})
+
+
+def test_leaving_the_plus_plan_takes_a_reason_for_each_setting_and_drops_the_risk_configuration(app, stack):
+    add_checks(app)
+    keys = ("feature_plan", "standard_threat_protection_mode", "custom_threat_protection_mode")
+    pool = SecureUserPool(stack, "Users", overrides={
+        "feature_plan": cognito.FeaturePlan.ESSENTIALS,
+        "standard_threat_protection_mode": None,
+        "custom_threat_protection_mode": None,
+    }, accepted_risks=dict.fromkeys(keys, COST_REASON))
+    pools = Template.from_stack(stack).find_resources("AWS::Cognito::UserPool")
+    props = next(iter(pools.values()))["Properties"]
+    assert props["UserPoolTier"] == "ESSENTIALS" and "UserPoolAddOns" not in props
+    assert pool.risk_configuration is None
+    Template.from_stack(stack).resource_count_is("AWS::Cognito::UserPoolRiskConfigurationAttachment", 0)
+    result = synth_and_validate(app)
+    assert result.violations == [], result.format()
+    assert "AwsSolutions-COG8" in result.rules(suppressed=True)
