@@ -237,6 +237,9 @@ def rest_routes(stack: str, resources: Resources, acknowledgments: list[Finding]
         if auth_type == "CUSTOM" and not authorizer_ids:
             auth = "Lambda"
         path = construct_path(method)
+        integration = props.get("Integration") or {}
+        preflight = (str(props.get("HttpMethod", "")).upper() == "OPTIONS" and auth == "NONE"
+                     and isinstance(integration, dict) and integration.get("Type") == "MOCK")
         routes.append(Route(
             stack=stack,
             api=api,
@@ -247,6 +250,7 @@ def rest_routes(stack: str, resources: Resources, acknowledgments: list[Finding]
             authorizer=authorizer,
             construct_path=path,
             reason=_public_reason(path, acknowledgments) if auth == "NONE" else "",
+            preflight=preflight,
         ))
     return sorted(routes, key=lambda r: (r.api, r.path, r.method))
 
@@ -398,9 +402,7 @@ def alarms_of(stack: str, resources: Resources) -> Iterator[Alarm]:
         else:
             kind, billed = "standard", 1
         if metrics:
-            names = [f"{s.get('Metric', {}).get('Namespace', '')}/{s.get('Metric', {}).get('MetricName', '')}"
-                     for s in stats]
-            metric = "; ".join(expressions + names)
+            metric = _metrics_summary(kind, stats, expressions)
         else:
             metric = f"{render(props.get('Namespace', ''))}/{render(props.get('MetricName', ''))}"
             if props.get("Statistic") or props.get("ExtendedStatistic"):
@@ -418,6 +420,23 @@ def alarms_of(stack: str, resources: Resources) -> Iterator[Alarm]:
         referenced = references(dimension_values) | {v for v in dimension_values if isinstance(v, str)}
         name = render(props["AlarmName"]) if props.get("AlarmName") else display_name(lid, resource)
         yield Alarm(stack, lid, name, metric, condition, kind, billed, high_res, tuple(sorted(referenced)))
+
+
+def _metrics_summary(kind: str, stats: list[dict[str, Any]], expressions: list[str]) -> str:
+    """``math over AWS/Lambda: Errors, Invocations``: the metrics of a multi-metric alarm, briefly."""
+    by_namespace: dict[str, list[str]] = {}
+    for stat in stats:
+        metric = stat.get("Metric") or {}
+        names = by_namespace.setdefault(render(metric.get("Namespace", "")), [])
+        name = render(metric.get("MetricName", ""))
+        if name not in names:
+            names.append(name)
+    listed = "; ".join(f"{ns}: {', '.join(names)}" for ns, names in by_namespace.items())
+    if kind == "anomaly detection":
+        return f"anomaly band of {listed}"
+    if not listed:
+        return "; ".join(expressions)
+    return f"math over {listed}"
 
 
 # --- trails --------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ class Route:
     authorizer: str = ""
     construct_path: str = ""
     reason: str = ""  # for a public route: the acknowledgment reasons that accept it
+    preflight: bool = False  # an OPTIONS method with a mock integration (CORS preflight, no backend)
 
     @property
     def public(self) -> bool:

@@ -73,9 +73,9 @@ _AUTH_TONE = {"IAM": "ok", "Cognito": "ok", "JWT": "ok", "Lambda token": "ok", "
 
 def summary_lines(report: Report) -> list[str]:
     """Three to five lines that say what the report found (also printed by ``python -m ...report``)."""
-    auth = Counter(route.auth for route in report.routes)
+    auth = Counter("CORS preflight" if route.preflight else route.auth for route in report.routes)
     modes = ", ".join(f"{n} {mode if mode != 'NONE' else 'public'}" for mode, n in sorted(auth.items()))
-    public = [r for r in report.routes if r.public]
+    public = [r for r in report.routes if r.public and not r.preflight]
     unexplained = [r for r in public if not r.reason]
     route_line = f"Routes: {len(report.routes)}" + (f" ({modes})" if modes else "")
     if public:
@@ -103,27 +103,30 @@ def build(report: Report) -> list[Block]:
     blocks += _routes(report)
     blocks += _functions(report)
     blocks += _trails(report)
-    blocks += _acknowledgments(report)
+    blocks += _findings(report)
     blocks += _costs(report)
     return blocks
 
 
 def _routes(report: Report) -> list[Block]:
-    blocks: list[Block] = [Heading(2, "API routes", "routes")]
+    blocks: list[Block] = [Heading(2, f"API routes ({len(report.routes)})", "routes")]
     if not report.routes:
         return blocks + [Para(["No API Gateway routes in the templates."])]
     rows: list[list[Inline]] = []
     for r in report.routes:
         reason: Inline = ""
-        if r.public:
+        auth = Badge(r.auth, _AUTH_TONE.get(r.auth, "info"))
+        if r.preflight:
+            auth = Badge("NONE", "info")
+            reason = r.reason or "CORS preflight: mock integration, no backend is called"
+        elif r.public:
             reason = r.reason if r.reason else Badge("no reason recorded", "bad")
-        rows.append([f"{r.api} ({r.kind})", Code(r.method), Code(r.path),
-                     Badge(r.auth, _AUTH_TONE.get(r.auth, "info")), r.authorizer, reason])
+        rows.append([f"{r.api} ({r.kind})", Code(r.method), Code(r.path), auth, r.authorizer, reason])
     return blocks + [Table(["API", "Method", "Path", "Auth", "Authorizer", "Why public"], rows, css="routes")]
 
 
 def _functions(report: Report) -> list[Block]:
-    blocks: list[Block] = [Heading(2, "Lambda functions", "functions")]
+    blocks: list[Block] = [Heading(2, f"Lambda functions ({len(report.functions)})", "functions")]
     if not report.functions:
         return blocks + [Para(["No Lambda functions in the templates."])]
     for fn in report.functions:
@@ -134,8 +137,7 @@ def _functions(report: Report) -> list[Block]:
 def _function(fn: Function) -> list[Block]:
     key: Inline = Code(fn.kms_key) if fn.kms_key else Badge("AWS managed key (no KmsKeyArn)", "warn")
     dlq: Inline = Code(fn.dlq) if fn.dlq else Badge("none", "warn")
-    alarms: Inline = (Lines(tuple(f"{a.name}: {a.metric} {a.condition} [{a.kind}]" for a in fn.alarms))
-                      if fn.alarms else Badge("none", "warn"))
+    alarms: Inline = f"{len(fn.alarms)} (table below)" if fn.alarms else Badge("none", "warn")
     facts: list[list[Inline]] = [
         ["Role: ", Code(fn.role)],
         ["Environment key: ", key],
@@ -146,13 +148,17 @@ def _function(fn: Function) -> list[Block]:
         facts.append(["Managed policies (contents not in the template): ",
                       Lines(tuple(Code(p) for p in fn.managed_policies))])
     blocks: list[Block] = [Heading(3, fn.name), BulletList(facts)]
+    if fn.alarms:
+        rows_: list[list[Inline]] = [[a.name, a.kind, a.metric, a.condition] for a in fn.alarms]
+        blocks.append(Table(["Alarm", "Kind", "Watches", "Condition"], rows_, css="alarms", caption="Alarms"))
     if fn.permissions:
         rows: list[list[Inline]] = []
         for p in fn.permissions:
             resources = Lines(tuple(Code(r) for r in p.resources)) if p.resources else ""
             effect: Inline = p.effect if p.effect == "Allow" else Badge(p.effect, "info")
             rows.append([effect, Code(p.action), resources, p.condition, p.policy])
-        blocks.append(Table(["Effect", "Action", "Resource", "Condition", "Policy"], rows, css="perms"))
+        blocks.append(Table(["Effect", "Action", "Resource", "Condition", "Policy"], rows, css="perms",
+                            caption="Role permissions: each action and the resources it is allowed on"))
     else:
         blocks.append(Para(["The role has no policy statements in the template."]))
     return blocks
@@ -189,28 +195,28 @@ def _uncovered(report: Report, trails: list[Trail]) -> list[Block]:
                  tone="warn")]
 
 
-def _acknowledgments(report: Report) -> list[Block]:
-    blocks: list[Block] = [Heading(2, "Acknowledged findings", "acknowledgments")]
-    if not report.has_validation_report:
+def _findings(report: Report) -> list[Block]:
+    blocks: list[Block] = [Heading(2, f"Open findings ({len(report.findings)})", "findings")]
+    if report.findings:
+        open_rows: list[list[Inline]] = [[f.plugin, Code(f.rule), Code(f.path), f.description]
+                                         for f in report.findings]
+        blocks.append(Table(["Plugin", "Rule", "Construct", "Description"], open_rows, css="findings"))
+    elif report.has_validation_report:
+        blocks.append(Para([Badge("none", "ok"),
+                            " every finding is either fixed or acknowledged with a reason."]))
+    else:
         blocks.append(Para(["No ", Code("validation-report.json"), " in the cloud assembly: either no "
                             "validation plugin ran or none reported anything."], tone="warn"))
+    heading = f"Acknowledged findings ({len(report.acknowledgments)})"
+    blocks.append(Heading(2, heading, "acknowledgments"))
     if report.acknowledgments:
         rows: list[list[Inline]] = [
             [a.plugin, Code(a.rule), Code(a.path), a.reason or Badge("no reason", "bad")]
             for a in report.acknowledgments
         ]
         blocks.append(Table(["Plugin", "Rule", "Construct", "Reason"], rows, css="acks"))
-    elif report.has_validation_report:
-        blocks.append(Para(["No acknowledged findings."]))
-    blocks.append(Heading(2, "Open findings", "findings"))
-    if report.findings:
-        rows = [[f.plugin, Code(f.rule), Code(f.path), f.description] for f in report.findings]
-        blocks.append(Table(["Plugin", "Rule", "Construct", "Description"], rows, css="findings"))
-    elif report.has_validation_report:
-        blocks.append(Para([Badge("none", "ok"),
-                            " every finding is either fixed or acknowledged with a reason."]))
     else:
-        blocks.append(Para(["Unknown: no validation report."]))
+        blocks.append(Para(["No acknowledged findings."]))
     return blocks
 
 
@@ -273,13 +279,18 @@ def to_markdown(report: Report) -> str:
 
 def _md(piece: Inline, *, in_list: bool = False) -> str:
     if isinstance(piece, str):
-        return piece
+        return _md_text(piece)
     if isinstance(piece, Code):
         return _code_span(piece.text)
     if isinstance(piece, Badge):
-        return f"**{piece.text}**"
+        return f"**{_md_text(piece.text)}**"
     joiner = "; " if in_list else "<br>"
     return joiner.join(_md(item) for item in piece.items)
+
+
+def _md_text(text: str) -> str:
+    """Plain text for Markdown: angle brackets escaped so that no text from a template becomes HTML."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _md_cell(piece: Inline) -> str:
@@ -314,7 +325,12 @@ table { border-collapse: collapse; width: 100%; background: #fff; margin: 6px 0 
   border: 1px solid #d9dde5; }
 caption { text-align: left; font-weight: 600; padding: 4px 0; color: #3a4252; }
 th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid #e6e9ef; }
-th { background: #eef1f6; font-weight: 600; white-space: nowrap; }
+th { background: #eef1f6; font-weight: 600; }
+td { overflow-wrap: anywhere; }
+table.perms td:nth-child(2) code, table.routes code { white-space: nowrap; overflow-wrap: normal; }
+table.perms td:last-child, table.alarms td:first-child { color: #5a6272; font-size: 12.5px; }
+table.alarms td:nth-child(2), table.cost td:nth-child(5), table.usage td:nth-child(4) { white-space: nowrap; }
+table.alarms { width: auto; min-width: 60%; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
 tfoot td { font-weight: 700; background: #eef1f6; }
 code { font: 12.5px/1.4 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; background: #f0f2f5;

@@ -96,13 +96,16 @@ def test_dumped_dom_has_the_tables_and_their_rows(page, tmp_path):
     rows = _Rows()
     rows.feed(dom)
     tables = rows.tables
-    assert set(tables) == {"routes", "perms", "trails", "acks", "findings", "cost", "usage"}
+    assert set(tables) == {"routes", "alarms", "perms", "trails", "acks", "findings", "cost", "usage"}
     assert sorted((r[1], r[2], r[3]) for r in tables["routes"]) == [
         ("GET", "/health", "NONE"),
         ("GET", "/orders/{id}", "IAM"),
     ]
     assert [r[5] for r in tables["routes"] if r[3] == "NONE"] == [PUBLIC_REASON]
     assert [r[1] for r in tables["perms"]] == ["sqs:SendMessage"]
+    assert [(r[0], r[1], r[3]) for r in tables["alarms"]] == [
+        ("ReportDemo/HandlerErrors", "standard", ">= 1 (1 of 1 periods)")
+    ]
     assert [r[-1] for r in tables["trails"]] == ["ReportDemo/Handler"]
     assert sorted(r[1] for r in tables["acks"]) == ["AwsSolutions-APIG4", "AwsSolutions-COG4"]
     assert len(tables["findings"]) >= 1

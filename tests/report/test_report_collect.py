@@ -143,6 +143,22 @@ def test_public_route_without_acknowledgment_has_no_reason(api_report):
     assert head.public and head.reason == ""
 
 
+def test_cors_preflight_is_marked_and_not_counted_as_unexplained(tmp_path):
+    resources = _api_resources()
+    resources["Preflight"] = res(
+        "AWS::ApiGateway::Method",
+        HttpMethod="OPTIONS",
+        AuthorizationType="NONE",
+        Integration={"Type": "MOCK"},
+        ResourceId=ref("Orders"),
+        RestApiId=ref("Api"),
+    )
+    report = collect(write_assembly(tmp_path, {"S": resources}))
+    preflight = _route(report, "OPTIONS", "/orders")
+    assert preflight.public and preflight.preflight
+    assert not _route(report, "HEAD", "/health").preflight
+
+
 def test_http_api_routes_with_jwt_iam_and_none(tmp_path):
     resources = {
         "Http": res("AWS::ApiGatewayV2::Api", Name="orders-http", ProtocolType="HTTP"),
@@ -379,7 +395,12 @@ def test_alarm_kinds_and_billed_metrics(tmp_path):
         "Anomaly": ("anomaly detection", 3, False),
         "Fast": ("standard", 1, True),
     }
-    assert next(a for a in report.alarms if a.logical_id == "Rate").name == "orders-error-rate"
+    rate = next(a for a in report.alarms if a.logical_id == "Rate")
+    assert rate.name == "orders-error-rate"
+    assert rate.metric == "math over AWS/Lambda: Errors, Invocations"
+    anomaly = next(a for a in report.alarms if a.logical_id == "Anomaly")
+    assert anomaly.metric == "anomaly band of AWS/Lambda: Duration"
+    assert anomaly.condition == "above band (1 of 1 periods)"
 
 
 def _trail_resources(**trail_props):

@@ -1,5 +1,6 @@
 """Markdown and HTML rendering of the security report, the files it writes and its command line."""
 
+import json
 import re
 from html.parser import HTMLParser
 
@@ -73,6 +74,28 @@ def test_markdown_has_the_tables_and_rows(tmp_path):
     )
     assert "| **Total** |  |  |  |  | **$1.00** |" in md
     assert "**No CloudTrail trail in the templates**" in md
+
+
+def test_summary_counts_cors_preflights_apart(tmp_path):
+    outdir = _assembly(tmp_path)
+    template = outdir / "S.template.json"
+    data = json.loads(template.read_text())
+    data["Resources"]["Preflight"] = res(
+        "AWS::ApiGateway::Method",
+        HttpMethod="OPTIONS",
+        AuthorizationType="NONE",
+        Integration={"Type": "MOCK"},
+        ResourceId=ref("Health"),
+        RestApiId=ref("Api"),
+    )
+    template.write_text(json.dumps(data))
+    report = collect(outdir)
+    assert (
+        summary_lines(report)[0] == "Routes: 2 (1 CORS preflight, 1 public); every public route has a reason"
+    )
+    assert "| orders (REST) | `OPTIONS` | `/health` | **NONE** |  | CORS preflight: mock integration" in (
+        to_markdown(report)
+    )
 
 
 def test_markdown_flags_what_is_missing(tmp_path):
