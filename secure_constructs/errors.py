@@ -57,7 +57,6 @@ CODES: dict[str, str] = {
     "SC-ID-008": "An S3 key prefix for per-user access is malformed.",
     "SC-ID-009": "An action cannot be limited to the caller's own items or objects.",
     "SC-ID-010": "Threat protection is set on a user pool whose feature plan is not Plus.",
-    "SC-ID-010": "Threat protection is set on a user pool whose feature plan is not Plus.",
     # audit and monitoring
     # (codes SC-AUD-*, SC-MON-*)
     "SC-AUD-001": "A resource given to DataEventsTrail for data events has the wrong type.",
