@@ -127,3 +127,18 @@ def test_attaching_api_alarms_twice_is_refused(stack):
     attach_api_alarms(api)
     with pytest.raises(SecureConstructsError, match="SC-MON-006"):
         attach_api_alarms(api)
+
+
+def test_api_alarm_resources_have_no_findings_under_every_pack(app):
+    from aws_cdk import Stack
+
+    from secure_constructs.checks import add_checks
+    from secure_constructs.testing import synth_and_validate
+
+    stack = Stack(app, "Checked", env={"account": "111122223333", "region": "eu-west-1"})
+    attach_api_alarms(FakeSecureRestApi(stack, "Orders", with_acl=True))
+    add_checks(app, nist=True)
+    result = synth_and_validate(app)
+    ours = [f for f in result.violations if "/Alarms/" in f.path or "SecureConstructs" in f.path]
+    assert ours == [], "\n".join(f"{f.rule} at {f.path}" for f in ours)
+    assert any("/RestApi/" in f.path for f in result.violations), "the checks ran (bare RestApi findings)"
