@@ -573,3 +573,32 @@ def test_resource_policy_log_options_root_and_any_routes(stack):
     assert any(a.endswith('"/GET/"]]}') for a in arns)
     assert any(a.endswith('"/*/proxy/*"]]}') for a in arns)
     assert set(api.methods) == {"GET /", "ANY /proxy/{proxy+}"}
+
+
+def test_jwt_lambda_builds_one_authorizer_per_api_configuration(stack):
+    auth = Auth.jwt_lambda(
+        "https://id.example.com",
+        ["shop"],
+        scopes_to_routes={"orders/read": ["GET /orders", "GET /orders/{id}"]},
+    )
+    api = SecureRestApi(stack, "Api", default_auth=auth)
+    api.add_route("GET", "/orders", fn(stack))
+    api.add_route(
+        "GET",
+        "/orders/{id}",
+        fn(stack, "One"),
+        auth=Auth.jwt_lambda(
+            "https://id.example.com",
+            ["shop"],
+            scopes_to_routes={"orders/read": ["GET /orders", "GET /orders/{id}"]},
+        ),
+    )
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::ApiGateway::Authorizer", 1)
+    assert method(template, "GET", "orders")["AuthorizationType"] == "CUSTOM"
+    assert len(api.authorizers) == 1
+    assert "AwsSolutions::AwsSolutions-COG4" in acks(api.methods["GET /orders/{id}"])
+    with pytest.raises(SecureConstructsError, match="SC-API-001"):
+        from secure_constructs.api import SecureHttpApi
+
+        SecureHttpApi(stack, "Http", default_auth=auth)
