@@ -298,8 +298,9 @@ class Auth:
         :param issuer: the token issuer (``https://...``). Default: none (required).
         :param audience: accepted ``aud`` values. Default: none (required).
         :param jwks_url: where the signing keys are published. Default: ``<issuer>/.well-known/jwks.json``.
-        :param scopes_to_routes: scopes required per route, ``{"GET /orders": ["orders/read"]}``.
-            Default: no scope check.
+        :param scopes_to_routes: the routes each scope may call, ``{"orders/read": ["GET /orders"]}`` (or the
+            inverse ``{"GET /orders": ["orders/read"]}``); see ``JwtLambdaAuthorizer``. Default: none
+            (required; an empty map is SC-JWT-003 when the authorizer is built).
         """
         if isinstance(audience, str):
             audience = [audience]
