@@ -324,3 +324,4 @@ def test_alarm_resources_have_no_findings_under_every_pack(app):
             if "/Alarms/" in f.path or "SecureConstructs" in f.path or "BacklogAlarm" in f.path]
     assert ours == [], "\n".join(f"{f.rule} at {f.path}" for f in ours)
     assert not [f for f in result.suppressed if "/Alarms/" in f.path or "SecureConstructs" in f.path]
+    assert any(f.path.startswith("Checked/Fn/") for f in result.violations), "the checks ran (bare function)"
