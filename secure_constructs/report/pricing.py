@@ -115,3 +115,10 @@ def price(key: str) -> Price:
         return PRICES[key]
     except KeyError:
         raise KeyError(f"unknown price {key!r}; known: {', '.join(sorted(PRICES))}") from None
+
+
+def prices_markdown() -> str:
+    """The price table as Markdown rows (``docs/security-report.md`` shows the same table)."""
+    lines = ["| Service | Item | Kind | Price | Note |", "| --- | --- | --- | --- | --- |"]
+    lines += [f"| {p.service} | {p.item} | {p.kind} | {p.label()} | {p.note} |" for p in PRICES.values()]
+    return "\n".join(lines) + "\n"

@@ -331,6 +331,7 @@ table.perms td:nth-child(2) code, table.routes code { white-space: nowrap; overf
 table.perms td:last-child, table.alarms td:first-child { color: #5a6272; font-size: 12.5px; }
 table.alarms td:nth-child(2), table.cost td:nth-child(5), table.usage td:nth-child(4) { white-space: nowrap; }
 table.alarms { width: auto; min-width: 60%; }
+table.acks td:first-child, table.findings td:first-child { white-space: nowrap; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
 tfoot td { font-weight: 700; background: #eef1f6; }
 code { font: 12.5px/1.4 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; background: #f0f2f5;

@@ -145,3 +145,13 @@ def test_a_second_management_trail_is_a_usage_item(tmp_path):
     }
     report = collect(write_assembly(tmp_path, {"S": trails}))
     assert {line.price.key: line.count for line in report.usage_costs} == {"trail_management_extra_copy": 1}
+
+
+def test_the_docs_show_the_price_table_of_the_code():
+    from pathlib import Path
+
+    from secure_constructs.report.pricing import prices_markdown
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "security-report.md").read_text(encoding="utf-8")
+    assert prices_markdown() in docs
+    assert all(p.source in docs for p in PRICES.values())
