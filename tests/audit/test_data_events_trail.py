@@ -328,3 +328,14 @@ def test_trail_resources_have_no_unacknowledged_findings_under_every_pack(app):
         ("NIST.800.53.R5-S3DefaultEncryptionKMS", "Checked/Audit/AccessLogsBucket/Resource"),
     ]
     assert all(len(f["reason"]) > 40 for f in result.suppressed)
+
+
+def test_secure_functions_can_be_listed(stack):
+    from secure_constructs import SecureFunction
+
+    fn = SecureFunction(stack, "Orders", code=lambda_.Code.from_inline("x"), handler="index.handler")
+    make_fn(stack, "NotAudited")
+    DataEventsTrail(stack, "Audit", functions=[fn])
+    sel = selectors(Template.from_stack(stack))
+    arns = next(f for f in sel[1]["FieldSelectors"] if f["Field"] == "resources.ARN")["Equals"]
+    assert len(arns) == 1 and arns[0]["Fn::GetAtt"][0].startswith("OrdersFunction")
