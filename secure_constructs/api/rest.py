@@ -217,7 +217,10 @@ class SecureRestApi(Construct):
         )
         self.stage: apigw.Stage = self.rest_api.deployment_stage
         self.domain: apigw.DomainName | None = self.rest_api.domain_name
-        self.url: str = self.rest_api.url
+        # With a custom domain the execute-api endpoint is disabled: the domain is the only URL.
+        self.url: str = (
+            self.rest_api.url if domain is None else f"https://{domain.name}/{domain.base_path or ''}"
+        )
         api_merged.acknowledge_on(self.rest_api)
         stage_merged.acknowledge_on(self.stage)
         if cloud_watch_role is not None:
@@ -247,6 +250,8 @@ class SecureRestApi(Construct):
         )
         self._params_validator: apigw.RequestValidator | None = None
         self._cors = cors
+        if cors is not None:
+            self._cors_error_responses(cors)
         self._preflight: set[str] = set()
         self._models: dict[str, tuple[apigw.IModel, Construct]] = {}
         self._authorizers: dict[tuple[Any, ...], apigw.IAuthorizer] = {}
@@ -338,6 +343,22 @@ class SecureRestApi(Construct):
             )
         self.methods[key] = result
         return result
+
+    def _cors_error_responses(self, cors: _routes.CorsOptions) -> None:
+        """Let the allowed origin read API Gateway's own 4XX/5XX answers (e.g. 401 from an authorizer)."""
+        origins = list(cors.allow_origins)
+        if len(origins) != 1:
+            return  # a gateway response has static headers; several origins cannot be echoed back
+        headers = {"Access-Control-Allow-Origin": f"'{origins[0]}'"}
+        if origins[0] != "*":
+            headers["Vary"] = "'Origin'"
+        if cors.allow_credentials:
+            headers["Access-Control-Allow-Credentials"] = "'true'"
+        for name, kind in (
+            ("Default4xx", apigw.ResponseType.DEFAULT_4_XX),
+            ("Default5xx", apigw.ResponseType.DEFAULT_5_XX),
+        ):
+            self.rest_api.add_gateway_response(name, type=kind, response_headers=headers)
 
     def _parameters(self, path: str, extra: Mapping[str, bool] | None) -> dict[str, bool]:
         params = {f"method.request.path.{s.strip('{}+')}": True for s in path.split("/") if s.startswith("{")}

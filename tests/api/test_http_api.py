@@ -278,3 +278,16 @@ def test_duplicate_routes_and_bad_paths_are_refused(stack):
         api.add_route("GET", "/y", object())
     with pytest.raises(SecureConstructsError, match="SC-API-008"):
         SecureHttpApi(stack, "Cors", cors=CorsOptions(allow_origins=["*"], allow_credentials=True))
+
+
+def test_throttle_removal_with_a_reason_is_recorded(stack):
+    api = SecureHttpApi(
+        stack,
+        "Api",
+        stage_overrides={"throttle": None},
+        accepted_risks={"throttle": "A CloudFront distribution in front throttles per viewer"},
+    )
+    recorded = acks(api.stage)
+    assert recorded["Serverless::Serverless-APIGWDefaultThrottling"].endswith(
+        "A CloudFront distribution in front throttles per viewer"
+    )

@@ -248,6 +248,14 @@ def test_cors_preflight_is_unauthenticated_but_real_methods_keep_auth(shop):
     headers = preflight["Integration"]["IntegrationResponses"][0]["ResponseParameters"]
     assert headers["method.response.header.Access-Control-Allow-Origin"] == "'https://shop.example.com'"
     assert method(template, "GET", "orders")["AuthorizationType"] == "AWS_IAM"
+    responses = {
+        r["Properties"]["ResponseType"]: r["Properties"]["ResponseParameters"]
+        for r in by_type(template, "AWS::ApiGateway::GatewayResponse").values()
+    }
+    assert set(responses) == {"DEFAULT_4XX", "DEFAULT_5XX"}
+    assert responses["DEFAULT_4XX"]["gatewayresponse.header.Access-Control-Allow-Origin"] == (
+        "'https://shop.example.com'"
+    )
 
 
 def test_public_route_records_its_reason_as_audited_acknowledgments(shop):
@@ -315,6 +323,7 @@ def test_custom_domain_requires_tls12_and_disables_the_default_endpoint(stack):
     )
     template.has_resource_properties("AWS::ApiGateway::RestApi", {"DisableExecuteApiEndpoint": True})
     template.resource_count_is("AWS::ApiGateway::BasePathMapping", 1)
+    assert api.url == "https://api.example.com/"
 
 
 def test_waf_opt_out_needs_a_reason_and_records_it(stack):
