@@ -296,15 +296,15 @@ def python_code(
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     final = cache / "bundles" / digest
     if not final.is_dir():
-        error = _build(where, source, files, pins, runtime, architecture, final, cache)
-        if error is not None:
+        pip_error = _build(where, source, files, pins, runtime, architecture, final, cache)
+        if pip_error is not None:
             if _docker_answers():
                 return _docker_code(source, pins, runtime, architecture, digest, exclude)
             raise SecureConstructsError(
                 "SC-FN-010",
                 where,
                 f"pip could not install the requirements for {runtime.name} on "
-                f"{architecture.name} (binary wheels only, no Docker engine to fall back to): {error}",
+                f"{architecture.name} (binary wheels only, no Docker engine to fall back to): {pip_error}",
                 received=pins,
                 fix="Pick versions that publish manylinux wheels for this Python and architecture",
             )

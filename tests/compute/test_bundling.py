@@ -89,6 +89,10 @@ def test_asset_hash_is_deterministic_and_the_cache_makes_repeats_fast(src, tmp_p
         python_code(src, requirements=LOCK, runtime=lambda_.Runtime.PYTHON_3_12, cache_dir=cache)
         assert (cache / "bundles" / hashes[-1]).is_dir()
     assert hashes[0] == hashes[1]
+    first, second = (tmp_path / f"cache{n}" / "bundles" / hashes[0] for n in (1, 2))
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    assert all((first / f).read_bytes() == (second / f).read_bytes() for f in files)  # byte-identical builds
     started = time.monotonic()
     code = python_code(
         src, requirements=LOCK, runtime=lambda_.Runtime.PYTHON_3_12, cache_dir=tmp_path / "cache1"
