@@ -84,7 +84,9 @@ def summary_lines(report: Report) -> list[str]:
     covered = set().union(*(t.covered_functions for t in report.trails)) if report.trails else set()
     fn_line = (f"Functions: {len(report.functions)}; trail data events cover {len(covered)} of them; "
                f"{sum(1 for f in report.functions if f.alarms)} with alarms")
-    ack_line = f"Acknowledged findings: {len(report.acknowledgments)} (with reasons); open findings: "
+    no_reason = sum(1 for a in report.acknowledgments if not a.reason)
+    reasons = "all with reasons" if not no_reason else f"{no_reason} WITHOUT a reason"
+    ack_line = f"Acknowledged findings: {len(report.acknowledgments)} ({reasons}); open findings: "
     ack_line += (str(len(report.findings)) if report.has_validation_report
                  else "unknown (no validation-report.json)")
     cost_line = (f"Estimated fixed cost of security resources: {money(report.fixed_monthly_total)}/month "

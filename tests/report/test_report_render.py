@@ -172,3 +172,12 @@ def test_command_line_without_assembly_exits_2(tmp_path, capsys):
 def test_nothing_written_when_there_is_no_assembly(tmp_path, name):
     main(["report", str(tmp_path)])
     assert not (tmp_path / name).exists()
+
+
+def test_summary_and_table_flag_an_acknowledgment_without_reason(tmp_path):
+    validation = validation_report(
+        "AwsSolutions", suppressed_=[suppressed("AwsSolutions", "AwsSolutions-L1", "S/Fn/Resource", "")]
+    )
+    report = collect(write_assembly(tmp_path, {"S": {}}, validation))
+    assert "(1 WITHOUT a reason)" in summary_lines(report)[2]
+    assert "| AwsSolutions | `AwsSolutions-L1` | `S/Fn/Resource` | **no reason** |" in to_markdown(report)
