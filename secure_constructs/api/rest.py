@@ -229,7 +229,8 @@ class SecureRestApi(Construct):
         self.web_acl: wafv2.CfnWebACL | None = None
         self.web_acl_arn: str | None = None
         if waf.disabled_reason is not None:
-            acknowledge(self.stage, "AwsSolutions-APIG3", f"WAF turned off on purpose: {waf.disabled_reason}")
+            for rule in ("AwsSolutions-APIG3", "SecureServerless-ApiStageWaf"):
+                acknowledge(self.stage, rule, f"WAF turned off on purpose: {waf.disabled_reason}")
         else:
             if waf.web_acl_arn is None:
                 self.web_acl = regional_web_acl(

@@ -34,7 +34,7 @@ class WafOptions:
 
     @staticmethod
     def disabled(reason: str) -> WafOptions:
-        """No web ACL, for the given reason (recorded as the acknowledgment of AwsSolutions-APIG3)."""
+        """No web ACL, for ``reason`` (acknowledges AwsSolutions-APIG3 and SecureServerless-ApiStageWaf)."""
         return WafOptions(disabled_reason=check_reason("WafOptions.disabled", reason, "Turning WAF off"))
 
     def check(self, where: IConstruct) -> None:

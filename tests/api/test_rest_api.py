@@ -332,6 +332,7 @@ def test_waf_opt_out_needs_a_reason_and_records_it(stack):
     )
     api.add_route("GET", "/x", fn(stack))
     Template.from_stack(stack).resource_count_is("AWS::WAFv2::WebACL", 0)
+    assert "SecureServerless::SecureServerless-ApiStageWaf" in acks(api.stage)
     assert acks(api.stage)["AwsSolutions::AwsSolutions-APIG3"].endswith(
         "CloudFront with its own web ACL fronts this API"
     )
