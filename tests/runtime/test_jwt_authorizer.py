@@ -166,6 +166,16 @@ def test_http_api_simple_response_checks_the_route(authz):
         h.authorize({**event, "routeKey": "POST /orders"}, authz)
 
 
+def test_access_token_with_client_id_and_no_aud_is_accepted(authz):
+    tok = token(aud=None, client_id=AUDIENCE, token_use="access")
+    assert allowed_resources(h.authorize(token_event(tok), authz))[0] == "Allow"
+
+
+def test_aud_list_with_one_accepted_value_is_accepted(authz):
+    tok = token(aud=["api://other", AUDIENCE])
+    assert allowed_resources(h.authorize(token_event(tok), authz))[0] == "Allow"
+
+
 def test_leeway_accepts_a_just_expired_token(jwks):
     authz = make_authorizer(jwks, leeway_seconds=60)
     tok = token(exp=int(time.time()) - 30)
@@ -199,6 +209,10 @@ BAD_TOKENS = {
     "wrong issuer": lambda: token(iss="https://evil.example.com/"),
     "wrong audience": lambda: token(aud="api://other"),
     "no audience": lambda: token(aud=None),
+    "client_id of another client": lambda: token(aud=None, client_id="another-client"),
+    "wrong aud even with a right client_id": lambda: token(aud="api://other", client_id=AUDIENCE),
+    "aud of the wrong type": lambda: token(aud={"x": AUDIENCE}),
+    "aud list without an accepted value": lambda: token(aud=["a", "b"]),
     "no expiry": lambda: token(exp=None),
     "no subject": lambda: token(sub=None),
     "alg none": lambda: _unsigned(),

@@ -7,6 +7,11 @@ token's scopes map to, so a cached policy cannot grant more than the token does.
 ``Unauthorized``: the handler never raises another error (API Gateway would answer 500) and never logs a
 token.
 
+HTTP API simple responses answer for one route only (``routeKey``): an HTTP API authorizer using this
+handler must include ``$context.routeKey`` in its identity sources (or disable caching), otherwise a cached
+``isAuthorized: true`` would be reused for the token's other routes. REST policies have no such problem:
+they list every method ARN the token may call.
+
 Configuration (environment, set by ``secure_constructs.api.JwtLambdaAuthorizer``):
 ``JWT_ISSUER``, ``JWT_AUDIENCE`` (JSON list), ``JWKS_URL``, ``JWT_ALGORITHMS`` (JSON list),
 ``JWT_SCOPES_TO_ROUTES`` (JSON ``{scope: [[METHOD, "/path/{param}"], ...]}``), ``JWT_SCOPE_CLAIMS``
@@ -244,16 +249,32 @@ class Authorizer:
                 token,
                 key=signing_key.key,
                 algorithms=[alg],
-                audience=list(self.config.audience),
                 issuer=self.config.issuer,
                 leeway=self.config.leeway_seconds,
-                options={"require": ["exp", "iss", "aud", "sub"], "verify_signature": True},
+                # The audience is checked below: aud, or client_id when aud is absent (access tokens)
+                options={"require": ["exp", "iss", "sub"], "verify_signature": True, "verify_aud": False},
             )
         except PyJWTError as error:
             raise Denied(f"invalid token ({type(error).__name__})") from error
         if not isinstance(claims.get("sub"), str) or not claims["sub"]:
             raise Denied("invalid subject")
+        if not self._audience_ok(claims):
+            raise Denied("invalid audience")
         return claims
+
+    def _audience_ok(self, claims: Mapping[str, Any]) -> bool:
+        """``aud`` (a string or a list) names an accepted audience; only without ``aud``, ``client_id`` does.
+
+        This is what API Gateway's own JWT authorizer does: OAuth access tokens (e.g. Cognito's) carry
+        ``client_id`` and no ``aud``.
+        """
+        accepted = set(self.config.audience)
+        if "aud" in claims:
+            aud = claims["aud"]
+            values = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+            return any(isinstance(v, str) and v in accepted for v in values)
+        client_id = claims.get("client_id")
+        return isinstance(client_id, str) and client_id in accepted
 
     def grant(self, claims: Mapping[str, Any]) -> Grant:
         """The routes the token's scopes (or groups) allow; scopes outside the map grant nothing."""
