@@ -285,6 +285,9 @@ class SecureHttpApi(Construct):
     def arn_for(self, method: str, path: str, *, stage: str | None = None) -> str:
         """The execute-api ARN of ``method path`` (wildcards only where passed: ``*``, ``/x/*``).
 
+        :param method: an HTTP method, ``ANY`` or ``*`` (every method). Default: none (required).
+        :param path: a resource path; path parameters match any value, a last segment ``*`` everything
+            below. Default: none (required).
         :param stage: the stage name, or ``*``. Default: this API's stage (``$default``).
         """
         method = _routes.check_method(self, method, allow_wildcard=True)
@@ -298,6 +301,10 @@ class SecureHttpApi(Construct):
     ) -> iam.Grant:
         """Allow ``grantee`` ``execute-api:Invoke`` on exactly ``method path`` (IAM-auth routes).
 
+        :param grantee: the role, user or other grantable. Default: none (required).
+        :param method: an HTTP method, ``ANY`` or ``*`` (every method). Default: none (required).
+        :param path: a resource path; path parameters match any value, a last segment ``*`` everything
+            below. Default: none (required).
         :param stage: the stage name, or ``*``. Default: this API's stage.
         """
         return _routes.grant_execute(grantee, self.arn_for(method, path, stage=stage))
@@ -307,6 +314,10 @@ class SecureHttpApi(Construct):
     ) -> iam.AddToPrincipalPolicyResult:
         """Add an explicit Deny of ``execute-api:Invoke`` on ``method path`` to ``grantee``'s policy.
 
+        :param grantee: the role, user or other grantable. Default: none (required).
+        :param method: an HTTP method, ``ANY`` or ``*`` (every method). Default: none (required).
+        :param path: a resource path; path parameters match any value, a last segment ``*`` everything
+            below. Default: none (required).
         :param stage: the stage name, or ``*``. Default: this API's stage.
         """
         return _routes.deny_execute(grantee, self.arn_for(method, path, stage=stage))

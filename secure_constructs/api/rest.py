@@ -551,6 +551,9 @@ class SecureRestApi(Construct):
     def arn_for(self, method: str, path: str, *, stage: str | None = None) -> str:
         """The execute-api ARN of ``method path`` on ``stage`` (wildcards only where passed: ``*``, ``/x/*``).
 
+        :param method: an HTTP method, ``ANY`` or ``*`` (every method). Default: none (required).
+        :param path: a resource path; path parameters match any value, a last segment ``*`` everything
+            below. Default: none (required).
         :param stage: the stage name, or ``*``. Default: this API's stage.
         """
         method = _routes.check_method(self, method, allow_wildcard=True)
@@ -564,6 +567,10 @@ class SecureRestApi(Construct):
     ) -> iam.Grant:
         """Allow ``grantee`` ``execute-api:Invoke`` on exactly ``method path`` of the stage (IAM-auth routes).
 
+        :param grantee: the role, user or other grantable. Default: none (required).
+        :param method: an HTTP method, ``ANY`` or ``*`` (every method). Default: none (required).
+        :param path: a resource path; path parameters match any value, a last segment ``*`` everything
+            below. Default: none (required).
         :param stage: the stage name, or ``*``. Default: this API's stage.
         """
         return _routes.grant_execute(grantee, self.arn_for(method, path, stage=stage))
@@ -575,6 +582,10 @@ class SecureRestApi(Construct):
 
         With ``grant_invoke(role, "*", "/*")`` this gives "everything except ...".
 
+        :param grantee: the role, user or other grantable. Default: none (required).
+        :param method: an HTTP method, ``ANY`` or ``*`` (every method). Default: none (required).
+        :param path: a resource path; path parameters match any value, a last segment ``*`` everything
+            below. Default: none (required).
         :param stage: the stage name, or ``*``. Default: this API's stage.
         """
         return _routes.deny_execute(grantee, self.arn_for(method, path, stage=stage))
