@@ -14,6 +14,8 @@ from aws_cdk import aws_cognito as cognito
 
 from .._overrides import Invariant
 
+_SS = "SecureServerless-"  # findings of our own pack that a weakened default triggers
+
 #: Access and ID tokens live at most this long unless a reason is given.
 TOKEN_VALIDITY = Duration.hours(1)
 #: Refresh tokens live at most this long unless a reason is given (Cognito's own default is 30 days).
@@ -90,27 +92,41 @@ def _weak_second_factor(factors: Any) -> bool:
     )
 
 
+_THREAT_FINDINGS = (f"{_SS}CognitoThreatProtection[Mode::OFF]", f"{_SS}CognitoThreatProtection[Mode::AUDIT]")
+
 USER_POOL_INVARIANTS: tuple[Invariant, ...] = (
-    Invariant("self_sign_up_enabled", "self sign-up off", lambda v: v is not False),
-    Invariant("mfa", "MFA required", lambda v: v != cognito.Mfa.REQUIRED, ("AwsSolutions-COG2",)),
+    Invariant(
+        "self_sign_up_enabled", "self sign-up off", lambda v: v is not False, (f"{_SS}CognitoSelfSignUp",)
+    ),
+    Invariant(
+        "mfa",
+        "MFA required",
+        lambda v: v != cognito.Mfa.REQUIRED,
+        ("AwsSolutions-COG2", f"{_SS}CognitoMfa[Mfa::OFF]", f"{_SS}CognitoMfa[Mfa::OPTIONAL]"),
+    ),
     Invariant("mfa_second_factor", "TOTP as the only second factor", _weak_second_factor),
     Invariant(
         "password_policy",
         f"a password policy of at least {MIN_PASSWORD_LENGTH} characters with every character class and "
         "temporary passwords valid for one day",
         _weak_password_policy,
-        ("AwsSolutions-COG1",),
+        (
+            "AwsSolutions-COG1",
+            f"{_SS}CognitoPasswordPolicy[Weak]",
+            f"{_SS}CognitoPasswordPolicy[TemporaryPasswordValidity]",
+        ),
     ),
     Invariant(
         "feature_plan",
         "the Plus feature plan (needed for threat protection)",
         lambda v: v != cognito.FeaturePlan.PLUS,
-        ("AwsSolutions-COG8",),
+        ("AwsSolutions-COG8", *_THREAT_FINDINGS),
     ),
     Invariant(
         "standard_threat_protection_mode",
         "threat protection enforced",
         lambda v: v != cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+        _THREAT_FINDINGS,
     ),
     Invariant(
         "custom_threat_protection_mode",
@@ -159,17 +175,42 @@ def _extra_auth_flows(flows: Any) -> bool:
 
 
 CLIENT_INVARIANTS: tuple[Invariant, ...] = (
-    Invariant("auth_flows", "SRP and refresh-token sign-in only", _extra_auth_flows),
-    Invariant("prevent_user_existence_errors", "user-existence errors prevented", lambda v: v is not True),
-    Invariant("enable_token_revocation", "token revocation", lambda v: v is not True),
     Invariant(
-        "access_token_validity", "access tokens valid for at most one hour", _longer_than(TOKEN_VALIDITY)
+        "auth_flows",
+        "SRP and refresh-token sign-in only",
+        _extra_auth_flows,
+        (f"{_SS}CognitoPasswordAuthFlow[Flow::ALLOW_USER_PASSWORD_AUTH]",
+         f"{_SS}CognitoPasswordAuthFlow[Flow::ALLOW_ADMIN_USER_PASSWORD_AUTH]"),
     ),
-    Invariant("id_token_validity", "ID tokens valid for at most one hour", _longer_than(TOKEN_VALIDITY)),
+    Invariant(
+        "prevent_user_existence_errors",
+        "user-existence errors prevented",
+        lambda v: v is not True,
+        (f"{_SS}CognitoUserExistenceErrors",),
+    ),
+    Invariant(
+        "enable_token_revocation",
+        "token revocation",
+        lambda v: v is not True,
+        (f"{_SS}CognitoTokenRevocation",),
+    ),
+    Invariant(
+        "access_token_validity",
+        "access tokens valid for at most one hour",
+        _longer_than(TOKEN_VALIDITY),
+        (f"{_SS}CognitoTokenLifetime[AccessTokenValidity]",),
+    ),
+    Invariant(
+        "id_token_validity",
+        "ID tokens valid for at most one hour",
+        _longer_than(TOKEN_VALIDITY),
+        (f"{_SS}CognitoTokenLifetime[IdTokenValidity]",),
+    ),
     Invariant(
         "refresh_token_validity",
         f"refresh tokens valid for at most {int(seconds(REFRESH_TOKEN_VALIDITY) // 86400)} days",
         _longer_than(REFRESH_TOKEN_VALIDITY),
+        (f"{_SS}CognitoTokenLifetime[RefreshTokenValidity]",),
     ),
 )
 

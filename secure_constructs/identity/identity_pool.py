@@ -51,7 +51,7 @@ IDENTITY_POOL_INVARIANTS: tuple[Invariant, ...] = (
         "allow_unauthenticated_identities",
         "no unauthenticated (guest) identities",
         lambda v: v is not False,
-        ("AwsSolutions-COG7",),
+        ("AwsSolutions-COG7", "SecureServerless-IdentityPoolUnauthenticated"),
     ),
     Invariant(
         "allow_classic_flow",

@@ -229,3 +229,49 @@ def test_a_url_that_is_only_a_token_is_refused(stack):
     pool = SecureUserPool(stack, "Users")
     with pytest.raises(SecureConstructsError, match="SC-ID-001"):
         pool.add_client("Web", callback_urls=[bucket.bucket_website_url])
+
+
+def test_weakened_pool_and_client_with_reasons_are_acknowledged_for_our_own_pack(app, stack):
+    from aws_cdk import Validations
+
+    from secure_constructs.nag import SecureServerlessChecks
+    from secure_constructs.testing import synth_and_validate
+
+    Validations.of(app).add_plugins(SecureServerlessChecks(app))
+    reason = "Load-test pool in a sandbox account; no real users, deleted after the test run."
+    pool_keys = {"self_sign_up_enabled": True, "mfa": cognito.Mfa.OPTIONAL,
+                 "password_policy": cognito.PasswordPolicy(min_length=8, require_symbols=False)}
+    pool = SecureUserPool(stack, "Users", overrides=pool_keys,
+                          accepted_risks=dict.fromkeys(pool_keys, reason))
+    client_keys = {"auth_flows": cognito.AuthFlow(user_password=True, admin_user_password=True),
+                   "access_token_validity": Duration.hours(2), "refresh_token_validity": Duration.days(60),
+                   "enable_token_revocation": False, "prevent_user_existence_errors": False}
+    pool.add_client("Load", overrides=client_keys, accepted_risks=dict.fromkeys(client_keys, reason))
+    result = synth_and_validate(app)
+    assert result.violations == [], result.format()
+    assert {f.rule for f in result.suppressed} >= {
+        "SecureServerless-CognitoSelfSignUp",
+        "SecureServerless-CognitoMfa[Mfa::OPTIONAL]",
+        "SecureServerless-CognitoPasswordPolicy[Weak]",
+        "SecureServerless-CognitoPasswordAuthFlow[Flow::ALLOW_USER_PASSWORD_AUTH]",
+        "SecureServerless-CognitoPasswordAuthFlow[Flow::ALLOW_ADMIN_USER_PASSWORD_AUTH]",
+        "SecureServerless-CognitoTokenLifetime[AccessTokenValidity]",
+        "SecureServerless-CognitoTokenLifetime[RefreshTokenValidity]",
+        "SecureServerless-CognitoTokenRevocation",
+        "SecureServerless-CognitoUserExistenceErrors",
+    }
+    assert all(reason in f["reason"] for f in result.suppressed)
+
+
+def test_defaults_pass_our_own_pack(app, stack):
+    from aws_cdk import Validations
+
+    from secure_constructs.nag import SecureServerlessChecks
+    from secure_constructs.testing import synth_and_validate
+
+    Validations.of(app).add_plugins(SecureServerlessChecks(app))
+    pool = SecureUserPool(stack, "Users")
+    pool.add_client("Web", callback_urls=[WEB])
+    pool.add_client("Server", confidential=True)
+    result = synth_and_validate(app)
+    assert result.violations == [] and result.suppressed == [], result.format()
