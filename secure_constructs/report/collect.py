@@ -352,7 +352,7 @@ def functions_of(stack: str, resources: Resources, alarms: list[Alarm]) -> list[
             name=display_name(lid, fn),
             role=display_name(role_ids[0], roles[role_ids[0]]) if role_ids else render(props.get("Role", "")),
             kms_key=render(props["KmsKeyArn"]) if props.get("KmsKeyArn") else "",
-            dlq=render((props.get("DeadLetterConfig") or {}).get("TargetArn", "")),
+            dlq=_dlq_of(props.get("DeadLetterConfig")),
         )
         for role_id in role_ids:
             role_props = _props(roles[role_id])
@@ -381,6 +381,11 @@ def functions_of(stack: str, resources: Resources, alarms: list[Alarm]) -> list[
                            if lid in a.referenced or (literal_name and literal_name in a.referenced)]
         functions.append(function)
     return sorted(functions, key=lambda f: f.name)
+
+
+def _dlq_of(config: Any) -> str:
+    target = config.get("TargetArn") if isinstance(config, dict) else None
+    return render(target) if target else ""
 
 
 # --- alarms --------------------------------------------------------------------------------------------
