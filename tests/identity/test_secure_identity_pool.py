@@ -321,3 +321,14 @@ def test_defaults_and_per_user_grants_pass_every_check(app, stack):
         f"AwsSolutions-IAM5[Resource::<{bucket_id}.Arn>/private/<cognito-identity.amazonaws.com:sub>/*]")
     assert finding.path == "Test/Ids/CustomersRole/DefaultPolicy/Resource"
     assert "own folder" in finding["reason"]
+
+
+def test_per_user_prefix_on_an_imported_bucket_is_acknowledged_by_its_exact_finding(app, stack):
+    add_checks(app)
+    ids = SecureIdentityPool(stack, "Ids", user_pool=users(stack), groups=["Customers"])
+    shared = s3.Bucket.from_bucket_name(stack, "Shared", "shared-uploads")
+    ids.grant_own_prefix(ids.roles["Customers"], shared)
+    result = synth_and_validate(app)
+    assert [f for f in result.violations if f.path.startswith("Test/Ids")] == [], result.format()
+    assert "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::shared-uploads/" \
+        "<cognito-identity.amazonaws.com:sub>/*]" in result.rules(suppressed=True)
