@@ -1,6 +1,7 @@
 """The JWT authorizer handler with real RSA/EC/Ed25519 tokens and a JWKS served on 127.0.0.1."""
 
 import base64
+import fnmatch
 import hashlib
 import hmac
 import json
@@ -28,6 +29,7 @@ ROUTES = {
     "orders:read": [["GET", "/orders"], ["GET", "/orders/{id}"]],
     "orders:write": [["POST", "/orders"]],
     "admins": [["ANY", "/admin/{proxy+}"]],
+    "orders:audit": [["GET", "/orders/{id}/invoices"]],
 }
 
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -472,3 +474,77 @@ def test_properly_signed_but_invalid_claims_are_never_allowed(authz, alg, bad):
         return
     tok = token(key, alg, kid, **overrides)
     assert not _is_allow(token_event(tok), authz)
+
+
+# --- path parameters: IAM's * crosses "/", so routes a pattern shadows get an explicit Deny ----------------
+
+
+def test_shadowed_deeper_route_gets_an_explicit_deny(authz):
+    statements = h.authorize(token_event(token(scope="orders:read")), authz)["policyDocument"]["Statement"]
+    assert statements[1] == {
+        "Action": "execute-api:Invoke",
+        "Effect": "Deny",
+        "Resource": [f"{PREFIX}/GET/orders/*/invoices"],
+    }
+
+
+@pytest.mark.parametrize("scope", ["orders:read orders:audit", "orders:audit", "orders:write"])
+def test_no_deny_when_nothing_is_shadowed(authz, scope):
+    statements = h.authorize(token_event(token(scope=scope)), authz)["policyDocument"]["Statement"]
+    assert [s["Effect"] for s in statements] == ["Allow"]
+
+
+def _iam_allows(policy_document, request):
+    """IAM's evaluation for one request: an explicit Deny wins, else any Allow, else an implicit deny."""
+
+    def matches(statement):
+        return any(fnmatch.fnmatchcase(f"{PREFIX}/{request}", resource) for resource in statement["Resource"])
+
+    statements = policy_document["Statement"]
+    if any(s["Effect"] == "Deny" and matches(s) for s in statements):
+        return False
+    return any(s["Effect"] == "Allow" and matches(s) for s in statements)
+
+
+ALL_ROUTES = sorted({tuple(r) for routes in ROUTES.values() for r in routes})
+
+
+def _owner(method, path):
+    """The route API Gateway picks for a concrete request: the matching template with most literals."""
+    candidates = []
+    for route_method, template in ALL_ROUTES:
+        if route_method not in ("ANY", method):
+            continue
+        regex = "".join(
+            "/.+" if seg.endswith("+}") else "/[^/]+" if seg.startswith("{") else "/" + fnmatch.re.escape(seg)
+            for seg in template.strip("/").split("/")
+        )
+        if fnmatch.re.fullmatch(regex, path):
+            literals = sum(not seg.startswith("{") for seg in template.split("/"))
+            candidates.append((literals, route_method != "ANY", (route_method, template)))
+    return max(candidates)[2] if candidates else None
+
+
+SEGMENT = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=6)
+
+
+@PROPS
+@given(
+    st.sets(st.sampled_from(sorted(ROUTES)), min_size=1),
+    st.sampled_from(ALL_ROUTES),
+    st.sampled_from(["GET", "POST", "PUT", "DELETE"]),
+    st.lists(SEGMENT, min_size=3, max_size=3),
+)
+def test_cached_policy_allows_exactly_the_granted_routes(authz, scopes, route, any_method, segments):
+    method, template = route
+    method = any_method if method == "ANY" else method
+    values = iter(segments)
+    path = "/".join(
+        "/".join(segments) if seg.endswith("+}") else next(values) if seg.startswith("{") else seg
+        for seg in template.split("/")
+    )
+    owner = _owner(method, path)
+    granted = {tuple(r) for scope in scopes for r in ROUTES[scope]}
+    # the policy was computed (and cached) for another method of the API: it must hold for every request
+    response = h.authorize(token_event(token(scope=" ".join(sorted(scopes)))), authz)
+    assert _iam_allows(response["policyDocument"], f"{method}{path}") == (owner in granted)

@@ -313,14 +313,49 @@ def method_arns(method_arn: str, routes: Iterable[tuple[str, str]]) -> list[str]
     return [f"{base}/{'*' if m == 'ANY' else m}{_arn_path(p)}" for m, p in routes]
 
 
-def policy(principal: str, effect: str, resources: list[str], context: Mapping[str, str]) -> dict[str, Any]:
-    """A REST authorizer response."""
+def _arn_regex(method: str, path: str) -> re.Pattern[str]:
+    """How IAM matches the ARN pattern of a route: ``*`` matches any characters, ``/`` included."""
+    pattern = f"{'*' if method == 'ANY' else method}{_arn_path(path)}"
+    return re.compile("".join(".*" if c == "*" else re.escape(c) for c in pattern) + r"\Z")
+
+
+def _sample_requests(method: str, path: str) -> list[str]:
+    """Concrete ``METHOD/path`` strings that API Gateway routes to this route."""
+    concrete = re.sub(r"\{[^}/]+\}", "p", path)
+    methods = sorted(METHODS - {"ANY"}) if method == "ANY" else [method]
+    return [f"{m}{concrete}" for m in methods]
+
+
+def shadowed_routes(
+    granted: Iterable[tuple[str, str]], others: Iterable[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """Routes not granted whose requests the granted ARN patterns would still match.
+
+    A path parameter is ``*`` in a method ARN and IAM's ``*`` crosses ``/``: ``GET /orders/{id}`` as
+    ``GET/orders/*`` also matches ``GET /orders/7/invoices``. Such routes get an explicit Deny.
+    """
+    patterns = [_arn_regex(m, p) for m, p in granted]
+    return sorted(
+        route
+        for route in set(others)
+        if any(rx.match(sample) for sample in _sample_requests(*route) for rx in patterns)
+    )
+
+
+def policy(
+    principal: str,
+    effect: str,
+    resources: list[str],
+    context: Mapping[str, str],
+    deny: list[str] | None = None,
+) -> dict[str, Any]:
+    """A REST authorizer response (plus an explicit Deny statement when ``deny`` is given)."""
+    statements = [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": resources}]
+    if deny:
+        statements.append({"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": deny})
     return {
         "principalId": principal,
-        "policyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": resources}],
-        },
+        "policyDocument": {"Version": "2012-10-17", "Statement": statements},
         "context": dict(context),
     }
 
@@ -361,7 +396,10 @@ def authorize(event: Any, authorizer: Authorizer) -> dict[str, Any]:
     context = {"sub": grant.subject, "scope": " ".join(grant.scopes)}
     if not grant.routes:
         return policy(grant.subject, "Deny", [method_arn], context)
-    return policy(grant.subject, "Allow", method_arns(method_arn, grant.routes), context)
+    mapped = {route for routes in authorizer.config.scopes_to_routes.values() for route in routes}
+    shadowed = shadowed_routes(grant.routes, mapped - set(grant.routes))
+    deny = method_arns(method_arn, shadowed) if shadowed else None
+    return policy(grant.subject, "Allow", method_arns(method_arn, grant.routes), context, deny)
 
 
 _STATE: dict[str, Authorizer] = {}
