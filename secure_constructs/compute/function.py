@@ -93,6 +93,18 @@ _XRAY_REASON = (
 )
 #: The findings a Resource '*' statement in a Lambda role's inline policy raises.
 _STAR_RULES = ("AwsSolutions-IAM5[Resource::*]", "Serverless-LambdaStarPermissions")
+_VPC_ACTIONS = (
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+)
+_VPC_REASON = (
+    "VPC function: the actions of AWSLambdaVPCAccessExecutionRole, inline; Lambda creates and deletes its "
+    "network interfaces before their ids exist, and the ec2:Describe actions support only Resource '*'"
+)
 _DLQ_REASON = (
     "This queue is the terminal dead-letter queue of the stack's Lambda functions; a redrive policy on a "
     "dead-letter queue would only move failed events to yet another queue"
@@ -126,6 +138,31 @@ class _InlinePolicyRole(iam.Role):
 
     def add_to_policy(self, statement: iam.PolicyStatement) -> bool:
         return self.add_to_principal_policy(statement).statement_added
+
+
+@jsii.implements(IValidation)
+class _AcknowledgeRoleFindings:
+    """Acknowledges, once per synth and with all their reasons, the findings noted on a function's role.
+
+    Runs in the construct-validation phase, which CDK completes before the validation plugins run, so the
+    acknowledgments are in place when cdk-nag reports (tests/compute: *_lands_in_the_report).
+    """
+
+    def __init__(self, function: SecureFunction) -> None:
+        self._function = function
+        self._done = False
+
+    def validate(self) -> list[str]:
+        if self._done:
+            return []
+        self._done = True
+        role = self._function.role
+        # Inline-policy role: findings sit on its CfnRole; any other role: on its DefaultPolicy (below it).
+        inline = isinstance(role, _InlinePolicyRole)
+        target = (role.node.default_child if inline else None) or role
+        for rule_id, reasons in self._function._role_reasons.items():
+            acknowledge(target, rule_id, " | ".join(reasons))
+        return []
 
 
 @jsii.implements(IValidation)
@@ -320,6 +357,8 @@ class SecureFunction(Construct):
 
         # build: role, log group, key, queue, function
         self.role: iam.IRole = self._execution_role(role)
+        self._role_reasons: dict[str, list[str]] = {}
+        self.node.add_validation(_AcknowledgeRoleFindings(self))
         self.log_group: logs.LogGroup = encrypted_log_group(
             self, "LogGroup", retention=log_retention, removal_policy=log_removal_policy
         )
@@ -348,9 +387,11 @@ class SecureFunction(Construct):
         for grant in secret_grants:
             grant(self.role)
         _allow_dead_letter_delivery(self.role, self.dead_letter_queue)
+        if merged.props.get("vpc") is not None:
+            self._allow_vpc_networking()
         if merged.props.get("tracing") in (lambda_.Tracing.ACTIVE, lambda_.Tracing.PASS_THROUGH):
             for rule_id in _STAR_RULES:
-                acknowledge(self.role, rule_id, _XRAY_REASON)
+                self._note(rule_id, _XRAY_REASON)
 
         self.function_url: lambda_.FunctionUrl | None = (
             self.function.add_function_url(auth_type=url_auth) if url_auth is not None else None
@@ -398,6 +439,28 @@ class SecureFunction(Construct):
                 fix="Choose another name; secrets= owns NAME and NAME_SECRET_ARN / NAME_PARAMETER_NAME",
             )
         self.function.add_environment(name, value)
+
+    def _allow_vpc_networking(self) -> None:
+        # aws_lambda.Function attaches AWSLambdaVPCAccessExecutionRole only to a role it creates itself.
+        # The same actions, inline; Lambda creates the ENIs before their ids exist, and the Describe
+        # actions support only Resource '*'.
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ManageVpcNetworkInterfaces",
+                actions=list(_VPC_ACTIONS),
+                resources=["*"],
+            )
+        )
+        for rule_id in _STAR_RULES:
+            self._note(rule_id, _VPC_REASON)
+
+    def _note(self, rule_id: str, reason: str) -> None:
+        """Record why a finding on the role is acceptable; each finding is acknowledged once, at synth,
+        with every reason recorded for it (one finding id can have several causes: X-Ray, VPC, a user's
+        statement)."""
+        reasons = self._role_reasons.setdefault(rule_id, [])
+        if reason not in reasons:
+            reasons.append(reason)
 
     # --- attributes ---------------------------------------------------------------------------------------
 
@@ -460,17 +523,14 @@ class SecureFunction(Construct):
                 ),
             )
         self.role.add_to_principal_policy(statement)
-        # Inline-policy role: findings sit on its CfnRole; any other role: on its DefaultPolicy (below it).
-        inline = isinstance(self.role, _InlinePolicyRole)
-        target = (self.role.node.default_child if inline else None) or self.role
         for action in wildcards:
-            acknowledge(target, f"AwsSolutions-IAM5[Action::{action}]", reason or "")
+            self._note(f"AwsSolutions-IAM5[Action::{action}]", reason or "")
         if any(a == "*" or a.endswith(":*") for a in wildcards):
-            acknowledge(target, "Serverless-LambdaStarPermissions", reason or "")
+            self._note("Serverless-LambdaStarPermissions", reason or "")
         if star and "*" in resources:
             why = reason if scoped_actions else _STAR_ONLY_REASON.format(actions=", ".join(sorted(actions)))
             for rule_id in _STAR_RULES:
-                acknowledge(target, rule_id, why or "")
+                self._note(rule_id, why or "")
 
     # --- metrics (delegated to the function) ---------------------------------------------------------------
 

@@ -460,6 +460,9 @@ def test_add_to_role_policy_accepts_star_only_actions_and_acknowledges_them(app,
     add_checks(app)
     result = synth_and_validate(app)
     assert result.violations == [], result.format()
+    star = [f for f in result.suppressed if f.rule == "AwsSolutions-IAM5[Resource::*]"]
+    assert len(star) == 1  # one finding, acknowledged once with every cause
+    assert "xray:PutTraceSegments" in star[0]["reason"] and "cloudwatch:PutMetricData" in star[0]["reason"]
 
 
 def test_add_to_role_policy_with_reason_acknowledges_with_that_reason(app, stack):
@@ -719,3 +722,32 @@ def test_a_typical_inline_policy_is_far_below_the_iam_quota(app, stack):
     )
     table.grant_read_write_data(fn.role)
     app.synth()  # no SC-FN-011
+
+
+def test_vpc_function_gets_eni_permissions_inline_and_no_managed_policy(app, stack):
+    from aws_cdk import aws_ec2 as ec2
+
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        max_azs=2,
+        nat_gateways=0,
+        subnet_configuration=[
+            ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+        ],
+    )
+    fn = make(stack, overrides={"vpc": vpc})
+    add_checks(app)
+    result = synth_and_validate(app)
+    assert not [f for f in result.violations if "Role" in f.path], result.format()  # the VPC has its own
+    with open(f"{app.outdir}/Test.template.json", encoding="utf-8") as handle:
+        template = Template.from_json(json.load(handle))
+    role = template.to_json()["Resources"][logical_id(fn.role)]
+    assert "ManagedPolicyArns" not in role["Properties"]
+    eni = [
+        s
+        for s in role_statements(template, logical_id(fn.role))
+        if s.get("Sid") == "ManageVpcNetworkInterfaces"
+    ]
+    assert len(eni) == 1 and "ec2:CreateNetworkInterface" in eni[0]["Action"] and eni[0]["Resource"] == "*"
+    assert any("VPC function" in (f["reason"] or "") for f in result.suppressed), result.suppressed
