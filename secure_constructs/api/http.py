@@ -230,7 +230,7 @@ class SecureHttpApi(Construct):
             source_arn=Stack.of(self).format_arn(
                 service="execute-api",
                 resource=self.http_api.api_id,
-                resource_name=f"*/{_routes.arn_method(method)}{_routes.arn_path(path)}",
+                resource_name=f"{self.stage.stage_name}/{_routes.arn_method(method)}{_routes.arn_path(path)}",
             ),
         )
         if isinstance(mode, PublicAuth):

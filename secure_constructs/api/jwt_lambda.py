@@ -14,10 +14,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import Duration
+import jsii
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_lambda as lambda_
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from ..compute import SecureFunction
 from ..compute.bundling import python_code
@@ -122,6 +123,46 @@ def normalize_scopes_to_routes(
                 fix="Use scope names (no spaces) as keys, or 'GET /path' route keys",
             )
     return {scope: sorted(routes) for scope, routes in sorted(result.items())}
+
+
+@jsii.implements(IValidation)
+class _EveryRouteMapped:
+    """Synth-time check: each method using the authorizer is in the map (SC-JWT-006).
+
+    An unmapped route is unreachable for every token, or reachable only because a broader path-parameter
+    pattern of another route happens to match it; both are configuration mistakes.
+    """
+
+    def __init__(self, owner: JwtLambdaAuthorizer) -> None:
+        self._owner = owner
+
+    def validate(self) -> list[str]:
+        owner = self._owner
+        stack = Stack.of(owner)
+        ours = stack.resolve(owner.authorizer.authorizer_id)
+        mapped = {route for routes in owner.scopes_to_routes.values() for route in routes}
+        errors = []
+        for construct in stack.node.find_all():
+            if not isinstance(construct, apigw.Method):
+                continue
+            cfn = construct.node.default_child
+            if cfn is None or stack.resolve(cfn.authorizer_id) != ours:  # type: ignore[attr-defined]
+                continue
+            route = (construct.http_method, construct.resource.path)
+            if route not in mapped:
+                errors.append(
+                    str(
+                        SecureConstructsError(
+                            "SC-JWT-006",
+                            owner,
+                            f"route {route[0]} {route[1]} uses this JWT authorizer, but no scope in "
+                            "scopes_to_routes grants it",
+                            received=sorted(f"{m} {p}" for m, p in mapped),
+                            fix=f"Add ('{route[0]}', '{route[1]}') to the routes of the scopes that may call it",
+                        )
+                    )
+                )
+        return sorted(errors)
 
 
 class JwtLambdaAuthorizer(Construct):
@@ -287,3 +328,4 @@ class JwtLambdaAuthorizer(Construct):
                 results_cache_ttl=result_cache_ttl,
                 validation_regex=TOKEN_PATTERN,
             )
+        self.node.add_validation(_EveryRouteMapped(self))

@@ -118,7 +118,7 @@ def test_one_permission_per_route_scoped_to_method_and_path_and_one_integration_
     route_arns = [a for a in arns if "/authorizers/" not in a]
     assert len(route_arns) == len(api.routes) == 6
     assert not any("/*/*" in a for a in arns)
-    assert any(a.endswith('"/*/GET/orders/*"]]}') for a in route_arns)
+    assert any(a.endswith('"/$default/GET/orders/*"]]}') for a in route_arns)
     template.resource_count_is("AWS::ApiGatewayV2::Integration", 2)
 
 
