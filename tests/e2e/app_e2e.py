@@ -141,9 +141,14 @@ def _is_alarm(construct: object) -> bool:
     return isinstance(construct, cloudwatch.Alarm)
 
 
-app = App()
-# The CLI sets these from the credentials it uses: the emulator's account, or a real one.
-env = Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION"))
-E2EStack(app, STACK_NAME, env=env)
-add_checks(app)
-app.synth()
+def main() -> None:
+    app = App()
+    # The CLI sets these from the credentials it uses: the emulator's account, or a real one.
+    account, region = os.environ.get("CDK_DEFAULT_ACCOUNT"), os.environ.get("CDK_DEFAULT_REGION")
+    E2EStack(app, STACK_NAME, env=Environment(account=account, region=region))
+    add_checks(app)
+    app.synth()
+
+
+if __name__ == "__main__":
+    main()

@@ -100,6 +100,16 @@ def run(cmd: Sequence[str], *, env: dict, timeout: float, logfile: Path, cwd: Pa
                 proc.wait(timeout=10)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _kill_group(pgid: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signal.SIGKILL)
@@ -299,6 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deadline", type=float, default=900, help="seconds for the whole run (default 900)")
     parser.add_argument("--pytest-args", default="", help="extra arguments for pytest, e.g. '-k iam -x'")
+    parser.add_argument("--app", type=Path, default=HERE / "app_e2e.py", help="the CDK app to deploy")
     args = parser.parse_args(argv)
 
     def _on_signal(signum, _frame):
@@ -319,7 +330,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             timings[name] = time.monotonic() - t0
 
     WORK.mkdir(parents=True, exist_ok=True)
-    run_dir = WORK / "last-run"
+    for old in WORK.glob("run-*"):  # earlier runs' logs, unless that run is still going
+        if not _alive(int(old.name.split("-")[1])):
+            shutil.rmtree(old, ignore_errors=True)
+    run_dir = WORK / f"run-{os.getpid()}"  # logs, certificate, outputs, cloud assembly of this run only
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir()
     cli_log, server_log = run_dir / "cli.log", run_dir / "emulator.log"
@@ -327,8 +341,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cert, key = make_certificate(run_dir)
     port = free_loopback_port()
     cenv = client_env(port, cert, run_dir)
-    app = f"{ROOT / '.venv/bin/python'} {HERE / 'app_e2e.py'}"
-    cdk = ["cdk", "--app", app, "--output", str(ROOT / "cdk.out.e2e"), "--no-notices", "--ci"]
+    app = f"{ROOT / '.venv/bin/python'} {args.app.resolve()}"
+    cdk = ["cdk", "--app", app, "--output", str(run_dir / "cdk.out"), "--no-notices", "--ci"]
     verdict = 1
     proc = None
     deployed = False
@@ -378,7 +392,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary = {name: round(seconds, 1) for name, seconds in timings.items()}
     (run_dir / "timings.json").write_text(json.dumps(summary, indent=2))
     log("timings (s): " + ", ".join(f"{name} {seconds}" for name, seconds in summary.items()))
-    log("PASSED" if verdict == 0 else f"FAILED (exit {verdict})")
+    if verdict == 0:
+        shutil.rmtree(run_dir / "cdk.out", ignore_errors=True)
+        log(f"PASSED (logs: {run_dir.relative_to(ROOT)})")
+    else:
+        log(f"FAILED (exit {verdict}; logs: {run_dir.relative_to(ROOT)})")
     return verdict
 
 
