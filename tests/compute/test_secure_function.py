@@ -751,3 +751,31 @@ def test_vpc_function_gets_eni_permissions_inline_and_no_managed_policy(app, sta
     ]
     assert len(eni) == 1 and "ec2:CreateNetworkInterface" in eni[0]["Action"] and eni[0]["Resource"] == "*"
     assert any("VPC function" in (f["reason"] or "") for f in result.suppressed), result.suppressed
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("tracing", lambda_.Tracing.DISABLED),
+        ("logging_format", lambda_.LoggingFormat.TEXT),
+        ("recursive_loop", lambda_.RecursiveLoop.ALLOW),
+        ("allow_public_subnet", True),
+    ],
+)
+def test_every_invariant_refuses_a_weakening_override_without_reason(stack, key, value):
+    with pytest.raises(SecureConstructsError, match=f"SC-GEN-002.*{key}"):
+        make(stack, overrides={key: value})
+
+
+def test_same_value_as_the_default_is_not_a_weakening(stack):
+    make(stack, overrides={"tracing": lambda_.Tracing.ACTIVE, "logging_format": lambda_.LoggingFormat.JSON})
+
+
+def test_accepting_a_public_url_risk_without_a_public_url_is_an_error(stack):
+    with pytest.raises(SecureConstructsError, match="SC-GEN-001.*function_url"):
+        make(stack, accepted_risks={"function_url": "Public webhook endpoint; payload HMAC-verified"})
+
+
+def test_a_public_url_with_a_vague_reason_is_refused(stack):
+    with pytest.raises(SecureConstructsError, match="SC-GEN-003"):
+        make(stack, function_url=lambda_.FunctionUrlAuthType.NONE, accepted_risks={"function_url": "ok"})
