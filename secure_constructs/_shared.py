@@ -33,6 +33,9 @@ def stack_key(scope: Construct, purpose: str, *, description: str, services: Seq
     :param purpose: a CamelCase word naming what the key protects (``"Logs"``, ``"Queues"``, ``"Lambda"``).
         Default: none (required).
     :param description: the key's description, used when the key is created. Default: none (required).
+    The key is retained when it leaves the stack (data encrypted under it must stay readable); schedule its
+    deletion by hand once nothing needs it.
+
     :param services: service principals (e.g. ``"sns.amazonaws.com"``) allowed ``kms:Decrypt`` and
         ``kms:GenerateDataKey*`` through the key policy, restricted to this account with
         ``aws:SourceAccount``; added to an existing key too. Default: no service principal.
