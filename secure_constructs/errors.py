@@ -86,6 +86,7 @@ CODES: dict[str, str] = {
     "SC-JWT-003": "The scope-to-routes map is empty or a route is not (METHOD, /path).",
     "SC-JWT-004": "An algorithm is not an asymmetric algorithm from the allow-list.",
     "SC-JWT-005": "The result cache TTL or the leeway is out of range.",
+    "SC-JWT-006": "A route uses the JWT authorizer but no scope in its scope-to-routes map grants it.",
     # security report (secure_constructs.report)
     "SC-RPT-001": "The directory given to the security report holds no synthesized template.",
 }

@@ -158,7 +158,8 @@ class _EveryRouteMapped:
                             f"route {route[0]} {route[1]} uses this JWT authorizer, but no scope in "
                             "scopes_to_routes grants it",
                             received=sorted(f"{m} {p}" for m, p in mapped),
-                            fix=f"Add ('{route[0]}', '{route[1]}') to the routes of the scopes that may call it",
+                            fix=f"Add ('{route[0]}', '{route[1]}') to the routes of the scopes that may "
+                            "call it",
                         )
                     )
                 )

@@ -22,7 +22,9 @@ def build(stack, code=INLINE, **kwargs):
     props = {"issuer": ISSUER, "audience": ["client-1"], "scopes_to_routes": ROUTES, "code": code, **kwargs}
     authorizer = JwtLambdaAuthorizer(stack, "Jwt", **props)
     api = apigw.RestApi(stack, "Api", deploy=False)
-    api.root.add_method("GET", apigw.MockIntegration(), authorizer=authorizer.authorizer)
+    orders = api.root.add_resource("orders")
+    orders.add_method("GET", apigw.MockIntegration(), authorizer=authorizer.authorizer)
+    orders.add_resource("{id}").add_method("GET", apigw.MockIntegration(), authorizer=authorizer.authorizer)
     return authorizer
 
 
@@ -158,3 +160,14 @@ def test_function_is_a_secure_function(stack):
         {"Handler": "handler.handler", "TracingConfig": {"Mode": "Active"}, "KmsKeyArn": Match.any_value()},
     )
     assert jwt_auth.function.role is not None
+
+
+def test_every_route_using_the_authorizer_must_be_mapped(stack):
+    jwt_auth = build(stack)
+    api = jwt_auth.authorizer.node.scope.node.scope.node.find_child("Api")
+    invoices = api.root.get_resource("orders").get_resource("{id}").add_resource("invoices")
+    invoices.add_method("GET", apigw.MockIntegration(), authorizer=jwt_auth.authorizer)
+    api.root.add_method("GET", apigw.MockIntegration())  # another authorizer (none): not our business
+    with pytest.raises(Exception, match=r"SC-JWT-006.*GET /orders/\{id\}/invoices") as error:
+        Template.from_stack(stack)
+    assert "GET /:" not in str(error.value)
