@@ -174,6 +174,8 @@ class SigV4Client:
     ) -> Response:
         """Sign and send one request; HTTP errors are returned as a :class:`Response`, not raised.
 
+        Raises ``urllib.error.URLError`` (an ``OSError``) when the API cannot be reached at all.
+
         :param method: the HTTP method. Default: none (required).
         :param url: the invoke URL (path and query are sent in canonical form). Default: none (required).
         :param body: bytes, str, or a mapping/list sent as JSON. Default: None (no body).

@@ -7,6 +7,7 @@ Exit status: 0 for 2xx, 1 for any other HTTP status, 2 for bad usage or a refuse
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import urllib.error
 from collections.abc import Sequence
@@ -90,8 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         headers = _headers(args.header)
         if args.verbose:
             _, parts = client.prepare(args.method, args.url, body=body, headers=headers)
+            # The session token is a credential: it is signed, but never printed.
+            canonical = re.sub(r"(?m)^(x-amz-security-token:).*$", r"\1<redacted>", parts.canonical_request)
             print(
-                f"--- canonical request\n{parts.canonical_request}\n--- string to sign\n"
+                f"--- canonical request\n{canonical}\n--- string to sign\n"
                 f"{parts.string_to_sign}\n---",
                 file=sys.stderr,
             )

@@ -333,3 +333,15 @@ def test_cli_reports_unreadable_body_file(env_creds, capsys, tmp_path):
 def test_cli_reports_malformed_header(env_creds, capsys):
     assert cli(["GET", "https://abc.execute-api.eu-west-1.amazonaws.com/p", "-H", "no-colon"]) == 2
     assert "SC-CLI-005" in capsys.readouterr().err
+
+
+def test_cli_verbose_never_prints_the_session_token(api, no_aws_env, monkeypatch, capsys):
+    api.verifier.secrets["ASIAVERBOSETEST00001"] = ("verbose-secret", "the-session-token")
+    api.verifier.allowed.add("ASIAVERBOSETEST00001")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIAVERBOSETEST00001")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "verbose-secret")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "the-session-token")
+    assert cli(["GET", f"{api.url}/prod/x", "--region", REGION, "-v"]) == 0
+    err = capsys.readouterr().err
+    assert "x-amz-security-token:<redacted>" in err
+    assert "the-session-token" not in err and "verbose-secret" not in err
