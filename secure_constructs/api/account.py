@@ -9,7 +9,7 @@ deploy this construct once per account and region instead (e.g. in a bootstrap o
 
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import Sequence
 
 from aws_cdk import RemovalPolicy, Stack
@@ -21,7 +21,6 @@ from ..acknowledgments import acknowledge
 
 #: Execution logs go to groups that API Gateway names and creates itself.
 EXECUTION_LOG_GROUP_PREFIX = "API-Gateway-Execution-Logs_"
-_PSEUDO = re.compile(r"\$\{Token\[AWS\.(Partition|Region|AccountId|URLSuffix)\.\d+\]\}")
 
 
 class ApiGatewayCloudWatchRole(Construct):
@@ -107,11 +106,26 @@ class ApiGatewayCloudWatchRole(Construct):
         for resource, why in reasons.items():
             acknowledge(
                 self.role,
-                f"AwsSolutions-IAM5[Resource::{_nag_arn(resource)}]",
+                f"AwsSolutions-IAM5[Resource::{_nag_arn(self, resource)}]",
                 "API Gateway's account-level CloudWatch role: " + "; ".join(why),
             )
 
 
-def _nag_arn(arn: str) -> str:
-    """An ARN as cdk-nag prints it in an IAM5 finding (pseudo parameters as ``<AWS::Name>``)."""
-    return _PSEUDO.sub(lambda m: f"<AWS::{m.group(1)}>", arn)
+def _nag_arn(scope: Construct, arn: str) -> str:
+    """An ARN as cdk-nag prints it in IAM5 findings (``<AWS::Partition>``, ``<LogicalId.Attr>``)."""
+    resolved = Stack.of(scope).resolve(arn)
+    if isinstance(resolved, str):
+        return resolved
+    parts = resolved.get("Fn::Join", ["", [resolved]])[1] if isinstance(resolved, dict) else [resolved]
+    text = ""
+    for part in parts:
+        if isinstance(part, str):
+            text += part
+        elif isinstance(part, dict) and "Ref" in part:
+            text += f"<{part['Ref']}>"
+        elif isinstance(part, dict) and "Fn::GetAtt" in part:
+            logical_id, attribute = part["Fn::GetAtt"]
+            text += f"<{logical_id}.{attribute}>"
+        else:
+            text += json.dumps(part, sort_keys=True)
+    return text

@@ -9,6 +9,7 @@ from aws_cdk import Environment, Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 
 from secure_constructs import add_checks
 from secure_constructs.api import ApiGatewayCloudWatchRole, Auth, CorsOptions, SecureHttpApi, SecureRestApi
@@ -31,6 +32,9 @@ def test_rest_and_http_apis_and_the_account_role_have_no_findings(app):
     stack = Stack(app, "Apis", env=Environment(account="111122223333", region="eu-west-1"))
     agnostic = Stack(app, "Account")  # env-agnostic: the role's ARNs hold pseudo parameters
     ApiGatewayCloudWatchRole(agnostic, "ApiGatewayLogs")
+    narrowed = Stack(app, "Narrowed", env=Environment(account="111122223333", region="eu-west-1"))
+    group = logs.LogGroup(narrowed, "AccessLogs", retention=logs.RetentionDays.ONE_YEAR)
+    ApiGatewayCloudWatchRole(narrowed, "ApiGatewayLogs", access_log_group_arns=[group.log_group_arn])
     handler = fn(stack, "Handler")
     pool = cognito.UserPool(stack, "Pool")
     rest = SecureRestApi(stack, "Rest", cors=CorsOptions(allow_origins=["https://a.example.com"]))
@@ -49,7 +53,7 @@ def test_rest_and_http_apis_and_the_account_role_have_no_findings(app):
 
     result = synth_and_validate(app)
 
-    ours = ("Apis/Rest/", "Apis/Http/", "Account/", "Apis/Caller/")
+    ours = ("Apis/Rest/", "Apis/Http/", "Account/", "Apis/Caller/", "Narrowed/ApiGatewayLogs/")
     assert [f for f in result.violations if f.path.startswith(ours)] == [], result.format()
     reason = f"Public route on purpose: {PUBLIC}"
     public = {(f.rule, f.path) for f in result.suppressed if f["reason"] == reason}
@@ -63,3 +67,6 @@ def test_rest_and_http_apis_and_the_account_role_have_no_findings(app):
         + "]"
         for suffix in ("API-Gateway-Execution-Logs_*", "API-Gateway-Execution-Logs_*:*", "*")
     }
+    narrowed_acks = {f.rule for f in result.suppressed if f.path.startswith("Narrowed/ApiGatewayLogs/")}
+    group_id = narrowed.get_logical_id(group.node.default_child)
+    assert f"AwsSolutions-IAM5[Resource::<{group_id}.Arn>:*]" in narrowed_acks
