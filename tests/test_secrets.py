@@ -1,6 +1,6 @@
 """The secret detector: what is a plaintext secret, what is ordinary configuration; values never leak."""
 
-import secrets as stdlib_secrets
+import random
 import string
 
 import pytest
@@ -175,7 +175,7 @@ _RANDOM_ALPHABET = string.ascii_letters + string.digits + "+/_-!@#"
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "+_-!@#="
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True)
 @given(
     name=st.sampled_from(
         ["DB_PASSWORD", "API_KEY", "CLIENT_SECRET", "AUTH_TOKEN", "apiSecret", "SigningKey"]
@@ -191,14 +191,15 @@ def test_random_values_under_secret_names_are_secrets(name, value):
     assert classify(name, value) is not None
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50, deadline=None, derandomize=True)
 @given(st.integers(min_value=0, max_value=2**32))
 def test_generated_tokens_are_secrets(seed):
-    value = stdlib_secrets.token_urlsafe(24)
+    alphabet = string.ascii_letters + string.digits + "-_"  # what secrets.token_urlsafe produces
+    value = "".join(random.Random(seed).choices(alphabet, k=32))
     assert classify("API_TOKEN", value) is not None
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(name=st.text(min_size=1, max_size=30), value=st.text(min_size=6, max_size=80))
 def test_no_description_ever_contains_the_value(name, value):
     found = classify(name, value)
@@ -208,7 +209,7 @@ def test_no_description_ever_contains_the_value(name, value):
         assert value.strip() not in line or len(value.strip()) < 6
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True)
 @given(
     service=st.sampled_from(["secretsmanager", "ssm", "kms", "dynamodb", "s3", "sqs"]),
     account=st.from_regex(r"\A[0-9]{12}\Z"),
@@ -219,13 +220,13 @@ def test_arns_are_never_secrets(service, account, rest, name):
     assert classify(name, f"arn:aws:{service}:eu-west-1:{account}:{rest}") is None
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(number=st.integers(min_value=0, max_value=10**6), name=st.sampled_from(["DB_PASSWORD", "API_KEY"]))
 def test_cdk_tokens_are_never_secrets(number, name):
     assert classify(name, f"${{Token[TOKEN.{number}]}}") is None
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(st.from_regex(r"\A[a-z]{3,10}(-[a-z]{3,10}){0,3}\Z"))
 def test_word_like_config_under_ordinary_names_is_not_secret(value):
     assert classify("TABLE_NAME", value) is None
