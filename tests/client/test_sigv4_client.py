@@ -345,3 +345,14 @@ def test_cli_verbose_never_prints_the_session_token(api, no_aws_env, monkeypatch
     err = capsys.readouterr().err
     assert "x-amz-security-token:<redacted>" in err
     assert "the-session-token" not in err and "verbose-secret" not in err
+
+
+def test_execute_api_canonical_uri_is_the_wire_path_encoded_again(creds):
+    """Every service but S3 double-encodes: the wire path is encoded once, the canonical URI once more."""
+    request, parts = SigV4Client(credentials=creds).prepare(
+        "GET", "https://abc123.execute-api.eu-west-1.amazonaws.com/prod/café x/a%2Fb?q=ü"
+    )
+    assert request.url == "https://abc123.execute-api.eu-west-1.amazonaws.com/prod/caf%C3%A9%20x/a%2Fb?q=%C3%BC"
+    canonical_uri, canonical_query = parts.canonical_request.split("\n")[1:3]
+    assert canonical_uri == "/prod/caf%25C3%25A9%2520x/a%252Fb"
+    assert canonical_query == "q=%C3%BC"  # the query is encoded once, not twice
