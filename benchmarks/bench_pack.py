@@ -15,10 +15,12 @@ import argparse
 import json
 import os
 import pathlib
+import resource
 import statistics
 import subprocess
 import sys
 import time
+from typing import Any
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 MODES = ("off", "noop", "on")
@@ -126,9 +128,20 @@ def worker(n_resources: int, mode: str) -> dict[str, float]:
         def validate(self, context: object) -> PolicyValidationPluginReport:
             return PolicyValidationPluginReport(success=True, violations=[])
 
+    validate_seconds: list[float] = []
+
+    class Timed(SecureServerlessChecks):
+        """The pack, timing its own validate() (read templates, run rules, build the report)."""
+
+        def validate(self, context: Any) -> PolicyValidationPluginReport:
+            start = time.perf_counter()
+            report = super().validate(context)
+            validate_seconds.append(time.perf_counter() - start)
+            return report
+
     app = build(n_resources, tempfile.mkdtemp(prefix="bench-pack-"))
     if mode == "on":
-        Validations.of(app).add_plugins(SecureServerlessChecks())
+        Validations.of(app).add_plugins(Timed())
     elif mode == "noop":
         Validations.of(app).add_plugins(NoOp())
     start = time.perf_counter()
@@ -139,12 +152,19 @@ def worker(n_resources: int, mode: str) -> dict[str, float]:
     start = time.perf_counter()
     findings = sum(len(evaluate(t)) for t in templates)
     rules_seconds = time.perf_counter() - start
-    return {"resources": resources, "synth_s": synth_seconds, "rules_s": rules_seconds, "findings": findings}
+    return {
+        "resources": resources,
+        "synth_s": synth_seconds,
+        "rules_s": rules_seconds,
+        "findings": findings,
+        "validate_s": sum(validate_seconds),
+    }
 
 
 def _run(n_resources: int, mode: str) -> dict[str, float]:
     env = dict(os.environ, CDK_VALIDATION="false")
     env["PATH"] = f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{env.get('PATH', '')}"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(
         [sys.executable, __file__, "--worker", str(n_resources), "--mode", mode],
         cwd=ROOT,
@@ -154,7 +174,11 @@ def _run(n_resources: int, mode: str) -> dict[str, float]:
         check=True,
         timeout=900,
     )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    # CPU time of the worker and the jsii Node process it waited for: far less sensitive to machine load
+    result["cpu_s"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,10 +194,12 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(worker(args.worker, args.mode)))
         return 0
     print(f"load average before: {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)")
-    print("N = CloudFormation resources; medians over rounds of paired differences; (ms per resource)")
+    print("N = CloudFormation resources. Medians over rounds of paired differences, (ms per resource).")
+    print("wall = synth wall time; cpu = CPU time of the whole worker process (Python + jsii Node);")
+    print("validate() = time inside SecureServerlessChecks.validate (read templates, rules, report).")
     print(
-        "     N | synth, no plugin | + no-op plugin (CDK core) | + SecureServerless | pack - no-op "
-        "| rules alone | findings"
+        "     N | wall, no plugin | wall: pack - none | cpu: no-op - none | cpu: pack - none | "
+        "cpu: pack - no-op | validate()"
     )
     for size in args.sizes:
         runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in MODES}
@@ -182,19 +208,20 @@ def main(argv: list[str] | None = None) -> int:
                 runs[mode].append(_run(size, mode))
         n = int(runs["on"][0]["resources"])
 
-        def diff(a: str, b: str, runs: dict[str, list[dict[str, float]]] = runs) -> float:
+        def diff(a: str, b: str, key: str, runs: dict[str, list[dict[str, float]]] = runs) -> float:
             pairs = zip(runs[a], runs[b], strict=True)
-            return statistics.median(y["synth_s"] - x["synth_s"] for x, y in pairs) * 1000
+            return statistics.median(y[key] - x[key] for x, y in pairs) * 1000
 
         def cell(ms: float, n: int = n) -> str:
             return f"{ms:+6.0f} ms ({ms / n:+5.2f})"
 
-        rules = statistics.median(r["rules_s"] for r in runs["on"]) * 1000
+        validate = statistics.median(r["validate_s"] for r in runs["on"]) * 1000
         off = statistics.median(r["synth_s"] for r in runs["off"])
         print(
-            f"{n:6d} | {off:14.3f} s | {cell(diff('off', 'noop')):>25} | {cell(diff('off', 'on')):>18} | "
-            f"{cell(diff('noop', 'on')):>12} | {rules:3.0f} ms ({rules / n:4.2f}) | "
-            f"{int(runs['on'][0]['findings'])}"
+            f"{n:6d} | {off:13.3f} s | {cell(diff('off', 'on', 'synth_s'))} | "
+            f"{cell(diff('off', 'noop', 'cpu_s'))} | {cell(diff('off', 'on', 'cpu_s'))} | "
+            f"{cell(diff('noop', 'on', 'cpu_s'))} | {validate:4.0f} ms ({validate / n:4.2f}); "
+            f"findings: {int(runs['on'][0]['findings'])}"
         )
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     return 0

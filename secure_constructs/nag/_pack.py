@@ -216,7 +216,8 @@ RULES: tuple[RuleSpec, ...] = (
         (LAMBDA, OUTPUT),
         "A secret value is resolved (dynamic reference) into an environment variable or a stack output.",
         "A resolved secret is stored in plain text in the function configuration or the stack outputs. "
-        "Pass the secret's ARN or name instead and read it at run time.",
+        "Pass the secret's ARN or name instead and read it at run time (a finding on an output cannot be "
+        "acknowledged: CDK maps outputs to no construct).",
         E,
         lambda_.secret_value_exposed,
     ),
