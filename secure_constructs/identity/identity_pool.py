@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import jsii
 from aws_cdk import Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_cognito_identitypool as identitypool
@@ -19,7 +20,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from .._overrides import Invariant, merge_props
 from ..acknowledgments import acknowledge
@@ -121,6 +122,9 @@ class SecureIdentityPool(Construct):
             accepted_risks=accepted_risks,
         )
         self._user_pool = pool
+        self._secure_pool = user_pool if isinstance(user_pool, SecureUserPool) and clients is None else None
+        self._accepted_clients = list(chosen.values())
+        self._own_folders: list[tuple[iam.IRole, str]] = []
         self.identity_pool = identitypool.IdentityPool(
             self,
             "IdentityPool",
@@ -151,6 +155,7 @@ class SecureIdentityPool(Construct):
         self._precedence: dict[str, int] = {}
         for group in groups:
             self.add_group(group)
+        self.node.add_validation(_LateChecks(self))
 
     def add_group(
         self, name: str, *, precedence: int | None = None, description: str | None = None
@@ -297,12 +302,7 @@ class SecureIdentityPool(Construct):
         if key is not None:
             writes = any(a in OBJECT_WRITE_ACTIONS for a in chosen)
             grant = grant.combine(_key_grant(role, key, "s3", write=writes))
-        acknowledge(
-            role,
-            f"AwsSolutions-IAM5[Resource::{_flatten(Stack.of(role).resolve(objects))}]",
-            "The wildcard covers only the caller's own folder: the key prefix is the caller's Cognito "
-            "identity id (${cognito-identity.amazonaws.com:sub}), so no user reaches another user's objects.",
-        )
+        self._own_folders.append((role, objects))  # acknowledged at synth, once logical ids are final
         return grant
 
     # --- helpers ------------------------------------------------------------------------------------------
@@ -359,6 +359,48 @@ class SecureIdentityPool(Construct):
                 received=bad or chosen, fix=f"Choose from {list(allowed)}",
             )
         return list(dict.fromkeys(chosen))
+
+
+_OWN_FOLDER_REASON = (
+    "The wildcard covers only the caller's own folder: the key prefix is the caller's Cognito identity id "
+    "(${cognito-identity.amazonaws.com:sub}), so no user reaches another user's objects."
+)
+
+
+@jsii.implements(IValidation)
+class _LateChecks:
+    """Synth-time work: acknowledge the per-user folder wildcards by their final finding ids, and refuse
+    clients added to the user pool after the identity pool took "every client so far" (they would be
+    silently rejected by the identity pool)."""
+
+    def __init__(self, pool: SecureIdentityPool) -> None:
+        self._pool = pool
+        self._done = False
+
+    def validate(self) -> list[str]:
+        pool = self._pool
+        errors = []
+        if pool._secure_pool is not None:
+            late = [n for n, c in pool._secure_pool.clients.items()
+                    if not any(c is a for a in pool._accepted_clients)]
+            if late:
+                errors.append(str(SecureConstructsError(
+                    "SC-ID-006", pool,
+                    "clients were added to the user pool after the identity pool was created, so the "
+                    "identity pool does not accept their tokens",
+                    received=late,
+                    fix="Add every client before creating the identity pool, or pass clients=[...] to say "
+                    "which ones it accepts",
+                )))
+        if not self._done:
+            self._done = True
+            for role, objects in pool._own_folders:
+                acknowledge(
+                    role,
+                    f"AwsSolutions-IAM5[Resource::{_flatten(Stack.of(role).resolve(objects))}]",
+                    _OWN_FOLDER_REASON,
+                )
+        return errors
 
 
 def _key_grant(role: iam.IRole, key: kms.IKey, service: str, *, write: bool) -> iam.Grant:

@@ -332,3 +332,30 @@ def test_per_user_prefix_on_an_imported_bucket_is_acknowledged_by_its_exact_find
     assert [f for f in result.violations if f.path.startswith("Test/Ids")] == [], result.format()
     assert "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::shared-uploads/" \
         "<cognito-identity.amazonaws.com:sub>/*]" in result.rules(suppressed=True)
+
+
+def test_a_client_added_after_the_identity_pool_fails_the_synth(app, stack):
+    pool = users(stack, "Web")
+    SecureIdentityPool(stack, "Ids", user_pool=pool)
+    pool.add_client("Late")
+    with pytest.raises(RuntimeError, match=r"SC-ID-006.*Test/Ids.*'Late'"):
+        app.synth()
+
+
+def test_a_client_added_later_is_fine_when_clients_were_chosen(app, stack):
+    pool = users(stack, "Web")
+    SecureIdentityPool(stack, "Ids", user_pool=pool, clients=[pool.clients["Web"]])
+    pool.add_client("Admin")
+    app.synth()
+
+
+def test_the_folder_acknowledgment_follows_a_later_logical_id_change(app, stack):
+    add_checks(app)
+    ids = SecureIdentityPool(stack, "Ids", user_pool=users(stack), groups=["Customers"])
+    bucket = s3.Bucket(stack, "Files", enforce_ssl=True, server_access_logs_prefix="access-logs/")
+    ids.grant_own_prefix(ids.roles["Customers"], bucket)
+    bucket.node.default_child.override_logical_id("Uploads")
+    result = synth_and_validate(app)
+    assert [f for f in result.violations if f.path.startswith("Test/Ids")] == [], result.format()
+    finding = "AwsSolutions-IAM5[Resource::<Uploads.Arn>/<cognito-identity.amazonaws.com:sub>/*]"
+    assert finding in result.rules(suppressed=True)
