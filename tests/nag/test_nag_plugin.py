@@ -191,3 +191,44 @@ def test_plugin_identity_for_the_report():
     plugin = SecureServerlessChecks()
     assert plugin.name == "SecureServerless"
     assert P + "ApiRouteAuth" in plugin.rule_ids
+
+
+CONDITIONAL = {
+    "Parameters": {"UrlAuth": {"Type": "String", "Default": "AWS_IAM"}},
+    "Resources": {
+        "Url": {
+            "Type": "AWS::Lambda::Url",
+            "Properties": {
+                "AuthType": {"Ref": "UrlAuth"},
+                "TargetFunctionArn": "arn:aws:lambda:eu-west-1:111122223333:function:f",
+            },
+        },
+    },
+}
+
+
+def test_cfn_include_with_a_parameter_where_a_literal_is_needed_fails_closed(app, stack, tmp_path):
+    path = tmp_path / "conditional.json"
+    path.write_text(json.dumps(CONDITIONAL))
+    cfn_inc.CfnInclude(stack, "Legacy", template_file=str(path))
+    result = _checked(app)
+    assert _ours(result.violations) == [("LambdaUrlAuth[Unresolved::AuthType]", "Test/Legacy/Url")]
+    (finding,) = result.violations
+    assert "Cannot decide: AuthType is set by parameter UrlAuth at deploy time" in finding["description"]
+
+
+def test_pack_can_run_a_subset_of_rules(app, stack):
+    from secure_constructs.nag import RULES
+
+    kms.Key(stack, "Key")  # rotation off
+    lambda_.Function(
+        stack,
+        "Fn",
+        runtime=lambda_.Runtime.PYTHON_3_12,
+        handler="index.handler",
+        code=lambda_.Code.from_inline(HANDLER),
+    )
+    Validations.of(app).add_plugins(
+        SecureServerlessChecks(rules=[r for r in RULES if r.name == "KmsKeyRotation"])
+    )
+    assert _ours(synth_and_validate(app).violations) == [("KmsKeyRotation", "Test/Key/Resource")]
