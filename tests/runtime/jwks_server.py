@@ -16,6 +16,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802
         owner: JwksServer = self.server.owner  # type: ignore[attr-defined]
         owner.fetches += 1
+        if self.path == "/redirect":
+            self.send_response(302)
+            self.send_header("Location", "http://keys.example.com/jwks.json")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if self.path != "/.well-known/jwks.json" or owner.fail:
             self.send_response(500 if owner.fail else 404)
             self.send_header("Content-Length", "0")

@@ -548,3 +548,14 @@ def test_cached_policy_allows_exactly_the_granted_routes(authz, scopes, route, a
     # the policy was computed (and cached) for another method of the API: it must hold for every request
     response = h.authorize(token_event(token(scope=" ".join(sorted(scopes)))), authz)
     assert _iam_allows(response["policyDocument"], f"{method}{path}") == (owner in granted)
+
+
+def test_jwks_redirect_to_plain_http_is_not_followed(jwks):
+    with pytest.raises(ValueError, match="untrusted"):
+        h.fetch_json(jwks.url.replace("/.well-known/jwks.json", "/redirect"))
+
+
+def test_oversized_jwks_document_is_refused(jwks, monkeypatch):
+    monkeypatch.setattr(h, "MAX_JWKS_BYTES", 100)
+    with pytest.raises(ValueError, match="too large"):
+        h.fetch_json(jwks.url)

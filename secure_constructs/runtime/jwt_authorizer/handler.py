@@ -116,10 +116,22 @@ def _trusted_url(url: str) -> bool:
     return parsed.scheme == "http" and parsed.hostname in ("127.0.0.1", "localhost", "::1")
 
 
+class _TrustedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to a URL that would itself be accepted as the JWKS URL (no https -> http)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        if not _trusted_url(newurl):
+            raise ValueError("JWKS redirect to an untrusted URL")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_TrustedRedirects())
+
+
 def fetch_json(url: str) -> Any:
     """GET ``url`` with a short timeout and a size cap (a JWKS is a few kilobytes)."""
     request = urllib.request.Request(url, headers={"Accept": "application/json"})
-    with urllib.request.urlopen(request, timeout=JWKS_TIMEOUT_SECONDS) as response:  # noqa: S310 - https only
+    with _OPENER.open(request, timeout=JWKS_TIMEOUT_SECONDS) as response:
         data = response.read(MAX_JWKS_BYTES + 1)
     if len(data) > MAX_JWKS_BYTES:
         raise ValueError("JWKS document too large")
