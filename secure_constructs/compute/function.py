@@ -105,6 +105,10 @@ _VPC_REASON = (
     "VPC function: the actions of AWSLambdaVPCAccessExecutionRole, inline; Lambda creates and deletes its "
     "network interfaces before their ids exist, and the ec2:Describe actions support only Resource '*'"
 )
+_PUBLIC_URL_RULES = (
+    "SecureServerless-LambdaUrlAuth",
+    "SecureServerless-LambdaPermissionPublic[Principal::*]",
+)
 _DLQ_REASON = (
     "This queue is the terminal dead-letter queue of the stack's Lambda functions; a redrive policy on a "
     "dead-letter queue would only move failed events to yet another queue"
@@ -396,6 +400,10 @@ class SecureFunction(Construct):
         self.function_url: lambda_.FunctionUrl | None = (
             self.function.add_function_url(auth_type=url_auth) if url_auth is not None else None
         )
+        if url_auth == lambda_.FunctionUrlAuthType.NONE and url_reason is not None:
+            # Accepted in so many words: the public URL and its public invoke permissions.
+            for rule_id in _PUBLIC_URL_RULES:
+                acknowledge(self.function, rule_id, f"Public Function URL accepted on purpose: {url_reason}")
 
     # --- construction helpers ---------------------------------------------------------------------------
 
@@ -523,14 +531,22 @@ class SecureFunction(Construct):
                 ),
             )
         self.role.add_to_principal_policy(statement)
+        # The findings this statement raises in cdk-nag's packs and in ours, acknowledged with the reason.
         for action in wildcards:
             self._note(f"AwsSolutions-IAM5[Action::{action}]", reason or "")
+            self._note(f"SecureServerless-IamNoWildcardAction[Action::{action}]", reason or "")
         if any(a == "*" or a.endswith(":*") for a in wildcards):
             self._note("Serverless-LambdaStarPermissions", reason or "")
         if star and "*" in resources:
             why = reason if scoped_actions else _STAR_ONLY_REASON.format(actions=", ".join(sorted(actions)))
             for rule_id in _STAR_RULES:
                 self._note(rule_id, why or "")
+            for action in scoped_actions:
+                self._note(f"SecureServerless-IamNoWildcardResource[Action::{action}]", reason or "")
+        if reason is not None:
+            for resource in resources:
+                if resource != "*" and "*" in resource and not Token.is_unresolved(resource):
+                    self._note(f"AwsSolutions-IAM5[Resource::{resource}]", reason)
 
     # --- metrics (delegated to the function) ---------------------------------------------------------------
 

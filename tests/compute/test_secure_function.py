@@ -779,3 +779,38 @@ def test_accepting_a_public_url_risk_without_a_public_url_is_an_error(stack):
 def test_a_public_url_with_a_vague_reason_is_refused(stack):
     with pytest.raises(SecureConstructsError, match="SC-GEN-003"):
         make(stack, function_url=lambda_.FunctionUrlAuthType.NONE, accepted_risks={"function_url": "ok"})
+
+
+def test_accepted_risks_acknowledge_the_findings_of_every_pack_with_the_reason(app, stack):
+    from aws_cdk import Validations
+
+    from secure_constructs import attach_function_alarms
+    from secure_constructs.nag import SecureServerlessChecks
+
+    broad = make(stack, "Broad")
+    broad.add_to_role_policy(
+        iam.PolicyStatement(actions=["s3:*"], resources=["arn:aws:s3:::mirror/*"]),
+        reason="Sync job mirrors the whole bucket, every object operation",
+    )
+    broad.add_to_role_policy(
+        iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=["*"]),
+        reason="Tenant tables are created at run time; names unknown at deploy",
+    )
+    public = make(
+        stack,
+        "Public",
+        function_url=lambda_.FunctionUrlAuthType.NONE,
+        accepted_risks={"function_url": "Public webhook endpoint; the payload is HMAC-verified in code"},
+    )
+    for fn in (broad, public):
+        attach_function_alarms(fn)
+    add_checks(app)
+    Validations.of(app).add_plugins(SecureServerlessChecks())
+    result = synth_and_validate(app)
+    assert result.violations == [], result.format()
+    reasons = {f.rule: f["reason"] for f in result.suppressed}
+    assert "mirrors the whole bucket" in reasons["SecureServerless-IamNoWildcardAction[Action::s3:*]"]
+    assert "mirrors the whole bucket" in reasons["AwsSolutions-IAM5[Resource::arn:aws:s3:::mirror/*]"]
+    assert "Tenant tables" in reasons["SecureServerless-IamNoWildcardResource[Action::dynamodb:GetItem]"]
+    assert "HMAC-verified" in reasons["SecureServerless-LambdaUrlAuth"]
+    assert "HMAC-verified" in reasons["SecureServerless-LambdaPermissionPublic[Principal::*]"]
