@@ -49,7 +49,7 @@ browser:
 # Deploys tests/e2e/app_e2e.py to a local emulator on 127.0.0.1 and runs the e2e checks (docs/local-deploy.md).
 # The harness bounds every step and always destroys the stack and stops the emulator by its PID.
 e2e: setup
-	timeout -k 30 1200 $(PY) tests/e2e/harness.py
+	timeout -k 240 1200 $(PY) tests/e2e/harness.py
 
 lint: setup
 	$(PY) -m ruff check .

@@ -220,7 +220,7 @@ def client_env(port: int, cert: Path, run_dir: Path) -> dict:
     return env
 
 
-def emulator_env(port: int, cert: Path, key: Path, run_dir: Path) -> dict:
+def emulator_env(port: int, cert: Path, key: Path, run_dir: Path, max_seconds: int) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MINISTACK_"))}
     env.update(
         {
@@ -232,6 +232,9 @@ def emulator_env(port: int, cert: Path, key: Path, run_dir: Path) -> dict:
             "MINISTACK_ACCOUNT_ID": ACCOUNT,
             "LOG_LEVEL": "INFO",
             "TMPDIR": str(run_dir),
+            # The launcher stops itself if the harness dies, and after this many seconds in any case.
+            "SC_E2E_PARENT_PID": str(os.getpid()),
+            "SC_E2E_MAX_SECONDS": str(max_seconds),
             "S3_PERSIST": "0",
             # The server's own https calls (the authorizer's JWKS fetch) trust the throwaway cert.
             "SSL_CERT_FILE": str(cert),
@@ -294,7 +297,25 @@ def stop_emulator(proc: subprocess.Popen) -> None:
     # Lambda workers and anything else it started share its process group (whose id is its PID).
     _kill_group(pid)
     proc.wait(timeout=10)
-    log(f"emulator PID {pid} stopped (exit {proc.returncode})")
+    end = time.monotonic() + 10
+    while (left := _group_members(pid)) and time.monotonic() < end:
+        time.sleep(0.2)
+    if left:
+        raise StepFailed(f"processes of the emulator's group {pid} survived SIGKILL: {sorted(left)}")
+    log(f"emulator PID {pid} stopped (exit {proc.returncode}); nothing of its process group is left")
+
+
+def _group_members(pgid: int) -> set[int]:
+    members = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                members.add(int(entry.name))
+    return members
 
 
 def tail(path: Path, lines: int = 30) -> str:
@@ -313,6 +334,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def _on_signal(signum, _frame):
+        for other in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+            signal.signal(other, signal.SIG_IGN)  # once cleaning up, let the cleanup finish
+        log(f"interrupted by signal {signum}: destroying the stack and stopping the emulator")
         raise SystemExit(128 + signum)  # unwinds through the finally blocks below: destroy, stop
 
     signal.signal(signal.SIGTERM, _on_signal)
@@ -347,7 +371,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     proc = None
     deployed = False
     try:
-        proc = start_emulator(python, emulator_env(port, cert, key, run_dir), server_log)
+        lifetime = int(args.deadline) + 300  # the run, then destroy and stop
+        proc = start_emulator(python, emulator_env(port, cert, key, run_dir, lifetime), server_log)
         log(f"emulator PID {proc.pid} on https://127.0.0.1:{port} (log: {server_log.relative_to(ROOT)})")
         timed("start emulator", wait_ready, proc, port, cert, deadline.left(60), server_log)
         sockets = assert_loopback_only(proc.pid)
@@ -385,9 +410,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             log(f"cdk destroy: {error}")
             verdict = verdict or 1
         finally:
-            if proc is not None:
-                timed("stop emulator", stop_emulator, proc)
             key.unlink(missing_ok=True)
+            if proc is not None:
+                try:
+                    timed("stop emulator", stop_emulator, proc)
+                except StepFailed as error:
+                    log(f"FAILED: {error}")
+                    verdict = verdict or 1
     timings["total"] = time.monotonic() - started
     summary = {name: round(seconds, 1) for name, seconds in timings.items()}
     (run_dir / "timings.json").write_text(json.dumps(summary, indent=2))

@@ -17,7 +17,9 @@ certificate, after four test-only additions that make the emulator keep what a r
 4. No second listener on port 443 (upstream adds one under ``USE_SSL``): exactly one socket, on loopback.
 
 Run by ``tests/e2e/harness.py`` with the emulator's own interpreter; it reads its settings from the
-environment the harness sets (``GATEWAY_PORT``, ``MINISTACK_SSL_CERT``, ``MINISTACK_SSL_KEY``).
+environment the harness sets (``GATEWAY_PORT``, ``MINISTACK_SSL_CERT``, ``MINISTACK_SSL_KEY``). The harness
+stops it by its PID; as a backstop it also stops itself when the harness (``SC_E2E_PARENT_PID``) is gone
+and after ``SC_E2E_MAX_SECONDS``.
 """
 
 from __future__ import annotations
@@ -27,11 +29,14 @@ import json
 import logging
 import os
 import signal
+import sys
 
 BIND_HOST = "127.0.0.1"
 PORT = int(os.environ["GATEWAY_PORT"])
 CERT = os.environ["MINISTACK_SSL_CERT"]
 KEY = os.environ["MINISTACK_SSL_KEY"]
+PARENT_PID = int(os.environ.get("SC_E2E_PARENT_PID", os.getppid()))
+MAX_SECONDS = int(os.environ.get("SC_E2E_MAX_SECONDS", "1800"))
 
 # MiniStack reads these at import time: set them before the first ministack import.
 os.environ["BIND_HOST"] = BIND_HOST
@@ -39,6 +44,13 @@ os.environ["USE_SSL"] = "1"
 os.environ["AUTH"] = "true"
 os.environ["IOT_MTLS_ENABLED"] = "0"  # otherwise an MQTT listener opens on 0.0.0.0:8883
 os.environ["SFTP_ENABLED"] = "0"
+
+from importlib.metadata import version  # noqa: E402
+
+# Every addition below reaches into MiniStack's internals: they are written for exactly this release.
+PINNED = "1.5.33"
+if version("ministack") != PINNED:
+    raise SystemExit(f"launcher.py is written for ministack {PINNED}, not {version('ministack')}: review it")
 
 from ministack import app as ministack_app  # noqa: E402
 from ministack.services import apigateway, apigateway_v1, cloudtrail, lambda_svc, s3, sns, waf  # noqa: E402
@@ -239,7 +251,23 @@ async def _serve() -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    # Bounded: the harness stops this server by its PID; these two only back that up.
+    loop.call_later(MAX_SECONDS, _stop_because, stop, f"its {MAX_SECONDS} s lifetime is over")
+    loop.create_task(_watch_parent(stop))
     await serve(ministack_app.app, config, shutdown_trigger=stop.wait)
+
+
+def _stop_because(stop: asyncio.Event, why: str) -> None:
+    print(f"e2e launcher: stopping: {why}", file=sys.stderr, flush=True)
+    stop.set()
+
+
+async def _watch_parent(stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        if os.getppid() != PARENT_PID:
+            _stop_because(stop, f"the harness (PID {PARENT_PID}) is gone")
+            return
+        await asyncio.sleep(1)
 
 
 if __name__ == "__main__":
