@@ -50,8 +50,10 @@ from .audit import DataEventsTrail, SecurityAlarms  # noqa: E402
 from .monitoring import (  # noqa: E402
     AlarmFactory,
     AnomalyThresholds,
+    ApiAlarmOptions,
     ApiAlarms,
     ApiHealthThresholds,
+    FunctionAlarmOptions,
     FunctionAlarms,
     FunctionHealthThresholds,
     QueueThresholds,
@@ -66,9 +68,11 @@ from .monitoring import (  # noqa: E402
 __all__ += [
     "AlarmFactory",
     "AnomalyThresholds",
+    "ApiAlarmOptions",
     "ApiAlarms",
     "ApiHealthThresholds",
     "DataEventsTrail",
+    "FunctionAlarmOptions",
     "FunctionAlarms",
     "FunctionHealthThresholds",
     "QueueThresholds",

@@ -20,7 +20,9 @@ def summarize(outdir: pathlib.Path) -> str:
         for plugin in data.get("pluginReports", []):
             violations += len(plugin.get("violations", []))
             suppressed += len(plugin.get("suppressedViolations", []))
-        lines.append(f"  report    {report}  ({violations} open findings, {suppressed} acknowledged with a reason)")
+        lines.append(
+            f"  report    {report}  ({violations} open findings, {suppressed} acknowledged with a reason)"
+        )
     else:
         lines.append("  report    (no validation-report.json: no validation plugin reported anything)")
     for extra in ("security-report.md", "security-report.html"):

@@ -14,7 +14,8 @@ from .errors import SecureConstructsError
 
 #: Reasons that say nothing; refused so that every acknowledgment tells a reviewer something.
 _VAGUE_REASONS = frozenset(
-    {"", "n/a", "na", "none", "todo", "tbd", "fixme", "ok", "okay", "ignore", "ignored", "test", "because", "-"}
+    {"", "n/a", "na", "none", "todo", "tbd", "fixme", "ok", "okay", "ignore", "ignored", "test", "because",
+     "-"}
 )
 MIN_REASON_LENGTH = 10
 
@@ -44,8 +45,8 @@ def check_reason(where: IConstruct | str | None, reason: object, what: str) -> s
             f"{what} needs a specific reason",
             received=reason,
             fix=(
-                f"Give a sentence (at least {MIN_REASON_LENGTH} characters) that tells a reviewer why this is "
-                "acceptable, e.g. 'Health check for the load balancer; returns no data'"
+                f"Give a sentence (at least {MIN_REASON_LENGTH} characters) that tells a reviewer why this "
+                "is acceptable, e.g. 'Health check for the load balancer; returns no data'"
             ),
         )
     return text

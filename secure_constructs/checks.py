@@ -1,4 +1,4 @@
-"""Turn on every check for an app: the SecureServerless pack and cdk-nag's AwsSolutions and Serverless packs."""
+"""Turn on every check for an app: SecureServerless plus cdk-nag's AwsSolutions and Serverless packs."""
 
 from __future__ import annotations
 

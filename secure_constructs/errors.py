@@ -64,10 +64,11 @@ CODES: dict[str, str] = {
     "SC-AUD-003": "A trail retention or lifecycle setting is out of range or inconsistent.",
     "SC-MON-001": "Alarm thresholds are not a non-empty mapping of CamelCase disambiguator to thresholds.",
     "SC-MON-002": "An alarm threshold is out of range.",
-    "SC-MON-003": "The construct to alarm on is not a supported function, API or web ACL, or lacks a needed value.",
+    "SC-MON-003": "The construct to alarm on is not a supported function, API or web ACL, or lacks a value.",
     "SC-MON-004": "Both an alarm topic and an alarm action were given.",
     "SC-MON-005": "A metric math alarm would reference more than 10 metrics.",
     "SC-MON-006": "Alarms were already attached to (or turned off for) this construct.",
+    "SC-MON-007": "A reason for turning alarms off was given, but alarms are on.",
     # nag pack and its CLI
     "SC-NAG-001": "The nag CLI cannot read a template file.",
     "SC-NAG-002": "A template file given to the nag CLI is not valid JSON.",

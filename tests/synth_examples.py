@@ -1,4 +1,4 @@
-"""Synthesize every CDK example into OUTDIR/<example>/ in this one process (used by test_examples_validate.py).
+"""Synthesize every CDK example into OUTDIR/<example>/ in one process (for test_examples_validate.py).
 
 Exit status 1 when any example has an unacknowledged finding of any validation plugin, including aws-cdk-lib's
 built-in CloudFormation validator when CDK_VALIDATION is not "false".
@@ -16,7 +16,8 @@ def main(outdir: str) -> int:
         result, _ = synth_example(path, pathlib.Path(outdir) / path.stem)
         for finding in result.violations:
             failed += 1
-            print(f"{path.stem}: {finding['plugin']}: {finding.rule} at {finding.path}: {finding['description']}")
+            print(f"{path.stem}: {finding['plugin']}: {finding.rule} at {finding.path}: "
+                  f"{finding['description']}")
     return 1 if failed else 0
 
 

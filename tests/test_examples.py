@@ -1,4 +1,4 @@
-"""Every example synthesizes with all checks on, with zero unacknowledged findings, and matches its snapshot."""
+"""Every example synthesizes with all checks on, with no unacknowledged finding, and matches its snapshot."""
 
 import pytest
 from examples_support import cdk_examples, synth_example

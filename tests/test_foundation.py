@@ -20,7 +20,8 @@ TRACING = Invariant(
 
 
 def test_error_message_has_code_path_received_and_fix():
-    err = SecureConstructsError("SC-GEN-005", "App/Fn", "memory is too small", received=64, fix="Use 128 or more")
+    err = SecureConstructsError("SC-GEN-005", "App/Fn", "memory is too small", received=64,
+                                fix="Use 128 or more")
     assert str(err) == "[SC-GEN-005] App/Fn: memory is too small. Received: 64. Use 128 or more."
     assert isinstance(err, ValueError)
     assert (err.code, err.path, err.received) == ("SC-GEN-005", "App/Fn", 64)

@@ -21,6 +21,7 @@ from .._overrides import Invariant, merge_props
 from .._shared import encrypted_log_group
 from ..acknowledgments import acknowledge
 from ..errors import SecureConstructsError
+from ..monitoring.defaults import ApiAlarmOptions, configure_alarms
 from . import _routes
 from .account import ApiGatewayCloudWatchRole
 from .auth import (
@@ -127,6 +128,8 @@ class SecureRestApi(Construct):
         overrides: Mapping[str, Any] | None = None,
         stage_overrides: Mapping[str, Any] | None = None,
         accepted_risks: Mapping[str, str] | None = None,
+        alarms: bool | ApiAlarmOptions = True,
+        no_alarms_reason: str | None = None,
     ) -> None:
         """
         :param default_auth: how routes without their own ``auth`` are authenticated. Default: ``Auth.iam()``.
@@ -153,6 +156,13 @@ class SecureRestApi(Construct):
             metrics, X-Ray, throttling 100 rps / burst 200.
         :param accepted_risks: ``{override key: reason}`` for overrides that weaken a security default
             (e.g. ``logging_level``); the reason is recorded as an audited acknowledgment. Default: none.
+        :param alarms: ``True`` attaches the API's default alarms when the app is synthesized (a health alarm
+            on the 5XX rate, 4XX rate and p99 latency; a request-count anomaly alarm; a WAF blocked-request
+            spike alarm when a web ACL is attached) to the stack's encrypted alarm topic; an
+            ``ApiAlarmOptions`` tunes them; ``attach_api_alarms(api, ...)`` called before synth replaces
+            them. ``False`` turns them off and needs ``no_alarms_reason``. Default: ``True``.
+        :param no_alarms_reason: why this API needs no alarms (with ``alarms=False``; SC-GEN-003 when
+            missing or vague), recorded in the cloud assembly. Default: none.
         """
         super().__init__(scope, id)
         self._default_auth = _check_rest_auth(self, default_auth or IamAuth())
@@ -259,6 +269,7 @@ class SecureRestApi(Construct):
         self._jwt_lambdas: dict[tuple[Any, ...], Any] = {}
         self.methods: dict[str, apigw.Method] = {}
         self.authorizers: list[apigw.IAuthorizer] = []
+        configure_alarms(self, alarms, no_alarms_reason, options_type=ApiAlarmOptions)
 
     # --- routes ---------------------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from .._overrides import merge_props
 from .._shared import encrypted_log_group, secure_queue, stack_key
 from ..acknowledgments import acknowledge, check_reason
 from ..errors import SecureConstructsError
+from ..monitoring.defaults import FunctionAlarmOptions, configure_alarms
 from ..secrets import classify, classify_resolved
 
 #: Actions that AWS only authorizes on ``Resource: "*"`` (Service Authorization Reference: no resource
@@ -281,6 +282,8 @@ class SecureFunction(Construct):
         code_signing_config: lambda_.ICodeSigningConfig | None = None,
         log_retention: logs.RetentionDays = log_defaults.DEFAULT_RETENTION,
         log_removal_policy: RemovalPolicy = log_defaults.DEFAULT_REMOVAL_POLICY,
+        alarms: bool | FunctionAlarmOptions = True,
+        no_alarms_reason: str | None = None,
         overrides: Mapping[str, Any] | None = None,
         accepted_risks: Mapping[str, str] | None = None,
     ) -> None:
@@ -318,6 +321,14 @@ class SecureFunction(Construct):
         :param log_retention: retention of the function's log group. Default: one year.
         :param log_removal_policy: what happens to the log group when it leaves the stack.
             Default: ``RemovalPolicy.RETAIN`` (logs are evidence).
+        :param alarms: ``True`` attaches the default alarms when the app is synthesized (one combined health
+            alarm on errors, throttles, concurrency near its limit and duration near the timeout; one
+            invocation-spike anomaly alarm; one backlog alarm per dead-letter queue) to the stack's encrypted
+            alarm topic; a ``FunctionAlarmOptions`` tunes them; ``attach_function_alarms(fn, ...)`` called
+            before synth replaces them. ``False`` turns them off and needs ``no_alarms_reason``.
+            Default: ``True``.
+        :param no_alarms_reason: why this function needs no alarms (with ``alarms=False``; SC-GEN-003 when
+            missing or vague), recorded in the cloud assembly. Default: none.
         :param overrides: any other ``aws_lambda.Function`` keyword argument (misspelt keys raise
             SC-GEN-001; construct-managed keys raise SC-GEN-004; weakening ``tracing``, ``logging_format``,
             ``recursive_loop`` or ``allow_public_subnet`` raises SC-GEN-002 without a reason).
@@ -404,6 +415,7 @@ class SecureFunction(Construct):
             # Accepted in so many words: the public URL and its public invoke permissions.
             for rule_id in _PUBLIC_URL_RULES:
                 acknowledge(self.function, rule_id, f"Public Function URL accepted on purpose: {url_reason}")
+        configure_alarms(self, alarms, no_alarms_reason, options_type=FunctionAlarmOptions)
 
     # --- construction helpers ---------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Alarms on by default: one factory, fixed alarm families, thresholds as data, an encrypted topic."""
 
 from .api_alarms import ApiAlarms, attach_api_alarms, waf_blocked_requests_metric
+from .defaults import ApiAlarmOptions, FunctionAlarmOptions
 from .factory import AlarmFactory, Condition, alarm_name
 from .function_alarms import FunctionAlarms, attach_function_alarms, opt_out_of_alarms, queue_alarms
 from .thresholds import (
@@ -15,9 +16,11 @@ from .topic import alarm_topic
 __all__ = [
     "AlarmFactory",
     "AnomalyThresholds",
+    "ApiAlarmOptions",
     "ApiAlarms",
     "ApiHealthThresholds",
     "Condition",
+    "FunctionAlarmOptions",
     "FunctionAlarms",
     "FunctionHealthThresholds",
     "QueueThresholds",

@@ -407,18 +407,31 @@ def test_a_bare_function_has_zero_unacknowledged_findings(app, stack):
 # --- resource footprint -----------------------------------------------------------------------------------
 
 
-def test_resource_footprint_first_and_further_functions(app):
+def _footprint(app, name, **kwargs):
     from aws_cdk import Environment
 
     env = Environment(account="111122223333", region="eu-west-1")
-    one, six = Stack(app, "One", env=env), Stack(app, "Six", env=env)
-    make(one, "First")
+    one, six = Stack(app, f"{name}One", env=env), Stack(app, f"{name}Six", env=env)
+    make(one, "First", **kwargs)
     for i in range(6):
-        make(six, f"Fn{i}")
+        make(six, f"Fn{i}", **kwargs)
     first = len(Template.from_stack(one).to_json()["Resources"])
     total = len(Template.from_stack(six).to_json()["Resources"])
+    return first, (total - first) / 5
+
+
+def test_resource_footprint_first_and_further_functions(app):
+    first, further = _footprint(app, "Bare", alarms=False, no_alarms_reason="Measuring the function alone.")
     assert first == 8  # role, function, log group + shared: 3 keys, dead-letter queue and its policy
-    assert (total - first) / 5 == 3  # each further one: role, function, log group
+    assert further == 3  # each further one: role, function, log group
+
+
+def test_resource_footprint_with_default_alarms(app):
+    first, further = _footprint(app, "Alarmed")
+    # + per function: health and invocation-spike alarms; + per stack: alarm topic, its key and policy,
+    # and one backlog alarm on the shared dead-letter queue
+    assert first == 8 + 2 + 4
+    assert further == 3 + 2
 
 
 # --- add_to_role_policy -----------------------------------------------------------------------------------

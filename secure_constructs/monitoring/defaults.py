@@ -1,0 +1,165 @@
+"""Alarms on by default for SecureFunction and the APIs, attached late so that users can still choose.
+
+A construct asks for its default alarms when it is created (:func:`request_default_alarms`); they are attached
+once, when the app is synthesized, unless the user attached alarms explicitly before that
+(``attach_function_alarms(fn, thresholds=...)`` wins) or opted out with a reason (``alarms=False`` plus
+``no_alarms_reason=...``). One aspect per stack, added to a childless marker construct, does the work, so the
+cost is one call per stack rather than one per construct of the tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import jsii
+from aws_cdk import Aspects, IAspect, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_sns as sns
+from constructs import Construct, IConstruct
+
+from .._defaults import cloudwatch as _d
+from ..acknowledgments import check_reason
+from .function_alarms import ALARMS_ID, OPT_OUT_METADATA, opt_out_of_alarms
+from .thresholds import AnomalyThresholds, ApiHealthThresholds, FunctionHealthThresholds, QueueThresholds
+
+MARKER_ID = "SecureConstructsDefaultAlarms"
+
+
+@dataclass(frozen=True)
+class FunctionAlarmOptions:
+    """How a SecureFunction's default alarms are made (the parameters of ``attach_function_alarms``).
+
+    :param thresholds: ``{disambiguator: FunctionHealthThresholds}``. Default: ``{"Critical": defaults}``.
+    :param anomaly: ``{disambiguator: AnomalyThresholds}`` for the invocation spike. Default: one, "Critical".
+    :param invocation_spike: add the invocation-spike anomaly alarm. Default: True.
+    :param dead_letter_queue_thresholds: thresholds of the dead-letter queue's backlog alarm. Default: one.
+    :param account_concurrency_limit: the account's concurrency quota. Default: 1000.
+    :param topic: SNS topic for ALARM and OK. Default: the stack's encrypted alarm topic.
+    :param action: an alarm action instead of a topic. Default: none.
+    """
+
+    thresholds: Mapping[str, FunctionHealthThresholds] | None = None
+    anomaly: Mapping[str, AnomalyThresholds] | None = None
+    invocation_spike: bool = True
+    dead_letter_queue_thresholds: Mapping[str, QueueThresholds] | None = None
+    account_concurrency_limit: int = _d.ACCOUNT_CONCURRENCY_LIMIT
+    topic: sns.ITopic | None = None
+    action: cloudwatch.IAlarmAction | None = None
+
+
+@dataclass(frozen=True)
+class ApiAlarmOptions:
+    """How an API's default alarms are made (the parameters of ``attach_api_alarms``).
+
+    :param thresholds: ``{disambiguator: ApiHealthThresholds}``. Default: ``{"Critical": defaults}``.
+    :param anomaly: ``{disambiguator: AnomalyThresholds}`` for the request and WAF spikes. Default: one.
+    :param topic: SNS topic for ALARM and OK. Default: the stack's encrypted alarm topic.
+    :param action: an alarm action instead of a topic. Default: none.
+    """
+
+    thresholds: Mapping[str, ApiHealthThresholds] | None = None
+    anomaly: Mapping[str, AnomalyThresholds] | None = None
+    topic: sns.ITopic | None = None
+    action: cloudwatch.IAlarmAction | None = None
+
+
+@jsii.implements(IAspect)
+class _AttachDefaultAlarms:
+    """Attaches, once per synth, the default alarms of every construct of one stack that asked for them."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[IConstruct, FunctionAlarmOptions | ApiAlarmOptions]] = []
+
+    def visit(self, node: IConstruct) -> None:
+        from .api_alarms import attach_api_alarms
+        from .function_alarms import attach_function_alarms
+
+        pending, self.pending = self.pending, []
+        for construct, options in pending:
+            if _has_alarms_or_opted_out(construct):
+                continue  # the user attached their own alarms, or turned them off with a reason
+            if isinstance(options, FunctionAlarmOptions):
+                attach_function_alarms(
+                    construct,
+                    thresholds=options.thresholds,
+                    anomaly=options.anomaly,
+                    invocation_spike=options.invocation_spike,
+                    dead_letter_queue_thresholds=options.dead_letter_queue_thresholds,
+                    account_concurrency_limit=options.account_concurrency_limit,
+                    topic=options.topic,
+                    action=options.action,
+                )
+            else:
+                attach_api_alarms(
+                    construct, thresholds=options.thresholds, anomaly=options.anomaly,
+                    topic=options.topic, action=options.action,
+                )
+
+
+_ASPECTS: dict[str, _AttachDefaultAlarms] = {}
+
+
+def _has_alarms_or_opted_out(construct: IConstruct) -> bool:
+    if construct.node.try_find_child(ALARMS_ID) is not None:
+        return True
+    return any(entry.type == OPT_OUT_METADATA for entry in construct.node.metadata)
+
+
+def configure_alarms(
+    construct: IConstruct,
+    alarms: bool | FunctionAlarmOptions | ApiAlarmOptions,
+    no_alarms_reason: str | None,
+    *,
+    options_type: type[FunctionAlarmOptions] | type[ApiAlarmOptions],
+) -> None:
+    """What a construct's ``alarms=`` / ``no_alarms_reason=`` parameters mean (shared by all constructs).
+
+    ``True`` or an options object: default alarms at synth. ``False``: no alarms, and ``no_alarms_reason``
+    is required (SC-GEN-003) and recorded in the cloud assembly. A reason together with alarms is an error.
+    """
+    if alarms is False:
+        opt_out_of_alarms(construct, check_reason(construct, no_alarms_reason, "alarms=False"))
+        return
+    if no_alarms_reason is not None:
+        from ..errors import SecureConstructsError
+
+        raise SecureConstructsError(
+            "SC-MON-007",
+            construct,
+            "no_alarms_reason is given but alarms are on",
+            received=no_alarms_reason,
+            fix="Pass alarms=False to turn the alarms off, or drop no_alarms_reason",
+        )
+    options = options_type() if alarms is True else alarms
+    if not isinstance(options, options_type):
+        from ..errors import SecureConstructsError
+
+        raise SecureConstructsError(
+            "SC-GEN-005",
+            construct,
+            f"alarms must be True, False or a {options_type.__name__}",
+            received=type(alarms).__name__,
+            fix=f"Pass alarms={options_type.__name__}(...) to tune the default alarms",
+        )
+    request_default_alarms(construct, options)
+
+
+def request_default_alarms(construct: IConstruct, options: FunctionAlarmOptions | ApiAlarmOptions) -> None:
+    """Attach ``options``' alarms to ``construct`` at synth, unless it has alarms or opted out by then."""
+    stack = Stack.of(construct)
+    marker = stack.node.try_find_child(MARKER_ID)
+    if marker is None:
+        marker = Construct(stack, MARKER_ID)
+        aspect = _AttachDefaultAlarms()
+        _ASPECTS[marker.node.addr] = aspect
+        Aspects.of(marker).add(aspect)
+    _ASPECTS[marker.node.addr].pending.append((construct, options))
+
+
+__all__ = [
+    "ApiAlarmOptions",
+    "FunctionAlarmOptions",
+    "configure_alarms",
+    "request_default_alarms",
+]
