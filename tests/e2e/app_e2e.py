@@ -33,11 +33,14 @@ from secure_constructs.monitoring import ApiAlarms, FunctionAlarms, alarm_topic
 
 STACK_NAME = "SecureConstructsE2E"
 
-#: Echoes what API Gateway passed in, so a test can tell that this function ran for its request.
+#: Echoes what API Gateway passed in, so a test can tell that this function ran for its request; fails on
+#: purpose for an event with a "fail" key (only a direct invoke sends one).
 HANDLER = """
 import json, os
 
 def handler(event, context):
+    if "fail" in event:  # direct asynchronous invoke by the DLQ check: fail, so the event goes to the DLQ
+        raise RuntimeError("failing on purpose for the e2e check " + str(event["fail"]))
     query = event.get("queryStringParameters") or {}
     claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("claims") or {}
     body = {

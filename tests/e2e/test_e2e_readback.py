@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
+import uuid
 
 import pytest
+from e2e_support import ON_EMULATOR
 
 pytestmark = pytest.mark.e2e
 
@@ -86,6 +89,27 @@ def test_function_traces_and_sends_failed_events_to_an_encrypted_tls_only_dlq(aw
     assert attributes["MessageRetentionPeriod"] == str(14 * 24 * 3600)
     assert_customer_key_with_rotation(aws("kms"), _key_arn(aws, attributes["KmsMasterKeyId"]))
     assert denies_insecure_transport(attributes["Policy"])
+
+
+def test_a_failed_asynchronous_event_lands_in_the_dead_letter_queue(aws, outputs):
+    mine = uuid.uuid4().hex
+    aws("lambda").invoke(
+        FunctionName=outputs["PublicRouteFunctionName"],
+        InvocationType="Event",
+        Payload=json.dumps({"fail": mine}),
+    )
+    # Lambda retries twice before giving up: about 3 minutes on AWS, a few seconds on the emulator.
+    sqs, url = aws("sqs"), outputs["PublicRouteDeadLetterQueueUrl"]
+    end = time.monotonic() + (60 if ON_EMULATOR else 420)
+    while time.monotonic() < end:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=5).get(
+            "Messages", []
+        )
+        for message in messages:
+            if mine in message["Body"]:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                return
+    pytest.fail("the failed event did not reach the dead-letter queue")
 
 
 @pytest.mark.parametrize("name", FUNCTIONS)
