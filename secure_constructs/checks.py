@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import App, Validations
 
 STOCK_PACKS = ("AwsSolutions", "Serverless")
@@ -16,7 +18,7 @@ def add_checks(app: App, *, stock_packs: tuple[str, ...] = STOCK_PACKS, nist: bo
     """
     import cdk_nag
 
-    factories = {
+    factories: dict[str, Any] = {
         "AwsSolutions": cdk_nag.AwsSolutionsChecks,
         "Serverless": cdk_nag.ServerlessChecks,
         "NIST.800.53.R5": cdk_nag.NIST80053R5Checks,

@@ -6,9 +6,10 @@ for them) and each is registered in :data:`CODES`; ``docs/ERRORS.md`` is generat
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from constructs import IConstruct
+if TYPE_CHECKING:
+    from constructs import IConstruct
 
 _UNSET: Any = object()
 
@@ -128,7 +129,7 @@ def _path_of(where: IConstruct | str | None) -> str:
         return "<no construct>"
     if isinstance(where, str):
         return where
-    return where.node.path
+    return str(where.node.path)
 
 
 def _short(value: Any, limit: int = 200) -> str:

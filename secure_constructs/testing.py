@@ -56,7 +56,7 @@ def normalize(template: dict[str, Any]) -> dict[str, Any]:
 
 def normalized_template(stack: Stack) -> dict[str, Any]:
     """Synthesize ``stack`` and return its normalized template (stable across runs and machines)."""
-    return normalize(Template.from_stack(stack).to_json())
+    return normalize(dict(Template.from_stack(stack).to_json()))
 
 
 # --- validation reports -------------------------------------------------------------------------------

@@ -42,7 +42,9 @@ def test_secure_function_gets_health_spike_and_dead_letter_queue_alarms_by_defau
 
 def test_explicit_attach_before_synth_replaces_the_defaults(stack):
     function = fn(stack)
-    attach_function_alarms(function, thresholds={"Warning": FunctionHealthThresholds()}, invocation_spike=False)
+    attach_function_alarms(
+        function, thresholds={"Warning": FunctionHealthThresholds()}, invocation_spike=False
+    )
     names = [n for n in alarm_names(stack) if n.startswith("Test/Fn/")]
     assert names == ["Test/Fn/Alarms/HealthWarning"]
 
@@ -78,20 +80,30 @@ def test_alarms_of_the_wrong_type_are_refused(stack):
 
 def test_rest_api_gets_its_alarms_by_default(stack):
     api = SecureRestApi(stack, "Api")
-    api.add_route("GET", "/orders", fn(stack, alarms=False, no_alarms_reason="Only the API is observed here."))
+    api.add_route(
+        "GET", "/orders", fn(stack, alarms=False, no_alarms_reason="Only the API is observed here.")
+    )
     names = alarm_names(stack)
     assert "Test/Api/Alarms/HealthCritical" in names
     assert any(n.startswith("Test/Api/Alarms/") and "Waf" in n for n in names), names
 
 
 def test_http_api_alarms_can_be_turned_off_with_a_reason(stack):
-    api = SecureHttpApi(stack, "Api", alarms=False, no_alarms_reason="Internal smoke-test API, torn down hourly.")
-    api.add_route("GET", "/orders", fn(stack, alarms=False, no_alarms_reason="Only the API is observed here."))
+    api = SecureHttpApi(
+        stack, "Api", alarms=False, no_alarms_reason="Internal smoke-test API, torn down hourly."
+    )
+    api.add_route(
+        "GET", "/orders", fn(stack, alarms=False, no_alarms_reason="Only the API is observed here.")
+    )
     assert not [n for n in alarm_names(stack) if n.startswith("Test/Api/")]
 
 
 def test_rest_api_without_waf_gets_no_waf_alarm(stack):
-    api = SecureRestApi(stack, "Api", waf=WafOptions.disabled("Private API reached only through a VPC endpoint."))
-    api.add_route("GET", "/orders", fn(stack, alarms=False, no_alarms_reason="Only the API is observed here."))
+    api = SecureRestApi(
+        stack, "Api", waf=WafOptions.disabled("Private API reached only through a VPC endpoint.")
+    )
+    api.add_route(
+        "GET", "/orders", fn(stack, alarms=False, no_alarms_reason="Only the API is observed here.")
+    )
     names = [n for n in alarm_names(stack) if n.startswith("Test/Api/")]
     assert names and not any("Waf" in n for n in names), names
