@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ._model import PACK_NAME
-from ._pack import RULES
+from ._pack import FINDING_IDS, RULES
 
 AREAS = ("auth", "iam", "encryption", "secrets", "logging", "monitoring", "network", "identity")
 
@@ -19,7 +19,7 @@ def rules_markdown() -> str:
         "report several findings use ids `<rule>[<finding>]`, each acknowledged on its own:",
         f'`secure_constructs.acknowledge(construct, "{PACK_NAME}-<Rule>[<finding>]", reason)`. A rule that',
         "cannot decide (an intrinsic where a literal is needed) reports `[Unresolved::<property>]`",
-        "(fail closed).",
+        "(and `[RuleError]` if the rule itself fails): both fail closed.",
         "ERROR fails the synth; WARNING is reported.",
         "This file is generated from `secure_constructs/nag/_pack.py` (`make docs`).",
     ]
@@ -29,12 +29,12 @@ def rules_markdown() -> str:
             "",
             f"## {area}",
             "",
-            "| rule | level | resource types | finding | fix |",
-            "| --- | --- | --- | --- | --- |",
+            "| rule | level | resource types | finding | finding ids | fix |",
+            "| --- | --- | --- | --- | --- | --- |",
         ]
         for spec in specs:
             types = ", ".join(f"`{t}`" for t in spec.resource_types)
-            lines.append(
-                f"| `{spec.rule_id}` | {spec.level.value} | {types} | {spec.info} | {spec.explanation} |"
-            )
+            ids = ", ".join(f"`[{f}]`" for f in FINDING_IDS.get(spec.name, ())) or "-"
+            cells = (f"`{spec.rule_id}`", spec.level.value, types, spec.info, ids, spec.explanation)
+            lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -477,6 +477,36 @@ RULES: tuple[RuleSpec, ...] = (
     ),
 )
 
+#: The ``[<finding>]`` ids each multi-finding rule reports, for RULES.md. Every rule may also report
+#: ``[Unresolved::<property>]`` when it cannot decide and ``[RuleError]`` when it fails (both fail closed).
+FINDING_IDS: dict[str, tuple[str, ...]] = {
+    "ApiAuthorizerQueryToken": ("QueryString::<parameter>",),
+    "ApiJwtAudience": ("NoAudience", "NoIssuer"),
+    "LambdaPermissionPublic": ("Principal::*", "NoSource::<service principal>"),
+    "IamNoWildcardAction": ("Action::<action>", "NotAction"),
+    "IamNoWildcardResource": ("Action::<action>",),
+    "IamAdminManagedPolicy": ("Policy::<policy name>",),
+    "IamSharedRole": ("Role::<role logical id or name>",),
+    "LambdaEnvPlaintextSecret": ("Env::<variable>",),
+    "SecretValueExposed": ("Env::<variable>",),
+    "LambdaInlineCodeSecret": ("Code::<what was found, with its line>",),
+    "TrailManagementEvents": ("NoManagementEvents", "ReadWriteType", "ExcludedSources"),
+    "TrailLambdaDataEvents": (
+        "NoLambdaDataEvents",
+        "ReadWriteType",
+        "ArnExclusion",
+        "Function::<logical id>",
+    ),
+    "LambdaAlarms": ("Missing::Errors", "Missing::Throttles"),
+    "AlarmActions": ("NoAlarmAction", "ActionsDisabled"),
+    "ApiRequestValidation": ("NoValidator", "BodyNotValidated", "NoModel"),
+    "CognitoMfa": ("Mfa::OFF", "Mfa::OPTIONAL"),
+    "CognitoPasswordPolicy": ("Weak", "TemporaryPasswordValidity"),
+    "CognitoThreatProtection": ("Mode::OFF", "Mode::AUDIT"),
+    "CognitoPasswordAuthFlow": ("Flow::<flow>",),
+    "CognitoTokenLifetime": ("AccessTokenValidity", "IdTokenValidity", "RefreshTokenValidity"),
+}
+
 
 def _index(rules: tuple[RuleSpec, ...]) -> dict[str, list[RuleSpec]]:
     by_type: dict[str, list[RuleSpec]] = {}

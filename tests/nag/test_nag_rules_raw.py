@@ -1042,3 +1042,19 @@ def test_fn_if_around_a_policy_statement_checks_both_branches():
 def test_a_rule_that_crashes_fails_closed():
     pool_ = pool(Policies={"PasswordPolicy": {"MinimumLength": "twelve"}})
     assert _ids([pool_], "CognitoPasswordPolicy") == ["CognitoPasswordPolicy[RuleError]"]
+
+
+def test_reported_finding_ids_are_documented():
+    from secure_constructs.nag._pack import FINDING_IDS
+
+    assert set(FINDING_IDS) <= {spec.name for spec in RULES}
+    for cases in CASES.values():
+        for _, expected, _ in cases:
+            for rule_id in expected:
+                if "[" not in rule_id or rule_id.endswith("[Code::*]"):
+                    continue
+                name, finding = rule_id[:-1].split("[", 1)
+                patterns = FINDING_IDS[name]
+                assert any(
+                    finding == p or ("<" in p and finding.startswith(p.split("<")[0])) for p in patterns
+                ), rule_id
