@@ -87,8 +87,32 @@ def test_function_traces_and_sends_failed_events_to_an_encrypted_tls_only_dlq(aw
     )["Attributes"]
     assert attributes["QueueArn"] == outputs[f"{name}DeadLetterQueueArn"]
     assert attributes["MessageRetentionPeriod"] == str(14 * 24 * 3600)
-    assert_customer_key_with_rotation(aws("kms"), _key_arn(aws, attributes["KmsMasterKeyId"]))
+    queue_key = _key_arn(aws, attributes["KmsMasterKeyId"])
+    assert_customer_key_with_rotation(aws("kms"), queue_key)
     assert denies_insecure_transport(attributes["Policy"])
+    # The role may deliver to exactly this queue, and use its key only through SQS.
+    statements = _inline_statements(aws, config["Role"])
+    assert _allows(statements, "sqs:SendMessage", outputs[f"{name}DeadLetterQueueArn"])
+    kms_grants = [s for s in statements if "kms:GenerateDataKey" in _as_list(s["Action"])]
+    assert [_as_list(s["Resource"]) for s in kms_grants] == [[queue_key]]
+    assert "kms:ViaService" in json.dumps(kms_grants[0].get("Condition", {}))
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _inline_statements(aws, role_arn: str) -> list[dict]:
+    document = aws("iam").get_role_policy(RoleName=role_arn.rsplit("/", 1)[1], PolicyName="Function")
+    policy = document["PolicyDocument"]
+    return (json.loads(policy) if isinstance(policy, str) else policy)["Statement"]
+
+
+def _allows(statements: list[dict], action: str, resource: str) -> bool:
+    return any(
+        s["Effect"] == "Allow" and action in _as_list(s["Action"]) and resource in _as_list(s["Resource"])
+        for s in statements
+    )
 
 
 def test_a_failed_asynchronous_event_lands_in_the_dead_letter_queue(aws, outputs):
