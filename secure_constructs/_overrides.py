@@ -52,7 +52,7 @@ class Merged:
 @cache
 def keyword_names(cls: type) -> frozenset[str]:
     """The keyword arguments ``cls(scope, id, **kwargs)`` accepts."""
-    params = inspect.signature(cls).parameters
+    params = inspect.signature(cls.__init__).parameters  # type: ignore[misc]  # the class's own signature
     return frozenset(name for name, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY)
 
 
