@@ -6,6 +6,9 @@ from typing import Any
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_apigatewayv2_authorizers as authorizers
+from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
@@ -134,6 +137,31 @@ def build_hardened(stack: Stack) -> None:
     wafv2.CfnWebACLAssociation(
         stack, "WebAclAssociation", resource_arn=api.deployment_stage.stage_arn, web_acl_arn=acl.attr_arn
     )
+
+    http_logs = logs.LogGroup(
+        stack, "HttpAccessLogs", retention=logs.RetentionDays.ONE_YEAR, encryption_key=key
+    )
+    http = apigwv2.HttpApi(
+        stack,
+        "HttpApi",
+        create_default_stage=False,
+        default_authorizer=authorizers.HttpJwtAuthorizer(
+            "Jwt", "https://issuer.example.com", jwt_audience=["web-client"]
+        ),
+    )
+    stage = http.add_stage("DefaultStage", stage_name="$default", auto_deploy=True)
+    stage.node.default_child.access_log_settings = apigwv2.CfnStage.AccessLogSettingsProperty(
+        destination_arn=http_logs.log_group_arn, format='{"requestId":"$context.requestId"}'
+    )
+    http.add_routes(
+        path="/orders",
+        methods=[apigwv2.HttpMethod.GET],
+        integration=integrations.HttpLambdaIntegration("Orders", fn),
+    )
+    http_alarm = cloudwatch.Alarm(
+        stack, "Http5xxAlarm", metric=http.metric_server_error(), threshold=1, evaluation_periods=1
+    )
+    http_alarm.add_alarm_action(cw_actions.SnsAction(topic))
 
     pool = cognito.UserPool(
         stack,
