@@ -119,8 +119,8 @@ CASES: list[tuple[Callable[[Stack], None], list[str]]] = [
             "CognitoUserExistenceErrors",
         ],
     ),
-    # CDK adds two permissions for Principal "*" (lambda:InvokeFunctionUrl and lambda:InvokeFunction)
-    (public_function_url, ["LambdaPermissionPublic[Principal::*]"] * 2 + ["LambdaUrlAuth"]),
+    # CDK's two Principal "*" permissions of a public URL are left to LambdaUrlAuth (one finding to review)
+    (public_function_url, ["LambdaUrlAuth"]),
     (public_permission, ["LambdaPermissionPublic[Principal::*]"]),
     (default_queue_key_and_log_group, ["KmsKeyRotation", "LogGroupKms", "LogGroupRetention", "SqsQueueKms"]),
     (default_trail, ["TrailKms", "TrailLambdaDataEvents[NoLambdaDataEvents]"]),

@@ -258,7 +258,17 @@ CASES: dict[str, list[tuple[list[Any], list[str], list[Any]]]] = {
                         "Principal": "apigateway.amazonaws.com",
                         "SourceArn": "arn:x",
                     },
-                )
+                ),
+                (  # a public function URL's own permission: reported once, by LambdaUrlAuth
+                    "UrlPerm",
+                    "AWS::Lambda::Permission",
+                    {
+                        "Action": "lambda:InvokeFunctionUrl",
+                        "FunctionName": "f",
+                        "Principal": "*",
+                        "FunctionUrlAuthType": "NONE",
+                    },
+                ),
             ],
         ),
         (

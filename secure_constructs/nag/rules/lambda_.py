@@ -19,6 +19,9 @@ def lambda_permission_public(logical_id: str, resource: dict[str, Any], ctx: Tem
     """A Lambda permission must name a principal, and a service principal needs a source ARN or account."""
     p = props(resource)
     principal = ctx.literal(p.get("Principal"), "Principal")
+    via_url = p.get("FunctionUrlAuthType") == "NONE" or p.get("InvokedViaFunctionUrl") in (True, "true")
+    if principal == "*" and via_url:
+        return Compliance.NOT_APPLICABLE  # the public function URL itself: LambdaUrlAuth reports it, once
     if principal == "*":
         return ["Principal::*"]
     service = isinstance(principal, str) and principal.endswith(".amazonaws.com")
