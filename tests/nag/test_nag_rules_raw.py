@@ -567,6 +567,25 @@ CASES: dict[str, list[tuple[list[Any], list[str], list[Any]]]] = {
                 )
             ],
         ),
+        (  # a literal part of a joined value; a resolved secret is SecretValueExposed's finding only
+            [
+                fn(
+                    KmsKeyArn=KEY_ARN,
+                    Environment={
+                        "Variables": {
+                            "DB_URL": {
+                                "Fn::Join": ["", ["postgres://app:Zx9qT4vLp2Wm8@", {"Ref": "Db"}, "/x"]]
+                            },
+                            "DB_PASSWORD": {
+                                "Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": "S"}, "}}"]]
+                            },
+                        }
+                    },
+                )
+            ],
+            ["LambdaEnvPlaintextSecret[Env::DB_URL]"],
+            [],
+        ),
     ],
     "SecretValueExposed": [
         (

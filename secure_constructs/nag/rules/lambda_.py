@@ -49,12 +49,16 @@ def lambda_env_kms(logical_id: str, resource: dict[str, Any], ctx: TemplateConte
 def lambda_env_plaintext_secret(
     logical_id: str, resource: dict[str, Any], ctx: TemplateContext
 ) -> RuleResult:
-    """No environment variable holds a plaintext secret (the reason is reported, never the value)."""
-    from ...secrets import classify
+    """No environment variable holds a plaintext secret (the reason is reported, never the value).
+
+    Literal parts of Fn::Join/Fn::Sub values are judged too (``postgres://app:<password>@${Endpoint}``);
+    resolved secrets (dynamic references) are left to SecretValueExposed, so each weakness is one finding.
+    """
+    from ...secrets import classify_resolved
 
     findings: list[str | tuple[str, str]] = []
     for name, value in _environment(resource).items():
-        why = classify(str(name), value) if isinstance(value, str) else None
+        why = None if _resolves_secret(value) else classify_resolved(str(name), value)
         if why:
             findings.append((f"Env::{name}", why))
     return findings
