@@ -181,3 +181,25 @@ def test_cli_as_a_module_in_a_fresh_process(files):
         "SecureServerless-KmsKeyRotation",
         "SecureServerless-LambdaUrlAuth",
     ]
+
+
+def test_cli_reports_a_plaintext_secret_without_printing_it(files, capsys):
+    value = "Zx9!qT4#vLp2@Wm8"
+    template = template_of(
+        (
+            "Fn",
+            "AWS::Lambda::Function",
+            {
+                "Role": "arn:aws:iam::111122223333:role/fn",
+                "Runtime": "python3.12",
+                "Handler": "index.handler",
+                "Code": {"ZipFile": "def handler(e, c):\n    return 1\n"},
+                "Environment": {"Variables": {"DB_PASSWORD": value}},
+                "KmsKeyArn": "arn:aws:kms:eu-west-1:111122223333:key/k",
+            },
+        ),
+    )
+    assert main(["check", files("secret.json", template)]) == 1
+    out = capsys.readouterr().out
+    assert "SecureServerless-LambdaEnvPlaintextSecret[Env::DB_PASSWORD]" in out
+    assert value not in out
