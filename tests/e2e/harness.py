@@ -378,18 +378,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         sockets = assert_loopback_only(proc.pid)
         log("listeners: " + ", ".join(map(str, sockets)) + " (all loopback)")
 
-        def cdk_step(name: str, extra: list[str], cap: float) -> None:
-            code = timed(name, run, cdk + extra, env=cenv, timeout=deadline.left(cap), logfile=cli_log)
+        def cdk_step(name: str, command: list[str], cap: float, cwd: Path = ROOT) -> None:
+            code = timed(name, run, command, env=cenv, timeout=deadline.left(cap), logfile=cli_log, cwd=cwd)
             if code != 0:
                 raise StepFailed(f"{name} failed with exit code {code} (see {cli_log.relative_to(ROOT)})")
 
-        cdk_step("cdk bootstrap", ["bootstrap", f"aws://{ACCOUNT}/{REGION}"], 240)
+        # Run where there is no cdk.json and without --app: bootstrapping an explicit environment then
+        # needs no synth of any app.
+        bootstrap = ["cdk", "bootstrap", f"aws://{ACCOUNT}/{REGION}", "--no-notices", "--ci"]
+        cdk_step("cdk bootstrap", bootstrap, 240, cwd=run_dir)
         deployed = True  # a failed deploy can leave a half-made stack: destroy it too
-        cdk_step(
-            "cdk deploy",
-            ["deploy", STACK, "--require-approval", "never", "--outputs-file", cenv["SC_E2E_OUTPUTS"]],
-            300,
-        )
+        deploy = ["deploy", STACK, "--require-approval", "never", "--outputs-file", cenv["SC_E2E_OUTPUTS"]]
+        cdk_step("cdk deploy", cdk + deploy, 300)
         pytest = [str(ROOT / ".venv/bin/python"), "-m", "pytest", str(HERE), "-m", "e2e"]
         pytest += args.pytest_args.split()
         verdict = timed("checks (pytest)", run, pytest, env=cenv, timeout=deadline.left(300), logfile=cli_log)
