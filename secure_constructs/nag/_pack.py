@@ -519,6 +519,13 @@ def _index(rules: tuple[RuleSpec, ...]) -> dict[str, list[RuleSpec]]:
 _BY_TYPE = _index(RULES)
 
 
+def finding_id(text: str) -> str:
+    """``text`` as the ``[<finding>]`` part of a rule id: one line, no brackets, at most one ``::`` (so
+    that ``<Plugin>::<rule id>`` acknowledgments stay unambiguous)."""
+    head, sep, tail = " ".join(text.split()).replace("[", "(").replace("]", ")").partition("::")
+    return head + sep + tail.replace("::", ":")
+
+
 def run_rule(
     spec: RuleSpec,
     logical_id: str,
@@ -529,7 +536,7 @@ def run_rule(
     """Apply one rule to one resource; a rule that cannot decide or fails reports a finding (fail closed)."""
 
     def finding(suffix: str | None, message: str) -> Finding:
-        rule = spec.rule_id if suffix is None else f"{spec.rule_id}[{suffix}]"
+        rule = spec.rule_id if suffix is None else f"{spec.rule_id}[{finding_id(suffix)}]"
         return Finding(rule, logical_id, message, spec.explanation, spec.level, location)
 
     try:

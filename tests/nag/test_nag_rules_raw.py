@@ -1087,3 +1087,11 @@ def test_reported_finding_ids_are_documented():
                 assert any(
                     finding == p or ("<" in p and finding.startswith(p.split("<")[0])) for p in patterns
                 ), rule_id
+
+
+def test_finding_ids_keep_at_most_one_double_colon_and_no_brackets():
+    from secure_constructs.nag._pack import finding_id
+
+    assert finding_id("Role::arn:aws:iam::1:role/x") == "Role::arn:aws:iam:1:role/x"
+    assert finding_id("Code::line 2: key [a]\nnext") == "Code::line 2: key (a) next"
+    assert finding_id("NoAudience") == "NoAudience"
