@@ -22,6 +22,7 @@ from ..acknowledgments import acknowledge
 from ..errors import SecureConstructsError
 from ..monitoring.defaults import ApiAlarmOptions, configure_alarms
 from . import _routes
+from ._budget import count_route
 from .auth import (
     Auth,
     AuthMode,
@@ -248,6 +249,7 @@ class SecureHttpApi(Construct):
             for rule in PUBLIC_ROUTE_RULES:
                 acknowledge(route, rule, f"Public route on purpose: {mode.reason}")
         self.routes[key] = route
+        count_route(self)
         return route
 
     def _integration(self, function: lambda_.IFunction) -> _LambdaProxy:

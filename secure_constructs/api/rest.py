@@ -23,6 +23,7 @@ from ..acknowledgments import acknowledge
 from ..errors import SecureConstructsError
 from ..monitoring.defaults import ApiAlarmOptions, configure_alarms
 from . import _routes
+from ._budget import count_route
 from .account import ApiGatewayCloudWatchRole
 from .auth import (
     AuthMode,
@@ -354,6 +355,7 @@ class SecureRestApi(Construct):
                 max_age=self._cors.max_age,
             )
         self.methods[key] = result
+        count_route(self)
         return result
 
     def _cors_error_responses(self, cors: _routes.CorsOptions) -> None:

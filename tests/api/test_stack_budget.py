@@ -1,0 +1,33 @@
+"""The 500-resources-per-stack quota: 60 fully secured routes fit; one more fails at synth with the way out."""
+
+import pytest
+from aws_cdk import App, Environment, Stack
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk.assertions import Template
+
+from secure_constructs import SecureFunction, SecureRestApi
+
+CODE = lambda_.Code.from_inline("def handler(event, context):\n    return event\n")
+
+
+def service(routes: int) -> Stack:
+    app = App()
+    stack = Stack(app, "Orders", env=Environment(account="111122223333", region="eu-west-1"))
+    api = SecureRestApi(stack, "Api")
+    for i in range(routes):
+        # worst case for the budget: every route on a path segment of its own, every route its own function
+        api.add_route("GET", f"/r{i}", SecureFunction(stack, f"Fn{i}", code=CODE, handler="index.handler"))
+    return stack
+
+
+def test_sixty_fully_secured_routes_fit_in_one_stack():
+    resources = Template.from_stack(service(60)).to_json()["Resources"]
+    assert len(resources) <= 500
+    alarms = [r for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    assert len(alarms) >= 2 * 60  # every function keeps its alarms
+
+
+def test_a_stack_over_the_quota_fails_at_synth_saying_how_many_routes_fit_and_how_to_split():
+    stack = service(61)
+    with pytest.raises(RuntimeError, match=r"SC-API-013.*61 routes.*about 60 routes fit.*at least 2 stacks"):
+        stack.node.root.synth()  # construct validation runs before CDK's own (less helpful) quota error
