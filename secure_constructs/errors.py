@@ -46,7 +46,7 @@ CODES: dict[str, str] = {
     "SC-API-010": "A route handler or authorizer is not a Lambda function.",
     "SC-API-011": "Invalid custom domain options (name, certificate, or TLS older than 1.2).",
     "SC-API-012": "An API key is required on a public route (an API key is not authentication).",
-    "SC-API-013": "The stack would exceed CloudFormation's 500 resources; the message says how many routes fit.",
+    "SC-API-013": "The stack exceeds CloudFormation's 500 resources; the message says how many routes fit.",
     # identity: SecureUserPool / SecureIdentityPool
     "SC-ID-001": "A callback or logout URL is not https (plain http only for localhost) or is malformed.",
     "SC-ID-002": "The OAuth implicit grant was requested (use the authorization-code grant with PKCE).",

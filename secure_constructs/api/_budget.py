@@ -67,14 +67,17 @@ def _resources_per_route(resources: list[CfnResource], routes: int) -> float:
     return max(grown / routes, 1.0)
 
 
-_BUDGETS: dict[str, _StackBudget] = {}
+_ATTRIBUTE = "_secure_constructs_budget"
 
 
 def count_route(scope: object) -> None:
     """Count one route of ``scope``'s stack (registers the stack's budget check on first use)."""
     stack = Stack.of(scope)  # type: ignore[arg-type]
-    budget = _BUDGETS.get(stack.node.addr)
+    # Kept on the stack object itself (jsii hands back the same Python object for the same stack), not in
+    # a module dict keyed by path: two apps in one process can both have a stack called "Orders".
+    budget = getattr(stack, _ATTRIBUTE, None)
     if budget is None:
-        budget = _BUDGETS[stack.node.addr] = _StackBudget(stack)
+        budget = _StackBudget(stack)
+        setattr(stack, _ATTRIBUTE, budget)
         stack.node.add_validation(budget)
     budget.routes += 1

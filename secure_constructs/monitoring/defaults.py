@@ -97,7 +97,7 @@ class _AttachDefaultAlarms:
                 )
 
 
-_ASPECTS: dict[str, _AttachDefaultAlarms] = {}
+_ATTRIBUTE = "_secure_constructs_aspect"
 
 
 def _has_alarms_or_opted_out(construct: IConstruct) -> bool:
@@ -151,10 +151,14 @@ def request_default_alarms(construct: IConstruct, options: FunctionAlarmOptions 
     marker = stack.node.try_find_child(MARKER_ID)
     if marker is None:
         marker = Construct(stack, MARKER_ID)
+    # The aspect lives on the marker object (jsii hands back the same Python object for it), not in a module
+    # dict keyed by path: two apps in one process can have the same paths.
+    aspect: _AttachDefaultAlarms | None = getattr(marker, _ATTRIBUTE, None)
+    if aspect is None:
         aspect = _AttachDefaultAlarms()
-        _ASPECTS[marker.node.addr] = aspect
+        setattr(marker, _ATTRIBUTE, aspect)
         Aspects.of(marker).add(aspect)
-    _ASPECTS[marker.node.addr].pending.append((construct, options))
+    aspect.pending.append((construct, options))
 
 
 __all__ = [

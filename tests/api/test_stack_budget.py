@@ -1,4 +1,4 @@
-"""The 500-resources-per-stack quota: 60 fully secured routes fit; one more fails at synth with the way out."""
+"""The 500-resources-per-stack quota: 60 secured routes fit; one more fails at synth saying what to do."""
 
 import pytest
 from aws_cdk import App, Environment, Stack
@@ -31,3 +31,11 @@ def test_a_stack_over_the_quota_fails_at_synth_saying_how_many_routes_fit_and_ho
     stack = service(61)
     with pytest.raises(RuntimeError, match=r"SC-API-013.*61 routes.*about 60 routes fit.*at least 2 stacks"):
         stack.node.root.synth()  # construct validation runs before CDK's own (less helpful) quota error
+
+
+def test_budgets_of_two_apps_with_the_same_stack_path_are_separate():
+    small = service(1)  # same path "Orders" as the next one, in another app
+    big = service(61)
+    assert small.node.root.synth() is not None
+    with pytest.raises(RuntimeError, match="SC-API-013"):
+        big.node.root.synth()

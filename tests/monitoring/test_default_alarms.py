@@ -107,3 +107,16 @@ def test_rest_api_without_waf_gets_no_waf_alarm(stack):
     )
     names = [n for n in alarm_names(stack) if n.startswith("Test/Api/")]
     assert names and not any("Waf" in n for n in names), names
+
+
+def test_two_apps_with_the_same_paths_keep_their_own_default_alarms():
+    from aws_cdk import App, Stack
+
+    first_stack = Stack(App(), "Same")
+    second_stack = Stack(App(), "Same")
+    fn(first_stack, "A")
+    fn(second_stack, "B")
+    fn(first_stack, "C")  # registered after the second app exists: must still land in the first app
+    assert "Same/C/Alarms/HealthCritical" in alarm_names(first_stack)
+    assert "Same/A/Alarms/HealthCritical" in alarm_names(first_stack)
+    assert not any(n.startswith("Same/A/") for n in alarm_names(second_stack))
