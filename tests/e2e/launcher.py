@@ -7,11 +7,11 @@ certificate, after four test-only additions that make the emulator keep what a r
    ``AWS::CloudTrail::Trail`` and ``AWS::WAFv2::WebACLAssociation`` (through the emulator's own CloudTrail
    and WAFv2 APIs), and ``AWS::Cognito::UserPoolRiskConfigurationAttachment``, which is only recorded:
    the emulator has no Cognito threat protection, so nothing here enforces it (docs/local-deploy.md).
-2. Lambda ``KmsKeyArn`` / ``DeadLetterConfig`` / ``ReservedConcurrentExecutions`` and SNS
-   ``KmsMasterKeyId`` are copied from the template onto the created resources (the provisioner drops them;
-   the service APIs would keep them), so is S3 ``BucketEncryption`` (stored as PutBucketEncryption
-   would store it), and ``AWS::CloudWatch::Alarm`` with ``Metrics`` (metric math) is
-   stored as PutMetricAlarm would store it (the provisioner refuses it). Nothing evaluates alarms here.
+2. Properties the provisioner drops (the service APIs keep them) are copied from the template onto the
+   created resources: Lambda ``KmsKeyArn`` / ``DeadLetterConfig`` / ``ReservedConcurrentExecutions``, SNS
+   ``KmsMasterKeyId`` and S3 ``BucketEncryption`` with a customer key. ``AWS::CloudWatch::Alarm`` with
+   ``Metrics`` (metric math), which the provisioner refuses, is stored as PutMetricAlarm would store it;
+   nothing evaluates alarms here.
 3. The Cognito authorizer fetches the pool's JWKS from this server over https (upstream asks ``http://``,
    which this TLS-only server does not answer, so every token got 401).
 4. No second listener on port 443 (upstream adds one under ``USE_SSL``): exactly one socket, on loopback.
