@@ -28,6 +28,11 @@ def summarize(outdir: pathlib.Path) -> str:
     for extra in ("security-report.md", "security-report.html"):
         if (outdir / extra).exists():
             lines.append(f"  security  {outdir / extra}")
+    if templates:
+        from .report import collect, summary_lines
+
+        lines.append("Security summary:")
+        lines += [f"  {line}" for line in summary_lines(collect(outdir))]
     return "\n".join(lines)
 
 
