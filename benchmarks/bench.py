@@ -1,0 +1,312 @@
+"""Synth time, peak memory and stack footprint of the orders API: secure_constructs against plain aws-cdk-lib.
+
+The same routes are built two ways and synthesized in fresh processes, alternating, with the same CDK
+validation settings (``CDK_VALIDATION=false`` unless ``--builtin-validation``):
+
+- ``plain``: aws-cdk-lib L2 constructs with their defaults (RestApi + LambdaIntegration, Function, table
+  and secret grants), no hardening, no checks;
+- ``secure``: SecureRestApi + SecureFunction (own role, CMK environment, encrypted log group, DLQ, tracing,
+  WAF, default alarms) with the SecureServerless pack on;
+- ``secure+stock``: the same plus cdk-nag's AwsSolutions and Serverless packs (what ``make synth`` runs).
+
+Every route has its own function; routes beyond what one stack holds are split across stacks of at most
+``--routes-per-stack`` routes, identically for every variant. Reports medians of ``--rounds`` runs of the
+synth wall time (building + ``app.synth()``, in the worker), the worker's wall time including interpreter
+and jsii start-up, and peak memory (Python + Node high-water marks), plus ratios to ``plain``, resources
+per route and how many fully secured routes fit in one stack.
+
+    python benchmarks/bench.py [--routes 4 20 100] [--rounds 5] [--out benchmarks/RESULTS.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+VARIANTS = ("plain", "secure", "secure+stock")
+ORDER_SCHEMA = {"type": "object", "required": ["sku"], "properties": {"sku": {"type": "string"}}}
+HANDLER = (
+    "import json\n\ndef handler(event, context):\n    return {'statusCode': 200, 'body': json.dumps([])}\n"
+)
+
+
+# --- the two ways of building the same routes (run in the worker) -----------------------------------------
+
+
+def _shared(stack: Any, secure: bool) -> tuple[Any, Any]:
+    from aws_cdk import RemovalPolicy
+    from aws_cdk import aws_dynamodb as dynamodb
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_secretsmanager as secretsmanager
+
+    if not secure:
+        table = dynamodb.TableV2(
+            stack, "Orders", partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING)
+        )
+        return table, secretsmanager.Secret(stack, "PaymentApiKey")
+    from secure_constructs import acknowledge
+
+    key = kms.Key(stack, "DataKey", enable_key_rotation=True, removal_policy=RemovalPolicy.DESTROY)
+    table = dynamodb.TableV2(
+        stack,
+        "Orders",
+        partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+        encryption=dynamodb.TableEncryptionV2.customer_managed_key(key),
+        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+            point_in_time_recovery_enabled=True
+        ),
+        removal_policy=RemovalPolicy.DESTROY,
+    )
+    secret = secretsmanager.Secret(stack, "PaymentApiKey", encryption_key=key)
+    acknowledge(
+        secret, "AwsSolutions-SMG4", "Provider-issued API key, rotated by hand in the provider's portal"
+    )
+    return table, secret
+
+
+def _route_path(i: int) -> tuple[str, str]:
+    # the orders routes first, then reports: realistic sharing of path segments
+    base = [("GET", "/orders"), ("POST", "/orders"), ("GET", "/orders/{id}"), ("DELETE", "/orders/{id}")]
+    return base[i] if i < len(base) else ("GET", f"/reports/r{i}")
+
+
+def build_plain(app: Any, stack_id: str, routes: range) -> None:
+    from aws_cdk import Environment, Stack
+    from aws_cdk import aws_apigateway as apigw
+    from aws_cdk import aws_lambda as lambda_
+
+    stack = Stack(app, stack_id, env=Environment(account="111122223333", region="eu-west-1"))
+    table, secret = _shared(stack, secure=False)
+    api = apigw.RestApi(stack, "Api")
+    for i in routes:
+        method, path = _route_path(i)
+        fn = lambda_.Function(
+            stack,
+            f"Fn{i}",
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            handler="index.handler",
+            code=lambda_.Code.from_inline(HANDLER),
+            environment={"ORDERS_TABLE": table.table_name, "PAYMENT_API_KEY_SECRET_ARN": secret.secret_arn},
+        )
+        table.grant_read_write_data(fn)
+        if method == "POST":
+            secret.grant_read(fn)
+        api.root.resource_for_path(path).add_method(method, apigw.LambdaIntegration(fn))
+
+
+def build_secure(app: Any, stack_id: str, routes: range) -> None:
+    from aws_cdk import Environment, Stack
+    from aws_cdk import aws_lambda as lambda_
+
+    from secure_constructs import SecureFunction, SecureRestApi
+
+    stack = Stack(app, stack_id, env=Environment(account="111122223333", region="eu-west-1"))
+    table, secret = _shared(stack, secure=True)
+    api = SecureRestApi(stack, "Api")
+    for i in routes:
+        method, path = _route_path(i)
+        fn = SecureFunction(
+            stack,
+            f"Fn{i}",
+            code=lambda_.Code.from_inline(HANDLER),
+            handler="index.handler",
+            environment={"ORDERS_TABLE": table.table_name},
+            secrets={"PAYMENT_API_KEY": secret} if method == "POST" else None,
+        )
+        table.grant(
+            fn.role,
+            {"GET": "dynamodb:GetItem", "POST": "dynamodb:PutItem"}.get(method, "dynamodb:DeleteItem"),
+        )
+        api.add_route(method, path, fn, request_schema=ORDER_SCHEMA if method == "POST" else None)
+
+
+def worker(variant: str, routes: int, per_stack: int, outdir: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    from aws_cdk import App, Validations
+
+    app = App(outdir=outdir, analytics_reporting=False)
+    builder = build_plain if variant == "plain" else build_secure
+    for n, first in enumerate(range(0, routes, per_stack)):
+        builder(app, f"Orders{n}", range(first, min(first + per_stack, routes)))
+    if variant != "plain":
+        from secure_constructs import SecureServerlessChecks, add_checks
+
+        if variant == "secure+stock":
+            add_checks(app)
+        else:
+            Validations.of(app).add_plugins(SecureServerlessChecks())
+    app.synth()
+    synth_seconds = time.perf_counter() - started
+    resources = {
+        p.name: len(json.loads(p.read_text())["Resources"])
+        for p in pathlib.Path(outdir).glob("*.template.json")
+    }
+    return {"synth_s": synth_seconds, "peak_mb": _peak_memory_mb(), "resources": resources}
+
+
+def _peak_memory_mb() -> float:
+    """High-water RSS of this process plus its children (the jsii Node process), from /proc."""
+    total_kb = 0
+    me = os.getpid()
+    for entry in pathlib.Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if int(entry.name) == me or ppid == me:
+            total_kb += next(
+                (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")), 0
+            )
+    return total_kb / 1024
+
+
+# --- the driver -----------------------------------------------------------------------------------------
+
+
+def run_once(variant: str, routes: int, per_stack: int, env: dict[str, str]) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as outdir:
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, __file__, "--worker", variant, str(routes), str(per_stack), outdir],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=1800,
+            check=False,
+        )
+        wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"{variant} {routes}: worker failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["process_s"] = wall
+    return result
+
+
+def footprint(env: dict[str, str]) -> dict[str, Any]:
+    """Resources per route (from two sizes in one stack) and how many routes fit under 500."""
+    small, large = 10, 40
+    counts = {}
+    for variant in ("plain", "secure"):
+        a = sum(run_once(variant, small, small, env)["resources"].values())
+        b = sum(run_once(variant, large, large, env)["resources"].values())
+        per_route = (b - a) / (large - small)
+        fixed = a - per_route * small
+        counts[variant] = {"per_route": per_route, "fixed": fixed, "fit": int((500 - fixed) // per_route)}
+    return counts
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] == "--worker":
+        variant, routes, per_stack, outdir = argv[1], int(argv[2]), int(argv[3]), argv[4]
+        print(json.dumps(worker(variant, routes, per_stack, outdir)))
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--routes", type=int, nargs="+", default=[4, 20, 100])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--routes-per-stack", type=int, default=50)
+    parser.add_argument(
+        "--builtin-validation", action="store_true", help="leave CDK's CloudFormation validator on"
+    )
+    parser.add_argument("--out", type=pathlib.Path, default=None, help="write the Markdown results here")
+    args = parser.parse_args(argv)
+
+    env = {**os.environ, "PATH": f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env["CDK_VALIDATION"] = "true" if args.builtin_validation else "false"
+    samples: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for round_no in range(args.rounds):
+        for routes in args.routes:
+            for variant in VARIANTS:  # alternating: each round runs every variant once
+                result = run_once(variant, routes, args.routes_per_stack, env)
+                samples.setdefault((variant, routes), []).append(result)
+                print(
+                    f"round {round_no + 1} {variant:13} {routes:4} routes: synth {result['synth_s']:6.2f} s, "
+                    f"process {result['process_s']:6.2f} s, peak {result['peak_mb']:7.1f} MB",
+                    flush=True,
+                )
+    fit = footprint(env)
+    text = render(args, samples, fit)
+    print(text)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def render(args: argparse.Namespace, samples: dict[tuple[str, int], list[dict[str, Any]]], fit: dict) -> str:
+    from importlib.metadata import version
+
+    node = subprocess.run(
+        ["node", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PATH": f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}"},
+    )
+    lines = [
+        "| routes | variant | synth (median s) | × plain | process (median s) | × plain "
+        "| peak memory (MB) | × plain | resources |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for routes in args.routes:
+        base = samples[("plain", routes)]
+        base_synth = _median([s["synth_s"] for s in base])
+        base_proc = _median([s["process_s"] for s in base])
+        base_mem = _median([s["peak_mb"] for s in base])
+        for variant in VARIANTS:
+            runs = samples[(variant, routes)]
+            synth = _median([s["synth_s"] for s in runs])
+            proc = _median([s["process_s"] for s in runs])
+            mem = _median([s["peak_mb"] for s in runs])
+            resources = sum(runs[0]["resources"].values())
+            lines.append(
+                f"| {routes} | {variant} | {synth:.2f} | {synth / base_synth:.2f} | {proc:.2f} | "
+                f"{proc / base_proc:.2f} | {mem:.0f} | {mem / base_mem:.2f} | {resources} |"
+            )
+    fit_lines = [
+        "| variant | resources per route | fixed resources per stack | routes that fit in 500 |",
+        "| --- | ---: | ---: | ---: |",
+    ] + [
+        f"| {variant} | {v['per_route']:.2f} | {v['fixed']:.0f} | {v['fit']} |" for variant, v in fit.items()
+    ]
+    return "\n".join(
+        [
+            "## Synth time and memory",
+            "",
+            f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"Node {node.stdout.strip()}, aws-cdk-lib {version('aws-cdk-lib')}, "
+            f"cdk-nag {version('cdk-nag')}; CDK_VALIDATION="
+            f"{'true' if args.builtin_validation else 'false'}; {args.rounds} alternating rounds, medians; "
+            f"at most {args.routes_per_stack} routes per stack.",
+            "",
+            *lines,
+            "",
+            "## Stack footprint",
+            "",
+            *fit_lines,
+            "",
+        ]
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
