@@ -5,11 +5,11 @@ from Node for every CfnResource (jsii round trips of 0.3-0.8 ms each), which mea
 CloudFormation resource (8-16 ms when every rule goes through cdk-nag). This pack is a plain
 ``aws_cdk.IPolicyValidationPlugin`` that reads each synthesized template JSON once and evaluates pure
 Python rules on dicts: a handful of round trips per synth, whatever its size. Measured with
-``benchmarks/bench_pack.py`` (2 cores, 141 and 441 resources): the whole synth costs +0.36-0.46 ms per
-resource with the pack, most of it CDK core's validation machinery that any plugin (cdk-nag's included)
-triggers (+0.33-0.39 ms with a plugin that does nothing); ``validate()`` itself takes 0.05-0.07 ms per
-resource. Reading the template also means the rules see what CloudFormation will see: escape-hatch
-property overrides and resources brought in with ``CfnInclude``.
+``benchmarks/bench_pack.py`` (2 shared cores, 141 and 441 resources, CPU time of the synth, two runs):
+the pack adds 0.27-1.06 ms per resource to a synth, most of it CDK core's validation machinery that any
+plugin (cdk-nag's included) triggers (0.24-0.75 ms with a plugin that does nothing); ``validate()``
+itself takes 0.05-0.21 ms per resource. Reading the template also means the rules see what
+CloudFormation will see: escape-hatch property overrides and resources brought in with ``CfnInclude``.
 
 It runs beside cdk-nag's packs in the same way, and CDK core handles its acknowledgments::
 
