@@ -76,6 +76,7 @@ CODES: dict[str, str] = {
     "SC-NAG-002": "A template file given to the nag CLI is not valid JSON.",
     "SC-NAG-003": "A file given to the nag CLI is not a CloudFormation template (no typed Resources).",
     "SC-NAG-004": "CloudFormation include could not load a template given to the nag CLI.",
+    "SC-NAG-005": "A template given to the nag CLI needs a Transform (SAM, a macro): unchecked resources.",
     # client
     "SC-CLI-001": "The API's region cannot be inferred from its URL (custom domain) and none was given.",
     "SC-CLI-002": "The region given does not match the region in the API's execute-api URL.",

@@ -55,6 +55,18 @@ def _load(path: str) -> dict[str, Any]:
             received="a JSON document without a Resources section of typed resources",
             fix="Pass a template with a non-empty Resources object, each resource with a Type",
         )
+    if template.get("Transform") or any(
+        str(r["Type"]).startswith("AWS::Serverless::") for r in resources.values()
+    ):
+        raise SecureConstructsError(
+            "SC-NAG-005",
+            path,
+            "the template needs a Transform (SAM or a macro), so its resources are not CloudFormation "
+            "resources yet and the rules would not see them",
+            received=f"Transform: {template.get('Transform')!r}",
+            fix="Check the processed template instead, e.g. `aws cloudformation get-template --stack-name "
+            "<stack> --template-stage Processed`",
+        )
     return template
 
 
