@@ -5,7 +5,7 @@ from __future__ import annotations
 from ._model import PACK_NAME
 from ._pack import FINDING_IDS, RULES
 
-AREAS = ("auth", "iam", "encryption", "secrets", "logging", "monitoring", "network", "identity")
+AREAS = ("auth", "iam", "encryption", "secrets", "logging", "monitoring", "network", "identity", "general")
 
 
 def rules_markdown() -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ._model import Compliance, Finding, Level, RuleSpec, Undecidable
 from ._template import TemplateContext
-from .rules import apigateway, cloudtrail, cloudwatch, cognito, encryption, iam, lambda_, logs
+from .rules import apigateway, cloudtrail, cloudwatch, cognito, encryption, iam, lambda_, logs, sam
 
 E, W = Level.ERROR, Level.WARNING
 #: Pseudo resource type for template Outputs (rules about values that leave the stack).
@@ -16,6 +16,21 @@ REST_METHOD, HTTP_ROUTE = "AWS::ApiGateway::Method", "AWS::ApiGatewayV2::Route"
 AUTHORIZERS = ("AWS::ApiGateway::Authorizer", "AWS::ApiGatewayV2::Authorizer")
 LAMBDA = "AWS::Lambda::Function"
 TRAIL = ("AWS::CloudTrail::Trail",)
+#: AWS SAM resource types: CloudFormation expands them at deploy time, after the rules have run.
+SAM_TYPES = tuple(
+    f"AWS::Serverless::{name}"
+    for name in (
+        "Function",
+        "Api",
+        "HttpApi",
+        "SimpleTable",
+        "LayerVersion",
+        "StateMachine",
+        "Application",
+        "Connector",
+        "GraphQLApi",
+    )
+)
 POOL, CLIENT = ("AWS::Cognito::UserPool",), ("AWS::Cognito::UserPoolClient",)
 
 
@@ -474,6 +489,18 @@ RULES: tuple[RuleSpec, ...] = (
         "Set AllowUnauthenticatedIdentities to false.",
         E,
         cognito.identity_pool_unauthenticated,
+    ),
+    # --- general --------------------------------------------------------------------------------------
+    RuleSpec(
+        "TransformedResource",
+        "general",
+        SAM_TYPES,
+        "The resource is expanded by the SAM transform at deploy time: no rule can check what it becomes.",
+        "Define the resources with aws-cdk-lib (or secure_constructs) instead, or check the processed "
+        "template (`aws cloudformation get-template --template-stage Processed`) with "
+        "`python -m secure_constructs.nag check`, then acknowledge with that as the reason.",
+        E,
+        sam.transformed_resource,
     ),
 )
 

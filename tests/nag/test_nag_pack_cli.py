@@ -66,6 +66,7 @@ PINNED = [
     ("CognitoTokenRevocation", "error"),
     ("CognitoUserExistenceErrors", "error"),
     ("IdentityPoolUnauthenticated", "error"),
+    ("TransformedResource", "error"),
 ]
 
 

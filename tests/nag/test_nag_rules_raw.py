@@ -971,6 +971,13 @@ CASES: dict[str, list[tuple[list[Any], list[str], list[Any]]]] = {
             [("Ip", "AWS::Cognito::IdentityPool", {"AllowUnauthenticatedIdentities": False})],
         ),
     ],
+    "TransformedResource": [
+        (
+            [("Fn", "AWS::Serverless::Function", {"Handler": "index.handler", "InlineCode": "x"})],
+            ["TransformedResource"],
+            [],
+        ),
+    ],
 }
 
 
