@@ -12,6 +12,10 @@ from secure_constructs.nag import RULES, evaluate
 P = "SecureServerless-"
 ROLE_ARN = {"Fn::GetAtt": ["Role", "Arn"]}
 KEY_ARN = {"Fn::GetAtt": ["Key", "Arn"]}
+TABLE = {
+    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+    "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+}
 
 
 def fn(lid: str = "Fn", **props: Any) -> tuple[str, str, dict[str, Any]]:
@@ -166,6 +170,8 @@ CASES: dict[str, list[tuple[list[Any], list[str], list[Any]]]] = {
                     "Auth",
                     "AWS::ApiGateway::Authorizer",
                     {
+                        "Name": "auth",
+                        "RestApiId": "api",
                         "Type": "TOKEN",
                         "AuthorizerResultTtlInSeconds": 3600,
                         "IdentitySource": "method.request.header.Authorization",
@@ -177,7 +183,12 @@ CASES: dict[str, list[tuple[list[Any], list[str], list[Any]]]] = {
                 (
                     "Auth",
                     "AWS::ApiGateway::Authorizer",
-                    {"Type": "TOKEN", "IdentitySource": "method.request.header.Authorization"},
+                    {
+                        "Name": "auth",
+                        "RestApiId": "api",
+                        "Type": "TOKEN",
+                        "IdentitySource": "method.request.header.Authorization",
+                    },
                 )
             ],
         ),
@@ -189,6 +200,7 @@ CASES: dict[str, list[tuple[list[Any], list[str], list[Any]]]] = {
                     "Auth",
                     "AWS::ApiGatewayV2::Authorizer",
                     {
+                        "Name": "auth",
                         "AuthorizerType": "REQUEST",
                         "ApiId": "a",
                         "IdentitySource": ["$request.querystring.token"],
@@ -201,6 +213,7 @@ CASES: dict[str, list[tuple[list[Any], list[str], list[Any]]]] = {
                     "Auth",
                     "AWS::ApiGatewayV2::Authorizer",
                     {
+                        "Name": "auth",
                         "AuthorizerType": "REQUEST",
                         "ApiId": "a",
                         "IdentitySource": ["$request.header.Authorization"],
@@ -216,6 +229,7 @@ CASES: dict[str, list[tuple[list[Any], list[str], list[Any]]]] = {
                     "Auth",
                     "AWS::ApiGatewayV2::Authorizer",
                     {
+                        "Name": "auth",
                         "AuthorizerType": "JWT",
                         "ApiId": "a",
                         "IdentitySource": ["$request.header.Authorization"],
@@ -229,6 +243,7 @@ CASES: dict[str, list[tuple[list[Any], list[str], list[Any]]]] = {
                     "Auth",
                     "AWS::ApiGatewayV2::Authorizer",
                     {
+                        "Name": "auth",
                         "AuthorizerType": "JWT",
                         "ApiId": "a",
                         "IdentitySource": ["$request.header.Authorization"],
@@ -543,13 +558,16 @@ CASES: dict[str, list[tuple[list[Any], list[str], list[Any]]]] = {
     "TrailKms": [([trail(KMSKeyId=None)], ["TrailKms"], [trail()])],
     "DynamoDbKms": [
         (
-            [("T", "AWS::DynamoDB::Table", {"SSESpecification": {"SSEEnabled": True}})],
+            [("T", "AWS::DynamoDB::Table", {**TABLE, "SSESpecification": {"SSEEnabled": True}})],
             ["DynamoDbKms"],
             [
                 (
                     "T",
                     "AWS::DynamoDB::Table",
-                    {"SSESpecification": {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": KEY_ARN}},
+                    {
+                        **TABLE,
+                        "SSESpecification": {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": KEY_ARN},
+                    },
                 )
             ],
         ),
