@@ -342,6 +342,29 @@ CASES: dict[str, list[tuple[list[Any], list[str], list[Any]]]] = {
             ["IamNoWildcardAction[NotAction]"],
             [],
         ),
+        (
+            [
+                (
+                    "RolePolicy",
+                    "AWS::IAM::RolePolicy",
+                    {
+                        "PolicyName": "p",
+                        "RoleName": "r",
+                        "PolicyDocument": {
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Action": "sqs:*",
+                                    "Resource": "arn:aws:sqs:eu-west-1:1:q",
+                                }
+                            ]
+                        },
+                    },
+                )
+            ],
+            ["IamNoWildcardAction[Action::sqs:*]"],
+            [],
+        ),
     ],
     "IamNoWildcardResource": [
         (

@@ -10,6 +10,9 @@ from .._template import TemplateContext, as_list, flatten, get_path, props
 from ._policy import TRUST_CONDITION_KEYS, action_strings, allows, open_to_anyone, statements
 
 IDENTITY_POLICY_TYPES = (
+    "AWS::IAM::RolePolicy",
+    "AWS::IAM::UserPolicy",
+    "AWS::IAM::GroupPolicy",
     "AWS::IAM::Policy",
     "AWS::IAM::ManagedPolicy",
     "AWS::IAM::Role",
