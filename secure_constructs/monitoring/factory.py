@@ -3,6 +3,11 @@ alarm families (health, spike, backlog, security event) whose semantics are fixe
 
 Every alarm of secure_constructs is made by :class:`AlarmFactory`; the families decide comparison,
 missing-data treatment and description so that two alarms of one family always behave alike.
+
+Alarms whose metrics are given as :class:`MetricStat` data (the default alarms of every function) are
+written as one ``CfnAlarm`` each: the template is the one ``cloudwatch.Alarm`` would render, at a fraction
+of the cost (each L2 metric, math expression and alarm action is a call into the jsii runtime, and a
+60-route stack has 120 of these alarms).
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -32,6 +38,40 @@ class Condition:
     expression: str
 
 
+@dataclass(frozen=True)
+class MetricStat:
+    """A CloudWatch metric as plain data, for alarms written without L2 metric objects.
+
+    :param namespace: e.g. ``"AWS/Lambda"``. Default: none (required).
+    :param metric_name: e.g. ``"Errors"``. Default: none (required).
+    :param dimensions: ``{name: value}`` (values may be tokens, e.g. a function's name). Default: none.
+    :param statistic: ``"Sum"``, ``"Maximum"``, ``"p99"`` ... Default: none (required).
+    :param period_minutes: the period of the statistic. Default: none (required).
+    """
+
+    namespace: str
+    metric_name: str
+    dimensions: Mapping[str, str]
+    statistic: str
+    period_minutes: int
+
+    def query(self, id: str, *, return_data: bool) -> dict[str, Any]:
+        """The ``MetricDataQuery`` of a metric math alarm (CfnAlarm ``metrics`` item) for this metric."""
+        return {
+            "id": id,
+            "metricStat": {
+                "metric": {
+                    "dimensions": [{"name": k, "value": v} for k, v in self.dimensions.items()],
+                    "metricName": self.metric_name,
+                    "namespace": self.namespace,
+                },
+                "period": self.period_minutes * 60,
+                "stat": self.statistic,
+            },
+            "returnData": return_data,
+        }
+
+
 def alarm_name(scope: IConstruct, id: str) -> str:
     """The name of the alarm ``scope/id``: ``<stack name>/<path of the alarm inside the stack>``.
 
@@ -40,10 +80,12 @@ def alarm_name(scope: IConstruct, id: str) -> str:
     hash of the full name.
     """
     stack = Stack.of(scope)
-    stack_path = stack.node.path
-    path = f"{scope.node.path}/{id}"
+    return _alarm_name(stack.node.path, stack.stack_name, f"{scope.node.path}/{id}")
+
+
+def _alarm_name(stack_path: str, stack_name: str, path: str) -> str:
     relative = path[len(stack_path) + 1 :] if stack_path and path.startswith(stack_path + "/") else path
-    name = f"{stack.stack_name}/{relative}"
+    name = f"{stack_name}/{relative}"
     name = "".join(ch if 32 <= ord(ch) < 127 else "_" for ch in name)
     if len(name) > _d.MAX_ALARM_NAME_LENGTH:
         digest = hashlib.sha256(name.encode()).hexdigest()[:10]
@@ -79,6 +121,10 @@ class AlarmFactory:
         self.scope = scope
         self._topic = topic
         self._action = action
+        self._custom_action = action is not None
+        self._topic_arn: str | None = None
+        self._scope_path: str | None = None
+        self._stack_path_and_name: tuple[str, str] | None = None
 
     @property
     def action(self) -> cloudwatch.IAlarmAction:
@@ -152,15 +198,19 @@ class AlarmFactory:
         id: str,
         *,
         subject: str,
-        metrics: Mapping[str, cloudwatch.IMetric],
+        metrics: Mapping[str, cloudwatch.IMetric | MetricStat],
         conditions: Sequence[Condition],
         period_minutes: int,
         evaluation_periods: int,
         datapoints_to_alarm: int,
-    ) -> cloudwatch.Alarm:
+    ) -> cloudwatch.IAlarm:
         """One alarm for several failure conditions: the metric math expression is the number of conditions
         that hold, and the alarm fires when it is at least 1. Missing data is not breaching (a function that
-        is not called is healthy)."""
+        is not called is healthy).
+
+        ``metrics`` are L2 metrics or :class:`MetricStat` data. Returns a ``cloudwatch.Alarm``, or, when every
+        metric is a ``MetricStat`` and the alarm notifies a topic, an ``IAlarm`` of the ``CfnAlarm``
+        (``<id>/Resource``, the path an L2 alarm gives it) that renders the same template."""
         if len(metrics) > _d.MAX_METRICS_PER_ALARM:
             raise SecureConstructsError(
                 "SC-MON-005",
@@ -170,17 +220,33 @@ class AlarmFactory:
                 fix="Split the conditions over two alarms",
             )
         expression = " + ".join(f"IF({c.expression}, 1, 0)" for c in conditions)
-        math = cloudwatch.MathExpression(
-            expression=expression,
-            using_metrics=dict(metrics),
-            period=Duration.minutes(period_minutes),
-            label=f"{subject}: failing conditions",
-        )
+        label = f"{subject}: failing conditions"
         lines = "; ".join(f"({i}) {c.description}" for i, c in enumerate(conditions, start=1))
         description = (
             f"{subject} is unhealthy: at least one of these held in a {period_minutes}-minute period: "
             f"{lines}. "
             "The alarm value is the number of conditions that held."
+        )[:1024]
+        if self._plain_data(metrics.values()):
+            return self._cfn_alarm(
+                scope,
+                id,
+                description=description,
+                metrics=[
+                    {"expression": expression, "id": "expr_1", "label": label, "returnData": True},
+                    *(m.query(k, return_data=False) for k, m in metrics.items()),  # type: ignore[union-attr]
+                ],
+                threshold=1,
+                comparison_operator="GreaterThanOrEqualToThreshold",
+                treat_missing_data="notBreaching",
+                evaluation_periods=evaluation_periods,
+                datapoints_to_alarm=datapoints_to_alarm,
+            )
+        math = cloudwatch.MathExpression(
+            expression=expression,
+            using_metrics={k: _metric(m) for k, m in metrics.items()},
+            period=Duration.minutes(period_minutes),
+            label=label,
         )
         return self.alarm(
             scope,
@@ -188,7 +254,7 @@ class AlarmFactory:
             metric=math,
             threshold=1,
             comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            description=description[:1024],
+            description=description,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             evaluation_periods=evaluation_periods,
             datapoints_to_alarm=datapoints_to_alarm,
@@ -200,18 +266,46 @@ class AlarmFactory:
         id: str,
         *,
         subject: str,
-        metric: cloudwatch.Metric,
+        metric: cloudwatch.Metric | MetricStat,
         thresholds: AnomalyThresholds,
-    ) -> cloudwatch.AnomalyDetectionAlarm:
-        """Anomaly detection on a count: fires when ``metric`` (summed per period) rises above its band."""
-        summed = metric.with_(statistic="Sum", period=Duration.minutes(thresholds.period_minutes))
+    ) -> cloudwatch.IAlarm:
+        """Anomaly detection on a count: fires when ``metric`` (summed per period) rises above its band.
+
+        Returns a ``cloudwatch.AnomalyDetectionAlarm``, or for a :class:`MetricStat` notifying a topic an
+        ``IAlarm`` of the ``CfnAlarm`` (``<id>/Resource``) that renders the same template.
+        """
         description = (
             f"{subject} rose above its expected band ({thresholds.std_devs:g} standard deviations) in "
             f"{thresholds.datapoints_to_alarm} of {thresholds.evaluation_periods} "
             f"{thresholds.period_minutes}-minute "
             "periods: a spike that may be abuse, a retry storm or a denial of service."
         )
-        return self.anomaly_alarm(scope, id, metric=summed, thresholds=thresholds, description=description)
+        if isinstance(metric, MetricStat):
+            summed = MetricStat(
+                metric.namespace, metric.metric_name, metric.dimensions, "Sum", thresholds.period_minutes
+            )
+            if self._plain_data((summed,)):
+                band = f"ANOMALY_DETECTION_BAND(m0, {_js_number(thresholds.std_devs)})"
+                return self._cfn_alarm(
+                    scope,
+                    id,
+                    description=description,
+                    metrics=[
+                        {"expression": band, "id": "expr_1", "label": "Anomaly Detection Band",
+                         "returnData": True},
+                        summed.query("m0", return_data=True),
+                    ],
+                    threshold_metric_id="expr_1",
+                    comparison_operator="GreaterThanUpperThreshold",
+                    treat_missing_data="notBreaching",
+                    evaluation_periods=thresholds.evaluation_periods,
+                    datapoints_to_alarm=thresholds.datapoints_to_alarm,
+                )
+            metric = _metric(summed)
+        summed_metric = metric.with_(statistic="Sum", period=Duration.minutes(thresholds.period_minutes))
+        return self.anomaly_alarm(
+            scope, id, metric=summed_metric, thresholds=thresholds, description=description
+        )
 
     def backlog_alarm(
         self,
@@ -263,11 +357,64 @@ class AlarmFactory:
     # --- internals ------------------------------------------------------------------------------------
 
     def _name_for(self, scope: Construct, id: str) -> str:
-        return alarm_name(scope, id)
+        # The stack's path and name and the factory scope's path are read once per factory (each read is a
+        # call into the jsii runtime); they cannot change once the constructs exist.
+        if self._stack_path_and_name is None:
+            stack = Stack.of(self.scope)
+            self._stack_path_and_name = (stack.node.path, stack.stack_name)
+        if scope is self.scope:
+            if self._scope_path is None:
+                self._scope_path = scope.node.path
+            path = self._scope_path
+        else:
+            path = scope.node.path
+        return _alarm_name(*self._stack_path_and_name, f"{path}/{id}")
+
+    def _plain_data(self, metrics: Any) -> bool:
+        """Whether an alarm on ``metrics`` can be written as a CfnAlarm: plain-data metrics, and a topic to
+        notify (a custom alarm action is bound to an L2 alarm, e.g. a Lambda action adds a permission)."""
+        return not self._custom_action and all(isinstance(m, MetricStat) for m in metrics)
+
+    def _cfn_alarm(self, scope: Construct, id: str, *, description: str, **props: Any) -> cloudwatch.IAlarm:
+        """``scope/id/Resource``: the CfnAlarm an L2 alarm would make (same path, so the same logical id),
+        named and notifying the topic like every alarm of the factory; returns an ``IAlarm`` of it."""
+        if self._topic_arn is None:
+            topic = self._topic if self._topic is not None else alarm_topic(self.scope)
+            self._topic_arn = topic.topic_arn
+        holder = Construct(scope, id)
+        cfn = cloudwatch.CfnAlarm(
+            holder,
+            "Resource",
+            alarm_name=self._name_for(scope, id),
+            alarm_description=description,
+            alarm_actions=[self._topic_arn],
+            ok_actions=[self._topic_arn],
+            **props,
+        )
+        return cloudwatch.Alarm.from_alarm_arn(holder, "Alarm", cfn.attr_arn)
 
     def _wire(self, alarm: cloudwatch.AlarmBase) -> None:
         alarm.add_alarm_action(self.action)
         alarm.add_ok_action(self.action)
 
 
-__all__ = ["AlarmFactory", "Condition", "alarm_name"]
+def _metric(metric: cloudwatch.IMetric | MetricStat) -> cloudwatch.IMetric:
+    """An L2 metric for ``metric`` (plain data becomes a ``cloudwatch.Metric`` that renders the same)."""
+    if not isinstance(metric, MetricStat):
+        return metric
+    return cloudwatch.Metric(
+        namespace=metric.namespace,
+        metric_name=metric.metric_name,
+        dimensions_map=dict(metric.dimensions),
+        statistic=metric.statistic,
+        period=Duration.minutes(metric.period_minutes),
+    )
+
+
+def _js_number(value: float) -> str:
+    """A number as JavaScript prints it (what the L2 alarm writes into its expression)."""
+    number = float(value)
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+__all__ = ["AlarmFactory", "Condition", "MetricStat", "alarm_name"]

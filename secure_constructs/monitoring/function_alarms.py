@@ -22,11 +22,12 @@ from constructs import Construct, IConstruct
 from .._defaults import cloudwatch as _d
 from ..acknowledgments import check_reason
 from ..errors import SecureConstructsError
-from .factory import AlarmFactory, Condition
+from .factory import AlarmFactory, Condition, MetricStat
 from .thresholds import AnomalyThresholds, FunctionHealthThresholds, QueueThresholds, keyed
 
 #: Lambda's default timeout when a function does not set one.
 _LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3
+_LAMBDA_NAMESPACE = "AWS/Lambda"
 ALARMS_ID = "Alarms"
 BACKLOG_ID = "BacklogAlarm"
 OPT_OUT_METADATA = "secure_constructs:alarms-opt-out"
@@ -35,9 +36,12 @@ OPT_OUT_METADATA = "secure_constructs:alarms-opt-out"
 class FunctionAlarms(Construct):
     """The alarms of one Lambda function (see the module docstring for the design).
 
-    Exposes ``health_alarms`` and ``invocation_spike_alarms`` (dicts by disambiguator) and
-    ``dead_letter_queue_alarms`` (the backlog alarms of the function's dead-letter queue, shared with any
-    other function that uses the same queue; empty when it has none).
+    Exposes ``health_alarms`` and ``invocation_spike_alarms`` (dicts by disambiguator of
+    ``cloudwatch.IAlarm``, usable in composite alarms and dashboards) and ``dead_letter_queue_alarms`` (the
+    backlog alarms of the function's dead-letter queue, shared with any other function that uses the same
+    queue; empty when it has none). With a topic (the default) the health and spike alarms are written as
+    ``CfnAlarm`` resources (``<alarm>/Resource``: ``alarm.node.default_child`` of their parent construct);
+    with a custom ``action`` they are ``cloudwatch.Alarm`` / ``AnomalyDetectionAlarm`` objects.
 
     :param scope: construct to create the alarms under (alarm names follow its path). Default: none.
     :param id: construct id. Default: none (required).
@@ -98,15 +102,21 @@ class FunctionAlarms(Construct):
         factory = AlarmFactory(self, topic=topic, action=action)
         self.factory = factory
         subject = f"Lambda function {_relative_path(function)}"
-        self.health_alarms: dict[str, cloudwatch.Alarm] = {}
+        # The metrics of aws_lambda's metric_* methods, as plain data: AWS/Lambda, dimension FunctionName.
+        dimensions = {"FunctionName": fn.function_name}
+
+        def lambda_metric(name: str, statistic: str, period_minutes: int) -> MetricStat:
+            return MetricStat(_LAMBDA_NAMESPACE, name, dimensions, statistic, period_minutes)
+
+        self.health_alarms: dict[str, cloudwatch.IAlarm] = {}
         for key, t in health.items():
-            period = Duration.minutes(t.period_minutes)
-            metrics: dict[str, cloudwatch.IMetric] = {
-                "errors": fn.metric_errors(statistic="Sum", period=period),
-                "invocations": fn.metric_invocations(statistic="Sum", period=period),
-                "throttles": fn.metric_throttles(statistic="Sum", period=period),
-                "concurrency": fn.metric("ConcurrentExecutions", statistic="Maximum", period=period),
-                "duration": fn.metric_duration(statistic="Maximum", period=period),
+            minutes = t.period_minutes
+            metrics: dict[str, cloudwatch.IMetric | MetricStat] = {
+                "errors": lambda_metric("Errors", "Sum", minutes),
+                "invocations": lambda_metric("Invocations", "Sum", minutes),
+                "throttles": lambda_metric("Throttles", "Sum", minutes),
+                "concurrency": lambda_metric("ConcurrentExecutions", "Maximum", minutes),
+                "duration": lambda_metric("Duration", "Maximum", minutes),
             }
             concurrency_at = limit * t.concurrency_percent_of_limit / 100
             duration_at_ms = timeout_seconds * 1000 * t.duration_percent_of_timeout / 100
@@ -140,10 +150,10 @@ class FunctionAlarms(Construct):
                 evaluation_periods=t.evaluation_periods,
                 datapoints_to_alarm=t.datapoints_to_alarm,
             )
-        self.invocation_spike_alarms: dict[str, cloudwatch.AnomalyDetectionAlarm] = {
+        self.invocation_spike_alarms: dict[str, cloudwatch.IAlarm] = {
             key: factory.spike_alarm(
                 self, f"InvocationSpike{key}", subject=f"Invocations of {subject}",
-                metric=fn.metric_invocations(), thresholds=t,
+                metric=lambda_metric("Invocations", "Sum", t.period_minutes), thresholds=t,
             )
             for key, t in (spikes.items() if invocation_spike else ())
         }
