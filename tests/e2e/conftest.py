@@ -1,10 +1,10 @@
 """Fixtures of the e2e checks, which run only against a deployed ``SecureConstructsE2E`` stack.
 
-``make e2e`` (tests/e2e/harness.py) deploys the stack to the local emulator and runs these tests with
-``SC_E2E_OUTPUTS`` (the ``cdk deploy --outputs-file`` JSON), ``SC_E2E_ENDPOINT`` (the emulator) and
-``SC_E2E_CA_BUNDLE`` (its throwaway certificate) set. Against a real account, set only ``SC_E2E_OUTPUTS``
-(docs/local-deploy.md). Without ``SC_E2E_OUTPUTS`` every test marked ``e2e`` is skipped, so ``make test``
-stays offline and fast.
+``make e2e`` (tests/e2e/harness.py) deploys the stacks to the local emulator and runs these tests with
+``SC_E2E_OUTPUTS`` / ``SC_E2E_DEMO_OUTPUTS`` (the ``cdk deploy --outputs-file`` JSON of the e2e stack and
+of the demo service), ``SC_E2E_ENDPOINT`` (the emulator) and ``SC_E2E_CA_BUNDLE`` (its throwaway
+certificate) set. Against a real account, set only the outputs variables (docs/local-deploy.md). Without
+them every test marked ``e2e`` is skipped, so ``make test`` stays offline and fast.
 
 Against the emulator, this process may only open connections to loopback addresses: any other
 connection (or name lookup) raises, so a check cannot silently reach the internet.
@@ -23,17 +23,19 @@ from urllib.parse import urlsplit
 import pytest
 
 OUTPUTS = os.environ.get("SC_E2E_OUTPUTS")
+DEMO_OUTPUTS = os.environ.get("SC_E2E_DEMO_OUTPUTS")
 ENDPOINT = os.environ.get("SC_E2E_ENDPOINT")
 STACK_NAME = "SecureConstructsE2E"
 
 
 def pytest_collection_modifyitems(config, items):
-    if OUTPUTS:
-        return
-    skip = pytest.mark.skip(reason="needs a deployed e2e stack: run `make e2e` (docs/local-deploy.md)")
     for item in items:
-        if item.get_closest_marker("e2e") is not None:
-            item.add_marker(skip)
+        if item.get_closest_marker("e2e") is None:
+            continue
+        demo = item.path.name == "test_e2e_demo.py"
+        if not (DEMO_OUTPUTS if demo else OUTPUTS):
+            what = "demo stack (SC_E2E_DEMO_OUTPUTS)" if demo else "e2e stack (SC_E2E_OUTPUTS)"
+            item.add_marker(pytest.mark.skip(reason=f"needs a deployed {what}: run `make e2e`"))
 
 
 # --- loopback only (emulator runs) -----------------------------------------------------------------------
@@ -73,7 +75,7 @@ def _install_loopback_guard() -> None:
     socket.getaddrinfo = getaddrinfo
 
 
-if OUTPUTS and ENDPOINT:
+if ENDPOINT:
     _install_loopback_guard()
 
 
@@ -87,8 +89,13 @@ def outputs() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def region(outputs) -> str:
-    return outputs["ApiUrl"].split(".execute-api.")[1].split(".")[0]
+def region() -> str:
+    """The deployment's region: the emulator's, or the one the AWS CLI/SDK configuration names."""
+    import boto3
+
+    found = boto3.session.Session().region_name
+    assert found, "set AWS_REGION to the region of the deployed stacks"
+    return found
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,11 @@ Steps (each bounded in time; the whole run by ``--deadline``):
   2. make a throwaway TLS certificate for localhost / 127.0.0.1 (deleted at the end);
   3. start the emulator with ``launcher.py`` on 127.0.0.1 only, and fail if any socket of its process tree
      listens beyond loopback (checked again after the tests, when Lambda workers exist);
-  4. ``cdk bootstrap`` and ``cdk deploy`` of ``tests/e2e/app_e2e.py``;
-  5. ``pytest -m e2e tests/e2e`` against the deployed stack;
-  6. always: ``cdk destroy``, then stop the emulator by its PID (SIGTERM, then SIGKILL to its process group).
+  4. ``cdk bootstrap``, then ``cdk deploy`` of ``tests/e2e/app_e2e.py`` (our constructs, checked in depth)
+     and of ``tests/e2e/app_demo.py`` (the demo service of ``app.py``);
+  5. ``pytest -m e2e tests/e2e`` against the deployed stacks;
+  6. always: ``cdk destroy`` of each stack, then stop the emulator by its PID (SIGTERM, then SIGKILL to its
+     process group).
 
 No traffic leaves loopback: every AWS endpoint points at the emulator, credentials and config files are
 dummies, the instance-metadata lookup is off, and HTTP(S)_PROXY points at a closed loopback port so that
@@ -42,7 +44,8 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 WORK = ROOT / "tmp" / "e2e"  # git-ignored
 REQUIREMENTS = HERE / "emulator-requirements.txt"
-STACK = "SecureConstructsE2E"
+STACK = "SecureConstructsE2E"  # tests/e2e/app_e2e.py: only our constructs, checked in depth
+DEMO_STACK = "Orders"  # tests/e2e/app_demo.py: the demo service of app.py, deployed and smoke-checked
 ACCOUNT, REGION = "000000000000", "us-east-1"
 DUMMY_KEY = "test"  # the emulator's root key (admin); the tests make their own IAM users for signed calls
 DEAD_PROXY = "http://127.0.0.1:9"  # discard port, closed: a client that ignores the endpoints fails here
@@ -125,8 +128,17 @@ def emulator_python() -> Path:
         shutil.rmtree(venv, ignore_errors=True)
         subprocess.run(["python3", "-m", "venv", str(venv)], check=True, timeout=120)
         subprocess.run(
-            [str(venv / "bin/python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-             "--no-deps", "-r", str(REQUIREMENTS)],
+            [
+                str(venv / "bin/python"),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "-r",
+                str(REQUIREMENTS),
+            ],
             check=True,
             timeout=300,
         )
@@ -213,7 +225,6 @@ def client_env(port: int, cert: Path, run_dir: Path) -> dict:
             # aws-cdk-lib's built-in template validator (10-20 s); the example tests run it.
             "CDK_VALIDATION": "false",
             "SC_E2E_ENDPOINT": endpoint,
-            "SC_E2E_OUTPUTS": str(run_dir / "outputs.json"),
             "SC_E2E_CA_BUNDLE": str(cert),
         }
     )
@@ -330,7 +341,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deadline", type=float, default=900, help="seconds for the whole run (default 900)")
     parser.add_argument("--pytest-args", default="", help="extra arguments for pytest, e.g. '-k iam -x'")
-    parser.add_argument("--app", type=Path, default=HERE / "app_e2e.py", help="the CDK app to deploy")
+    parser.add_argument(
+        "--app",
+        type=Path,
+        help="deploy only this CDK app (its outputs go to SC_E2E_OUTPUTS), e.g. a negative control",
+    )
+    parser.add_argument("--stack", default=STACK, help=f"the stack of --app (default {STACK})")
     args = parser.parse_args(argv)
 
     def _on_signal(signum, _frame):
@@ -365,11 +381,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     cert, key = make_certificate(run_dir)
     port = free_loopback_port()
     cenv = client_env(port, cert, run_dir)
-    app = f"{ROOT / '.venv/bin/python'} {args.app.resolve()}"
-    cdk = ["cdk", "--app", app, "--output", str(run_dir / "cdk.out"), "--no-notices", "--ci"]
+    # (stack, app, the variable that tells the tests where its outputs are)
+    if args.app is not None:
+        deployments = [(args.stack, args.app.resolve(), "SC_E2E_OUTPUTS")]
+    else:
+        deployments = [
+            (STACK, HERE / "app_e2e.py", "SC_E2E_OUTPUTS"),
+            (DEMO_STACK, HERE / "app_demo.py", "SC_E2E_DEMO_OUTPUTS"),
+        ]
+    for stack, _app, variable in deployments:
+        cenv[variable] = str(run_dir / f"outputs-{stack}.json")
+
+    def cdk(app: Path, stack: str) -> list[str]:
+        assembly = run_dir / f"cdk.out-{stack}"
+        return [
+            "cdk",
+            "--app",
+            f"{ROOT / '.venv/bin/python'} {app}",
+            "--output",
+            str(assembly),
+            "--no-notices",
+            "--ci",
+        ]
+
     verdict = 1
     proc = None
-    deployed = False
+    deployed: list[tuple[str, Path]] = []
     try:
         lifetime = int(args.deadline) + 300  # the run, then destroy and stop
         proc = start_emulator(python, emulator_env(port, cert, key, run_dir, lifetime), server_log)
@@ -387,9 +424,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # needs no synth of any app.
         bootstrap = ["cdk", "bootstrap", f"aws://{ACCOUNT}/{REGION}", "--no-notices", "--ci"]
         cdk_step("cdk bootstrap", bootstrap, 240, cwd=run_dir)
-        deployed = True  # a failed deploy can leave a half-made stack: destroy it too
-        deploy = ["deploy", STACK, "--require-approval", "never", "--outputs-file", cenv["SC_E2E_OUTPUTS"]]
-        cdk_step("cdk deploy", cdk + deploy, 300)
+        for stack, app, variable in deployments:
+            deployed.append((stack, app))  # a failed deploy can leave a half-made stack: destroy it too
+            deploy = ["deploy", stack, "--require-approval", "never", "--outputs-file", cenv[variable]]
+            cdk_step(f"cdk deploy {stack}", cdk(app, stack) + deploy, 300)
         pytest = [str(ROOT / ".venv/bin/python"), "-m", "pytest", str(HERE), "-m", "e2e"]
         pytest += args.pytest_args.split()
         verdict = timed("checks (pytest)", run, pytest, env=cenv, timeout=deadline.left(300), logfile=cli_log)
@@ -400,15 +438,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         verdict = 1
     finally:
         try:
-            if deployed and proc is not None and proc.poll() is None:
-                destroy = cdk + ["destroy", STACK, "--force"]
-                code = timed("cdk destroy", run, destroy, env=cenv, timeout=180, logfile=cli_log)
+            for stack, app in reversed(deployed if proc is not None and proc.poll() is None else []):
+                try:
+                    destroy = cdk(app, stack) + ["destroy", stack, "--force"]
+                    code = timed(f"cdk destroy {stack}", run, destroy, env=cenv, timeout=180, logfile=cli_log)
+                except StepFailed as error:
+                    log(f"cdk destroy {stack}: {error}")
+                    code = 1
                 if code != 0:
-                    log(f"cdk destroy failed with exit code {code}")
+                    log(f"cdk destroy {stack} failed with exit code {code}")
                     verdict = verdict or 1
-        except StepFailed as error:
-            log(f"cdk destroy: {error}")
-            verdict = verdict or 1
         finally:
             key.unlink(missing_ok=True)
             if proc is not None:
@@ -422,7 +461,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     (run_dir / "timings.json").write_text(json.dumps(summary, indent=2))
     log("timings (s): " + ", ".join(f"{name} {seconds}" for name, seconds in summary.items()))
     if verdict == 0:
-        shutil.rmtree(run_dir / "cdk.out", ignore_errors=True)
+        for assembly in run_dir.glob("cdk.out-*"):
+            shutil.rmtree(assembly, ignore_errors=True)
         log(f"PASSED (logs: {run_dir.relative_to(ROOT)})")
     else:
         log(f"FAILED (exit {verdict}; logs: {run_dir.relative_to(ROOT)})")

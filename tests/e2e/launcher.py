@@ -195,6 +195,14 @@ def _bucket_after(name: str, _attributes: dict, props: dict) -> None:
         raise ValueError(f"PutBucketEncryption on {name}: {body!r}")
 
 
+def _user_pool_after(pool_id: str, attributes: dict, props: dict) -> None:
+    # Fn::GetAtt ProviderName / ProviderURL (a JWT authorizer's issuer) are missing from the emulator.
+    region = pool_id.split("_", 1)[0]
+    attributes.setdefault("ProviderName", f"cognito-idp.{region}.amazonaws.com/{pool_id}")
+    attributes.setdefault("ProviderURL", f"cognito-idp.{region}.amazonaws.com/{pool_id}")
+
+
+_wrap_create("AWS::Cognito::UserPool", _user_pool_after)
 _wrap_create("AWS::Lambda::Function", _lambda_after)
 _wrap_create("AWS::SNS::Topic", _sns_after)
 _wrap_create("AWS::S3::Bucket", _bucket_after)
