@@ -73,15 +73,18 @@ class _AttachDefaultAlarms:
 
     def visit(self, node: IConstruct) -> None:
         from .api_alarms import attach_api_alarms
-        from .function_alarms import attach_function_alarms
+        from .function_alarms import FunctionAlarms
 
         pending, self.pending = self.pending, []
         for construct, options in pending:
             if _has_alarms_or_opted_out(construct):
                 continue  # the user attached their own alarms, or turned them off with a reason
             if isinstance(options, FunctionAlarmOptions):
-                attach_function_alarms(
-                    construct,
+                # What attach_function_alarms does, without repeating the check just made.
+                FunctionAlarms(
+                    construct,  # type: ignore[arg-type]
+                    ALARMS_ID,
+                    function=construct,
                     thresholds=options.thresholds,
                     anomaly=options.anomaly,
                     invocation_spike=options.invocation_spike,
@@ -101,9 +104,10 @@ _ATTRIBUTE = "_secure_constructs_aspect"
 
 
 def _has_alarms_or_opted_out(construct: IConstruct) -> bool:
-    if construct.node.try_find_child(ALARMS_ID) is not None:
+    node = construct.node
+    if node.try_find_child(ALARMS_ID) is not None:
         return True
-    return any(entry.type == OPT_OUT_METADATA for entry in construct.node.metadata)
+    return any(entry.type == OPT_OUT_METADATA for entry in node.metadata)
 
 
 def configure_alarms(

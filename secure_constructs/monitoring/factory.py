@@ -26,7 +26,7 @@ from constructs import Construct, IConstruct
 from .._defaults import cloudwatch as _d
 from ..errors import SecureConstructsError
 from .thresholds import AnomalyThresholds, QueueThresholds, SecurityEventThresholds
-from .topic import alarm_topic
+from .topic import alarm_topic, topic_arn
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,20 @@ def alarm_name(scope: IConstruct, id: str) -> str:
     and in notifications. Names longer than CloudWatch's 255 characters keep their start and end with a
     hash of the full name.
     """
-    stack = Stack.of(scope)
-    return _alarm_name(stack.node.path, stack.stack_name, f"{scope.node.path}/{id}")
+    return _alarm_name(*stack_path_and_name(Stack.of(scope)), f"{scope.node.path}/{id}")
+
+
+_STACK_INFO = "_secure_constructs_path_and_name"
+
+
+def stack_path_and_name(stack: Stack) -> tuple[str, str]:
+    """``(stack.node.path, stack.stack_name)``, read once per stack (both are fixed when the stack is made)
+    and kept on the stack object itself, so two apps never share them."""
+    info: tuple[str, str] | None = getattr(stack, _STACK_INFO, None)
+    if info is None:
+        info = (stack.node.path, stack.stack_name)
+        setattr(stack, _STACK_INFO, info)
+    return info
 
 
 def _alarm_name(stack_path: str, stack_name: str, path: str) -> str:
@@ -360,8 +372,7 @@ class AlarmFactory:
         # The stack's path and name and the factory scope's path are read once per factory (each read is a
         # call into the jsii runtime); they cannot change once the constructs exist.
         if self._stack_path_and_name is None:
-            stack = Stack.of(self.scope)
-            self._stack_path_and_name = (stack.node.path, stack.stack_name)
+            self._stack_path_and_name = stack_path_and_name(Stack.of(self.scope))
         if scope is self.scope:
             if self._scope_path is None:
                 self._scope_path = scope.node.path
@@ -379,8 +390,7 @@ class AlarmFactory:
         """``scope/id/Resource``: the CfnAlarm an L2 alarm would make (same path, so the same logical id),
         named and notifying the topic like every alarm of the factory; returns an ``IAlarm`` of it."""
         if self._topic_arn is None:
-            topic = self._topic if self._topic is not None else alarm_topic(self.scope)
-            self._topic_arn = topic.topic_arn
+            self._topic_arn = topic_arn(self._topic if self._topic is not None else alarm_topic(self.scope))
         holder = Construct(scope, id)
         cfn = cloudwatch.CfnAlarm(
             holder,

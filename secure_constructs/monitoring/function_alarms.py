@@ -22,7 +22,7 @@ from constructs import Construct, IConstruct
 from .._defaults import cloudwatch as _d
 from ..acknowledgments import check_reason
 from ..errors import SecureConstructsError
-from .factory import AlarmFactory, Condition, MetricStat
+from .factory import AlarmFactory, Condition, MetricStat, stack_path_and_name
 from .thresholds import AnomalyThresholds, FunctionHealthThresholds, QueueThresholds, keyed
 
 #: Lambda's default timeout when a function does not set one.
@@ -101,7 +101,13 @@ class FunctionAlarms(Construct):
 
         factory = AlarmFactory(self, topic=topic, action=action)
         self.factory = factory
-        subject = f"Lambda function {_relative_path(function)}"
+        # Paths read once (each read is a call into the jsii runtime) and handed to the factory.
+        stack_info = stack_path_and_name(Stack.of(self))
+        function_path = function.node.path
+        factory._stack_path_and_name = stack_info
+        if scope is function:
+            factory._scope_path = f"{function_path}/{self.node.id}"
+        subject = f"Lambda function {_relative(stack_info[0], function_path)}"
         # The metrics of aws_lambda's metric_* methods, as plain data: AWS/Lambda, dimension FunctionName.
         dimensions = {"FunctionName": fn.function_name}
 
@@ -253,8 +259,9 @@ def opt_out_of_alarms(construct: IConstruct, reason: str) -> str:
 
 
 def _refuse_twice(construct: IConstruct) -> None:
-    opted_out = any(entry.type == OPT_OUT_METADATA for entry in construct.node.metadata)
-    if construct.node.try_find_child(ALARMS_ID) is not None or opted_out:
+    node = construct.node
+    opted_out = any(entry.type == OPT_OUT_METADATA for entry in node.metadata)
+    if node.try_find_child(ALARMS_ID) is not None or opted_out:
         raise SecureConstructsError(
             "SC-MON-006",
             construct,
@@ -311,8 +318,10 @@ def _reserved_concurrency(fn: lambda_.FunctionBase) -> int | None:
 
 
 def _relative_path(construct: IConstruct) -> str:
-    stack_path = Stack.of(construct).node.path
-    path = construct.node.path
+    return _relative(stack_path_and_name(Stack.of(construct))[0], construct.node.path)
+
+
+def _relative(stack_path: str, path: str) -> str:
     return path[len(stack_path) + 1 :] if stack_path and path.startswith(stack_path + "/") else path
 
 

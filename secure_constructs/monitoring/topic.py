@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
@@ -23,11 +25,11 @@ def alarm_topic(scope: Construct) -> sns.Topic:
     :param scope: any construct in the stack. Default: none (required).
     """
     stack = Stack.of(scope)
-    alarms_of_this_account = f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:*"
     existing = stack.node.try_find_child(_d.ALARM_TOPIC_ID)
     if existing is not None:
         assert isinstance(existing, sns.Topic), f"{_d.ALARM_TOPIC_ID} is not an sns.Topic"
         return existing
+    alarms_of_this_account = f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:*"
     key = stack_key(
         stack,
         _d.ALARM_TOPIC_KEY_PURPOSE,
@@ -56,3 +58,16 @@ def alarm_topic(scope: Construct) -> sns.Topic:
         )
     )
     return topic
+
+
+_ARN = "_secure_constructs_topic_arn"
+
+
+def topic_arn(topic: sns.ITopic) -> str:
+    """``topic.topic_arn``, read once per topic (kept on the topic object) for the alarms notifying it."""
+    arn: str | None = getattr(topic, _ARN, None)
+    if arn is None:
+        arn = topic.topic_arn
+        with contextlib.suppress(AttributeError):  # an object that takes no attributes: read it each time
+            setattr(topic, _ARN, arn)
+    return arn
