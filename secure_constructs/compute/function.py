@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import jsii
-from aws_cdk import Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -25,8 +25,8 @@ from constructs import Construct, IValidation
 from .._defaults import lambda_ as defaults
 from .._defaults import logs as log_defaults
 from .._overrides import merge_props
-from .._shared import encrypted_log_group, secure_queue, stack_key
-from ..acknowledgments import acknowledge, check_reason
+from .._shared import encrypted_log_group, logs_key, secure_queue, stack_key
+from ..acknowledgments import acknowledge, audited_id, check_reason
 from ..errors import SecureConstructsError
 from ..monitoring.defaults import FunctionAlarmOptions, configure_alarms
 from ..secrets import classify, classify_resolved
@@ -123,7 +123,10 @@ _RESOLVED_REFERENCE_LENGTH = 120
 
 
 class _InlinePolicyRole(iam.Role):
-    """A role whose every added statement lands in one inline policy (no AWS::IAM::Policy resource)."""
+    """A role whose every added statement lands in one inline policy (no AWS::IAM::Policy resource).
+
+    Its size is checked at synth by the stack's :class:`_StackChecks` (SC-FN-011).
+    """
 
     def __init__(self, scope: Construct, id: str, *, description: str) -> None:
         self._document = iam.PolicyDocument()
@@ -134,7 +137,6 @@ class _InlinePolicyRole(iam.Role):
             description=description,
             inline_policies={"Function": self._document},
         )
-        self.node.add_validation(_InlinePolicySize(self))
 
     def add_to_principal_policy(self, statement: iam.PolicyStatement) -> iam.AddToPrincipalPolicyResult:
         # aws_lambda.Function, grants and add_to_role_policy all come through here.
@@ -145,54 +147,41 @@ class _InlinePolicyRole(iam.Role):
         return self.add_to_principal_policy(statement).statement_added
 
 
-@jsii.implements(IValidation)
-class _AcknowledgeRoleFindings:
-    """Acknowledges, once per synth and with all their reasons, the findings noted on a function's role.
+def _acknowledge_role_findings(function: SecureFunction) -> None:
+    """Acknowledge, with all their reasons, the findings noted on a function's role (once, at synth).
 
-    Runs in the construct-validation phase, which CDK completes before the validation plugins run, so the
-    acknowledgments are in place when cdk-nag reports (tests/compute: *_lands_in_the_report).
+    Runs in the construct-validation phase (:class:`_StackChecks`), which CDK completes before the
+    validation plugins run, so the acknowledgments are in place when cdk-nag reports
+    (tests/compute: *_lands_in_the_report).
     """
-
-    def __init__(self, function: SecureFunction) -> None:
-        self._function = function
-        self._done = False
-
-    def validate(self) -> list[str]:
-        if self._done:
-            return []
-        self._done = True
-        role = self._function.role
-        # Inline-policy role: findings sit on its CfnRole; any other role: on its DefaultPolicy (below it).
-        inline = isinstance(role, _InlinePolicyRole)
-        target = (role.node.default_child if inline else None) or role
-        for rule_id, reasons in self._function._role_reasons.items():
-            acknowledge(target, rule_id, " | ".join(reasons))
-        return []
+    if not function._role_reasons:
+        return
+    role = function.role
+    # Inline-policy role: findings sit on its CfnRole; any other role: on its DefaultPolicy (below it).
+    inline = isinstance(role, _InlinePolicyRole)
+    target = (role.node.default_child if inline else None) or role
+    validations = Validations.of(target)
+    for rule_id, reasons in function._role_reasons.items():
+        text = check_reason(target, " | ".join(reasons), f"Acknowledging {rule_id}")
+        validations.acknowledge(Acknowledgment(id=audited_id(rule_id), reason=text))
 
 
-@jsii.implements(IValidation)
-class _InlinePolicySize:
-    """Synth-time check: the inline policy fits IAM's quota (otherwise the deployment fails much later)."""
-
-    def __init__(self, role: _InlinePolicyRole) -> None:
-        self._role = role
-
-    def validate(self) -> list[str]:
-        document = Stack.of(self._role).resolve(self._role._document)
-        size = estimated_policy_size(document)
-        if size <= INLINE_POLICY_LIMIT:
-            return []
-        error = SecureConstructsError(
-            "SC-FN-011",
-            self._role,
-            f"the inline policy is about {size} characters once deployed, over IAM's {INLINE_POLICY_LIMIT}",
-            received=f"{len(document.get('Statement', []))} statements",
-            fix=(
-                "Grant on fewer, broader-named resources (e.g. one statement with several ARNs), or pass "
-                "role= a role of your own (its statements then go to AWS::IAM::Policy resources)"
-            ),
-        )
-        return [str(error)]
+def _policy_size_error(role: _InlinePolicyRole, document: Any) -> str | None:
+    """SC-FN-011 when the resolved inline policy would not fit IAM's quota (the deployment would fail)."""
+    size = estimated_policy_size(document)
+    if size <= INLINE_POLICY_LIMIT:
+        return None
+    error = SecureConstructsError(
+        "SC-FN-011",
+        role,
+        f"the inline policy is about {size} characters once deployed, over IAM's {INLINE_POLICY_LIMIT}",
+        received=f"{len(document.get('Statement', []))} statements",
+        fix=(
+            "Grant on fewer, broader-named resources (e.g. one statement with several ARNs), or pass "
+            "role= a role of your own (its statements then go to AWS::IAM::Policy resources)"
+        ),
+    )
+    return str(error)
 
 
 def estimated_policy_size(document: Any) -> int:
@@ -212,25 +201,46 @@ def estimated_policy_size(document: Any) -> int:
 
 
 @jsii.implements(IValidation)
-class _OneFunctionPerRole:
-    """Stack-level synth-time check: no role of a SecureFunction also runs another function."""
+class _StackChecks:
+    """The synth-time checks of a stack's SecureFunctions, in one validation (one call from the jsii runtime,
+    and one ``resolve`` for all roles rather than one per function): the acknowledgments noted on each
+    role, each inline policy's size (SC-FN-011), and that no role of a SecureFunction runs another function
+    (SC-FN-001)."""
 
     def __init__(self, stack: Stack) -> None:
         self._stack = stack
         self._roles: list[tuple[str, iam.IRole]] = []
+        self._functions: list[SecureFunction] = []
+        self._acknowledged = False
 
     def register(self, function_path: str, role: iam.IRole) -> None:
         self._roles.append((function_path, role))
 
+    def register_function(self, function: SecureFunction) -> None:
+        self._functions.append(function)
+
     def validate(self) -> list[str]:
-        users: dict[str, list[str]] = {}
-        for node in self._stack.node.find_all():
-            if isinstance(node, lambda_.CfnFunction):
-                users.setdefault(_key(self._stack, node.role), []).append(node.node.path)
-        errors = []
-        for function_path, role in self._roles:
-            paths = users.get(_key(self._stack, role.role_arn), [])
-            if len(paths) > 1:
+        if not self._acknowledged:
+            self._acknowledged = True
+            for function in self._functions:
+                _acknowledge_role_findings(function)
+        inline = [role for _, role in self._roles if isinstance(role, _InlinePolicyRole)]
+        functions = [node for node in self._stack.node.find_all() if isinstance(node, lambda_.CfnFunction)]
+        function_roles = [node.role for node in functions]
+        role_arns = [role.role_arn for _, role in self._roles]
+        resolved = self._stack.resolve([[role._document for role in inline], function_roles, role_arns])
+        errors = [
+            error
+            for role, document in zip(inline, resolved[0], strict=True)
+            if (error := _policy_size_error(role, document)) is not None
+        ]
+        users: dict[str, list[Any]] = {}
+        for node, value in zip(functions, resolved[1], strict=True):
+            users.setdefault(json.dumps(value, sort_keys=True), []).append(node)
+        for (function_path, role), value in zip(self._roles, resolved[2], strict=True):
+            found = users.get(json.dumps(value, sort_keys=True), [])
+            if len(found) > 1:
+                paths = [node.node.path for node in found]
                 errors.append(str(_shared_role_error(function_path, role, paths)))
         return errors
 
@@ -339,13 +349,14 @@ class SecureFunction(Construct):
         super().__init__(scope, id)
         risks = dict(accepted_risks or {})
         url_reason = risks.pop("function_url", None)
+        shared = _shared_of(self)
 
         # validate
         self._memory_size = _check_memory(self, memory_size)
         self._timeout = _check_timeout(self, timeout)
         _check_reserved(self, reserved_concurrent_executions)
         url_auth = _check_function_url(self, function_url, url_reason)
-        plain_env = _check_environment(self, environment or {})
+        plain_env = _check_environment(self, environment or {}, shared.stack)
         secret_env, secret_grants = _check_secrets(self, secrets or {}, plain_env)
         self._secret_env_names = frozenset(secret_env)
         self._secret_names = frozenset(secrets or {})
@@ -371,16 +382,18 @@ class SecureFunction(Construct):
         )
 
         # build: role, log group, key, queue, function
-        self.role: iam.IRole = self._execution_role(role)
+        self.role: iam.IRole = self._execution_role(role, shared)
         self._role_reasons: dict[str, list[str]] = {}
-        self.node.add_validation(_AcknowledgeRoleFindings(self))
+        shared.checks.register_function(self)  # its role's findings are acknowledged at synth
         self.log_group: logs.LogGroup = encrypted_log_group(
-            self, "LogGroup", retention=log_retention, removal_policy=log_removal_policy
+            self,
+            "LogGroup",
+            retention=log_retention,
+            removal_policy=log_removal_policy,
+            key=shared.logs_key(),
         )
-        self.environment_key: kms.IKey = environment_key or stack_key(
-            self, "Lambda", description="Encrypts the environment variables of this stack's Lambda functions"
-        )
-        self.dead_letter_queue: sqs.IQueue | None = dead_letter_queue or _stack_dead_letter_queue(self)
+        self.environment_key: kms.IKey = environment_key or shared.environment_key()
+        self.dead_letter_queue: sqs.IQueue | None = dead_letter_queue or shared.dead_letter_queue()
         merged.props.update(
             environment={**plain_env, **secret_env},
             environment_encryption=self.environment_key,
@@ -392,16 +405,20 @@ class SecureFunction(Construct):
         merged.acknowledge_on(self.function)
 
         # least privilege: its own log group only; exactly the secrets it was given
-        self.role.add_to_principal_policy(
+        statements = [
             iam.PolicyStatement(
                 sid="WriteOwnLogGroup",
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                 resources=[self.log_group.log_group_arn],
             )
-        )
-        for grant in secret_grants:
-            grant(self.role)
-        _allow_dead_letter_delivery(self.role, self.dead_letter_queue)
+        ]
+        if secret_grants:
+            _add_statements(self.role, statements)
+            statements = []
+            for grant in secret_grants:
+                grant(self.role)
+        statements.extend(_dead_letter_delivery(self.role, self.dead_letter_queue, shared))
+        _add_statements(self.role, statements)
         if merged.props.get("vpc") is not None:
             self._allow_vpc_networking()
         if merged.props.get("tracing") in (lambda_.Tracing.ACTIVE, lambda_.Tracing.PASS_THROUGH):
@@ -419,13 +436,12 @@ class SecureFunction(Construct):
 
     # --- construction helpers ---------------------------------------------------------------------------
 
-    def _execution_role(self, role: iam.IRole | None) -> iam.IRole:
+    def _execution_role(self, role: iam.IRole | None, shared: _StackShared) -> iam.IRole:
         if role is None:
-            created = _InlinePolicyRole(
-                self, "Role", description=f"Execution role of {self.node.path}"[:1000]
-            )
+            path = self.node.path
+            created = _InlinePolicyRole(self, "Role", description=f"Execution role of {path}"[:1000])
             Construct(created, _ROLE_MARKER)
-            _role_check(self).register(self.node.path, created)
+            shared.checks.register(path, created)
             return created
         if role.node.try_find_child(_ROLE_MARKER) is not None:
             raise _shared_role_error(self, role, ["another SecureFunction"])
@@ -439,7 +455,7 @@ class SecureFunction(Construct):
         if users:
             raise _shared_role_error(self, role, users)
         Construct(role, _ROLE_MARKER)  # type: ignore[arg-type]  # every IRole is a construct
-        _role_check(self).register(self.node.path, role)
+        shared.checks.register(self.node.path, role)
         return role
 
     def add_environment(self, name: str, value: str) -> None:
@@ -617,12 +633,13 @@ def _check_timeout(where: Construct, timeout: Any) -> Duration:
             received=timeout,
             fix="Pass e.g. Duration.seconds(10)",
         )
-    if not Token.is_unresolved(timeout.to_seconds()) and not low <= timeout.to_seconds() <= high:
+    seconds = timeout.to_seconds()
+    if not Token.is_unresolved(seconds) and not low <= seconds <= high:
         raise SecureConstructsError(
             "SC-FN-006",
             where,
             f"timeout must be between {low} s and {high} s",
-            received=f"{timeout.to_seconds()} s",
+            received=f"{seconds} s",
             fix="Pass e.g. Duration.seconds(10); Lambda allows at most 15 min",
         )
     return timeout
@@ -693,11 +710,13 @@ def _check_env_name(where: Construct, name: Any, what: str) -> None:
         )
 
 
-def _check_environment(where: Construct, environment: Mapping[str, Any]) -> dict[str, Any]:
-    stack = Stack.of(where)
+def _check_environment(
+    where: Construct, environment: Mapping[str, Any], stack: Stack | None = None
+) -> dict[str, Any]:
     for name, value in environment.items():
         _check_env_name(where, name, "environment variable")
         if isinstance(value, str) and Token.is_unresolved(value):
+            stack = stack if stack is not None else Stack.of(where)
             why = classify_resolved(name, stack.resolve(value))
         else:
             why = classify(name, value) if isinstance(value, str) else None
@@ -801,34 +820,104 @@ def _as_list(value: Any) -> list[str]:
 
 
 class _RoleCheckHolder(Construct):
-    """Stack-level holder of the synth-time role check (no CloudFormation resource)."""
+    """Stack-level holder of the synth-time checks of the stack's functions (no CloudFormation resource)."""
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
-        self.check = _OneFunctionPerRole(Stack.of(scope))
+        self.check = _StackChecks(Stack.of(scope))
         self.node.add_validation(self.check)
 
 
-def _role_check(scope: Construct) -> _OneFunctionPerRole:
+class _StackShared:
+    """What the SecureFunctions of one stack share (keys, dead-letter queue, checks, region), looked up or
+    made once per stack instead of once per function: every lookup is a call into the jsii runtime. Kept on
+    the stack object itself, so that two apps never share it."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        holder = stack.node.try_find_child(_ROLE_CHECK_ID) or _RoleCheckHolder(stack, _ROLE_CHECK_ID)
+        self.checks: _StackChecks = holder.check  # type: ignore[attr-defined]
+        self._region: str | None = None
+        self._logs_key: kms.Key | None = None
+        self._environment_key: kms.Key | None = None
+        self._dead_letter_queue: sqs.IQueue | None = None
+        self._queue_keys: dict[int, tuple[sqs.IQueue, str | None]] = {}
+
+    @property
+    def region(self) -> str:
+        if self._region is None:
+            self._region = self.stack.region
+        return self._region
+
+    def logs_key(self) -> kms.Key:
+        if self._logs_key is None:
+            self._logs_key = logs_key(self.stack)
+        return self._logs_key
+
+    def environment_key(self) -> kms.Key:
+        if self._environment_key is None:
+            self._environment_key = stack_key(
+                self.stack,
+                "Lambda",
+                description="Encrypts the environment variables of this stack's Lambda functions",
+            )
+        return self._environment_key
+
+    def dead_letter_queue(self) -> sqs.IQueue:
+        if self._dead_letter_queue is None:
+            self._dead_letter_queue = _stack_dead_letter_queue(self.stack)
+        return self._dead_letter_queue
+
+    def queue_key_arn(self, queue: sqs.IQueue) -> str | None:
+        """The ARN of the queue's KMS key (None without one), read once per queue."""
+        found = self._queue_keys.get(id(queue))
+        if found is None or found[0] is not queue:
+            key = queue.encryption_master_key
+            found = (queue, key.key_arn if key is not None else None)
+            self._queue_keys[id(queue)] = found
+        return found[1]
+
+
+_SHARED = "_secure_constructs_functions"
+
+
+def _shared_of(scope: Construct) -> _StackShared:
     stack = Stack.of(scope)
-    holder = stack.node.try_find_child(_ROLE_CHECK_ID) or _RoleCheckHolder(stack, _ROLE_CHECK_ID)
-    return holder.check  # type: ignore[attr-defined, no-any-return]
+    shared: _StackShared | None = getattr(stack, _SHARED, None)
+    if shared is None:
+        shared = _StackShared(stack)
+        setattr(stack, _SHARED, shared)
+    return shared
 
 
-def _allow_dead_letter_delivery(role: iam.IRole, queue: sqs.IQueue | None) -> None:
+def _add_statements(role: iam.IRole, statements: list[iam.PolicyStatement]) -> None:
+    """Add ``statements`` in order; to an inline-policy role in one call."""
+    if not statements:
+        return
+    if isinstance(role, _InlinePolicyRole):
+        role._document.add_statements(*statements)
+        return
+    for statement in statements:
+        role.add_to_principal_policy(statement)
+
+
+def _dead_letter_delivery(
+    role: iam.IRole, queue: sqs.IQueue | None, shared: _StackShared
+) -> list[iam.PolicyStatement]:
     # aws_lambda.Function grants only sqs:SendMessage; an SSE-KMS queue also needs the producer to
     # generate and decrypt data keys (SQS Developer Guide, "Amazon SQS key management"), only via SQS.
-    key = queue.encryption_master_key if queue is not None else None
-    if key is None:
-        return
-    role.add_to_principal_policy(
+    key_arn = shared.queue_key_arn(queue) if queue is not None else None
+    if key_arn is None:
+        return []
+    region = shared.region if isinstance(role, _InlinePolicyRole) else Stack.of(role).region
+    return [
         iam.PolicyStatement(
             sid="SendToEncryptedDeadLetterQueue",
             actions=["kms:GenerateDataKey", "kms:Decrypt"],
-            resources=[key.key_arn],
-            conditions={"StringEquals": {"kms:ViaService": f"sqs.{Stack.of(role).region}.amazonaws.com"}},
+            resources=[key_arn],
+            conditions={"StringEquals": {"kms:ViaService": f"sqs.{region}.amazonaws.com"}},
         )
-    )
+    ]
 
 
 def _stack_dead_letter_queue(scope: Construct) -> sqs.IQueue:
