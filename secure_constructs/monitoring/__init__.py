@@ -2,7 +2,7 @@
 
 from .api_alarms import ApiAlarms, attach_api_alarms, waf_blocked_requests_metric
 from .defaults import ApiAlarmOptions, FunctionAlarmOptions
-from .factory import AlarmFactory, Condition, alarm_name
+from .factory import AlarmFactory, CfnBackedAlarm, Condition, MetricStat, alarm_name
 from .function_alarms import FunctionAlarms, attach_function_alarms, opt_out_of_alarms, queue_alarms
 from .thresholds import (
     AnomalyThresholds,
@@ -19,10 +19,12 @@ __all__ = [
     "ApiAlarmOptions",
     "ApiAlarms",
     "ApiHealthThresholds",
+    "CfnBackedAlarm",
     "Condition",
     "FunctionAlarmOptions",
     "FunctionAlarms",
     "FunctionHealthThresholds",
+    "MetricStat",
     "QueueThresholds",
     "SecurityEventThresholds",
     "alarm_name",

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import jsii
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
@@ -221,8 +222,8 @@ class AlarmFactory:
         is not called is healthy).
 
         ``metrics`` are L2 metrics or :class:`MetricStat` data. Returns a ``cloudwatch.Alarm``, or, when every
-        metric is a ``MetricStat`` and the alarm notifies a topic, an ``IAlarm`` of the ``CfnAlarm``
-        (``<id>/Resource``, the path an L2 alarm gives it) that renders the same template."""
+        metric is a ``MetricStat`` and the alarm notifies a topic, a :class:`CfnBackedAlarm` (an ``IAlarm``
+        whose ``CfnAlarm`` sits at ``<id>/Resource``, as under an L2 alarm) that renders the same template."""
         if len(metrics) > _d.MAX_METRICS_PER_ALARM:
             raise SecureConstructsError(
                 "SC-MON-005",
@@ -283,8 +284,8 @@ class AlarmFactory:
     ) -> cloudwatch.IAlarm:
         """Anomaly detection on a count: fires when ``metric`` (summed per period) rises above its band.
 
-        Returns a ``cloudwatch.AnomalyDetectionAlarm``, or for a :class:`MetricStat` notifying a topic an
-        ``IAlarm`` of the ``CfnAlarm`` (``<id>/Resource``) that renders the same template.
+        Returns a ``cloudwatch.AnomalyDetectionAlarm``, or for a :class:`MetricStat` notifying a topic a
+        :class:`CfnBackedAlarm` that renders the same template.
         """
         description = (
             f"{subject} rose above its expected band ({thresholds.std_devs:g} standard deviations) in "
@@ -388,25 +389,71 @@ class AlarmFactory:
 
     def _cfn_alarm(self, scope: Construct, id: str, *, description: str, **props: Any) -> cloudwatch.IAlarm:
         """``scope/id/Resource``: the CfnAlarm an L2 alarm would make (same path, so the same logical id),
-        named and notifying the topic like every alarm of the factory; returns an ``IAlarm`` of it."""
+        named and notifying the topic like every alarm of the factory."""
         if self._topic_arn is None:
             self._topic_arn = topic_arn(self._topic if self._topic is not None else alarm_topic(self.scope))
-        holder = Construct(scope, id)
-        cfn = cloudwatch.CfnAlarm(
-            holder,
-            "Resource",
+        return CfnBackedAlarm(
+            scope,
+            id,
             alarm_name=self._name_for(scope, id),
             alarm_description=description,
             alarm_actions=[self._topic_arn],
             ok_actions=[self._topic_arn],
             **props,
         )
-        return cloudwatch.Alarm.from_alarm_arn(holder, "Alarm", cfn.attr_arn)
 
     def _wire(self, alarm: cloudwatch.AlarmBase) -> None:
         alarm.add_alarm_action(self.action)
         alarm.add_ok_action(self.action)
 
+
+@jsii.implements(cloudwatch.IAlarm)
+class CfnBackedAlarm(Construct):
+    """An alarm written as one ``cloudwatch.CfnAlarm`` (its ``node.default_child``, id ``Resource`` as under
+    an L2 alarm), usable wherever an ``IAlarm`` is: composite alarm rules, dashboards, ``alarm_arn``.
+
+    Made by :class:`AlarmFactory` for alarms whose metrics are :class:`MetricStat` data; the keyword
+    arguments are those of ``cloudwatch.CfnAlarm``. To change a property, edit ``alarm.cfn_alarm``.
+
+    :param scope: parent construct. Default: none (required).
+    :param id: construct id. Default: none (required).
+    """
+
+    def __init__(self, scope: Construct, id: str, **props: Any) -> None:
+        super().__init__(scope, id)
+        self.cfn_alarm = cloudwatch.CfnAlarm(self, "Resource", **props)
+        self._arn: str | None = None
+
+    @property
+    def alarm_arn(self) -> str:
+        """The alarm's ARN (``Fn::GetAtt Arn``, so a composite alarm using it depends on it)."""
+        if self._arn is None:
+            self._arn = self.cfn_alarm.attr_arn
+        return self._arn
+
+    @property
+    def alarm_name(self) -> str:
+        """The alarm's name (``Ref``)."""
+        return self.cfn_alarm.ref
+
+    @property
+    def alarm_ref(self) -> Any:
+        return self.cfn_alarm.alarm_ref
+
+    @property
+    def stack(self) -> Stack:
+        return Stack.of(self)
+
+    @property
+    def env(self) -> Any:
+        return self.cfn_alarm.env
+
+    def apply_removal_policy(self, policy: Any) -> None:
+        self.cfn_alarm.apply_removal_policy(policy)
+
+    def render_alarm_rule(self) -> str:
+        """``ALARM("<arn>")``, as an L2 alarm renders itself in a composite alarm rule."""
+        return f'ALARM("{self.alarm_arn}")'
 
 def _metric(metric: cloudwatch.IMetric | MetricStat) -> cloudwatch.IMetric:
     """An L2 metric for ``metric`` (plain data becomes a ``cloudwatch.Metric`` that renders the same)."""
@@ -427,4 +474,4 @@ def _js_number(value: float) -> str:
     return str(int(number)) if number.is_integer() else repr(number)
 
 
-__all__ = ["AlarmFactory", "Condition", "MetricStat", "alarm_name"]
+__all__ = ["AlarmFactory", "CfnBackedAlarm", "Condition", "MetricStat", "alarm_name"]

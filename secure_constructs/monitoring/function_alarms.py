@@ -39,9 +39,10 @@ class FunctionAlarms(Construct):
     Exposes ``health_alarms`` and ``invocation_spike_alarms`` (dicts by disambiguator of
     ``cloudwatch.IAlarm``, usable in composite alarms and dashboards) and ``dead_letter_queue_alarms`` (the
     backlog alarms of the function's dead-letter queue, shared with any other function that uses the same
-    queue; empty when it has none). With a topic (the default) the health and spike alarms are written as
-    ``CfnAlarm`` resources (``<alarm>/Resource``: ``alarm.node.default_child`` of their parent construct);
-    with a custom ``action`` they are ``cloudwatch.Alarm`` / ``AnomalyDetectionAlarm`` objects.
+    queue; empty when it has none). With a topic (the default) the health and spike alarms are
+    :class:`~secure_constructs.monitoring.CfnBackedAlarm` objects (one ``CfnAlarm`` each, at
+    ``<alarm>/Resource`` as under an L2 alarm); with a custom ``action`` they are ``cloudwatch.Alarm`` /
+    ``AnomalyDetectionAlarm`` objects.
 
     :param scope: construct to create the alarms under (alarm names follow its path). Default: none.
     :param id: construct id. Default: none (required).
