@@ -9,6 +9,7 @@ its own (its threshold is a band, not a number).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +32,7 @@ _LAMBDA_NAMESPACE = "AWS/Lambda"
 ALARMS_ID = "Alarms"
 BACKLOG_ID = "BacklogAlarm"
 OPT_OUT_METADATA = "secure_constructs:alarms-opt-out"
+_BACKLOG_ALARMS = "_secure_constructs_backlog_alarms"
 
 
 class FunctionAlarms(Construct):
@@ -106,8 +108,8 @@ class FunctionAlarms(Construct):
         stack_info = stack_path_and_name(Stack.of(self))
         function_path = function.node.path
         factory._stack_path_and_name = stack_info
-        if scope is function:
-            factory._scope_path = f"{function_path}/{self.node.id}"
+        if scope is function and "/" not in id:  # the node id is the id unless it had to be sanitized
+            factory._scope_path = f"{function_path}/{id}"
         subject = f"Lambda function {_relative(stack_info[0], function_path)}"
         # The metrics of aws_lambda's metric_* methods, as plain data: AWS/Lambda, dimension FunctionName.
         dimensions = {"FunctionName": fn.function_name}
@@ -191,18 +193,23 @@ def queue_alarms(
     keyed_thresholds = keyed(queue, thresholds, QueueThresholds, what="thresholds")
     factory = AlarmFactory(queue, topic=topic, action=action)  # type: ignore[arg-type]
     out: dict[str, cloudwatch.Alarm] = {}
+    # The alarms made so far are also kept on the queue object: a queue shared by many functions is
+    # looked up once per alarm rather than once per function.
+    made: dict[str, cloudwatch.Alarm] = getattr(queue, _BACKLOG_ALARMS, None) or {}
     for key, t in keyed_thresholds.items():
-        existing = queue.node.try_find_child(f"{BACKLOG_ID}{key}")
+        existing = made.get(key) or queue.node.try_find_child(f"{BACKLOG_ID}{key}")
         if existing is not None:
-            out[key] = existing  # type: ignore[assignment]
+            out[key] = made[key] = existing  # type: ignore[assignment]
             continue
-        out[key] = factory.backlog_alarm(
+        out[key] = made[key] = factory.backlog_alarm(
             queue,  # type: ignore[arg-type]
             f"{BACKLOG_ID}{key}",
             subject=f"Queue {_relative_path(queue)}",
             metric=queue.metric_approximate_number_of_messages_visible(),
             thresholds=t,
         )
+    with contextlib.suppress(AttributeError):  # an object that takes no attributes: look up each time
+        setattr(queue, _BACKLOG_ALARMS, made)
     return out
 
 

@@ -25,9 +25,14 @@ def alarm_topic(scope: Construct) -> sns.Topic:
     :param scope: any construct in the stack. Default: none (required).
     """
     stack = Stack.of(scope)
+    # Kept on the stack object once found or made (every function's alarms ask for it).
+    known: sns.Topic | None = getattr(stack, _TOPIC, None)
+    if known is not None:
+        return known
     existing = stack.node.try_find_child(_d.ALARM_TOPIC_ID)
     if existing is not None:
         assert isinstance(existing, sns.Topic), f"{_d.ALARM_TOPIC_ID} is not an sns.Topic"
+        setattr(stack, _TOPIC, existing)
         return existing
     alarms_of_this_account = f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:*"
     key = stack_key(
@@ -57,9 +62,11 @@ def alarm_topic(scope: Construct) -> sns.Topic:
             },
         )
     )
+    setattr(stack, _TOPIC, topic)
     return topic
 
 
+_TOPIC = "_secure_constructs_alarm_topic"
 _ARN = "_secure_constructs_topic_arn"
 
 
