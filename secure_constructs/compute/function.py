@@ -128,12 +128,14 @@ class _InlinePolicyRole(iam.Role):
     Its size is checked at synth by the stack's :class:`_StackChecks` (SC-FN-011).
     """
 
-    def __init__(self, scope: Construct, id: str, *, description: str) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, description: str, principal: iam.IPrincipal | None = None
+    ) -> None:
         self._document = iam.PolicyDocument()
         super().__init__(
             scope,
             id,
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            assumed_by=principal if principal is not None else iam.ServicePrincipal("lambda.amazonaws.com"),
             description=description,
             inline_policies={"Function": self._document},
         )
@@ -369,7 +371,7 @@ class SecureFunction(Construct):
                 "code": code,
                 "handler": handler,
                 "runtime": runtime or defaults.latest_python_runtime(),
-                "architecture": architecture or lambda_.Architecture.ARM_64,
+                **({"architecture": architecture} if architecture is not None else {}),
                 "memory_size": memory_size,
                 "timeout": timeout,
                 "reserved_concurrent_executions": reserved_concurrent_executions,
@@ -439,7 +441,12 @@ class SecureFunction(Construct):
     def _execution_role(self, role: iam.IRole | None, shared: _StackShared) -> iam.IRole:
         if role is None:
             path = self.node.path
-            created = _InlinePolicyRole(self, "Role", description=f"Execution role of {path}"[:1000])
+            created = _InlinePolicyRole(
+                self,
+                "Role",
+                description=f"Execution role of {path}"[:1000],
+                principal=shared.lambda_principal,
+            )
             Construct(created, _ROLE_MARKER)
             shared.checks.register(path, created)
             return created
@@ -612,7 +619,9 @@ def _check_memory(where: Construct, memory_size: Any) -> int:
             received=memory_size,
             fix=f"Pass an int between {low} and {high}",
         )
-    if not Token.is_unresolved(memory_size) and not low <= memory_size <= high:
+    # Only a value out of range can be a token (CDK encodes number tokens as huge negative numbers), so the
+    # jsii runtime is asked only then.
+    if not low <= memory_size <= high and not Token.is_unresolved(memory_size):
         raise SecureConstructsError(
             "SC-FN-006",
             where,
@@ -634,7 +643,7 @@ def _check_timeout(where: Construct, timeout: Any) -> Duration:
             fix="Pass e.g. Duration.seconds(10)",
         )
     seconds = timeout.to_seconds()
-    if not Token.is_unresolved(seconds) and not low <= seconds <= high:
+    if not low <= seconds <= high and not Token.is_unresolved(seconds):
         raise SecureConstructsError(
             "SC-FN-006",
             where,
@@ -842,6 +851,14 @@ class _StackShared:
         self._environment_key: kms.Key | None = None
         self._dead_letter_queue: sqs.IQueue | None = None
         self._queue_keys: dict[int, tuple[sqs.IQueue, str | None]] = {}
+        self._lambda_principal: iam.ServicePrincipal | None = None
+
+    @property
+    def lambda_principal(self) -> iam.ServicePrincipal:
+        """One ``lambda.amazonaws.com`` principal for every role of the stack (principals are immutable)."""
+        if self._lambda_principal is None:
+            self._lambda_principal = iam.ServicePrincipal("lambda.amazonaws.com")
+        return self._lambda_principal
 
     @property
     def region(self) -> str:

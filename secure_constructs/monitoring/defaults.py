@@ -152,16 +152,20 @@ def configure_alarms(
 def request_default_alarms(construct: IConstruct, options: FunctionAlarmOptions | ApiAlarmOptions) -> None:
     """Attach ``options``' alarms to ``construct`` at synth, unless it has alarms or opted out by then."""
     stack = Stack.of(construct)
-    marker = stack.node.try_find_child(MARKER_ID)
-    if marker is None:
-        marker = Construct(stack, MARKER_ID)
-    # The aspect lives on the marker object (jsii hands back the same Python object for it), not in a module
-    # dict keyed by path: two apps in one process can have the same paths.
-    aspect: _AttachDefaultAlarms | None = getattr(marker, _ATTRIBUTE, None)
+    # Found once per stack, then kept on the stack object too (every function asks for it).
+    aspect: _AttachDefaultAlarms | None = getattr(stack, _ATTRIBUTE, None)
     if aspect is None:
-        aspect = _AttachDefaultAlarms()
-        setattr(marker, _ATTRIBUTE, aspect)
-        Aspects.of(marker).add(aspect)
+        marker = stack.node.try_find_child(MARKER_ID)
+        if marker is None:
+            marker = Construct(stack, MARKER_ID)
+        # The aspect lives on the marker object (jsii hands back the same Python object for it), not in a
+        # module dict keyed by path: two apps in one process can have the same paths.
+        aspect = getattr(marker, _ATTRIBUTE, None)
+        if aspect is None:
+            aspect = _AttachDefaultAlarms()
+            setattr(marker, _ATTRIBUTE, aspect)
+            Aspects.of(marker).add(aspect)
+        setattr(stack, _ATTRIBUTE, aspect)
     aspect.pending.append((construct, options))
 
 
