@@ -6,6 +6,8 @@ API construct counts its routes here; one validation per stack turns an overflow
 
 from __future__ import annotations
 
+import contextlib
+
 import jsii
 from aws_cdk import CfnResource, Stack
 from constructs import IValidation
@@ -72,12 +74,17 @@ _ATTRIBUTE = "_secure_constructs_budget"
 
 def count_route(scope: object) -> None:
     """Count one route of ``scope``'s stack (registers the stack's budget check on first use)."""
-    stack = Stack.of(scope)  # type: ignore[arg-type]
-    # Kept on the stack object itself (jsii hands back the same Python object for the same stack), not in
-    # a module dict keyed by path: two apps in one process can both have a stack called "Orders".
-    budget = getattr(stack, _ATTRIBUTE, None)
+    # Also kept on the API construct, so that its next routes need no stack lookup (a call into jsii).
+    budget = getattr(scope, _ATTRIBUTE, None)
     if budget is None:
-        budget = _StackBudget(stack)
-        setattr(stack, _ATTRIBUTE, budget)
-        stack.node.add_validation(budget)
+        stack = Stack.of(scope)  # type: ignore[arg-type]
+        # Kept on the stack object itself (jsii hands back the same Python object for the same stack), not
+        # in a module dict keyed by path: two apps in one process can both have a stack called "Orders".
+        budget = getattr(stack, _ATTRIBUTE, None)
+        if budget is None:
+            budget = _StackBudget(stack)
+            setattr(stack, _ATTRIBUTE, budget)
+            stack.node.add_validation(budget)
+        with contextlib.suppress(AttributeError):  # an object that takes no attributes: look up each time
+            setattr(scope, _ATTRIBUTE, budget)
     budget.routes += 1

@@ -265,6 +265,7 @@ class SecureRestApi(Construct):
         if cors is not None:
             self._cors_error_responses(cors)
         self._preflight: set[str] = set()
+        self._root: apigw.IResource | None = None
         self._models: dict[str, tuple[apigw.IModel, Construct]] = {}
         self._authorizers: dict[tuple[Any, ...], apigw.IAuthorizer] = {}
         self._jwt_lambdas: dict[tuple[Any, ...], Any] = {}
@@ -323,7 +324,9 @@ class SecureRestApi(Construct):
                 fix="Keep an auth mode (Auth.iam(), Auth.cognito(...), a Lambda authorizer) on the route and "
                 "add api_key_required=True on top of it",
             )
-        resource = self.rest_api.root if path == "/" else self.rest_api.root.resource_for_path(path[1:])
+        if self._root is None:
+            self._root = self.rest_api.root
+        resource = self._root if path == "/" else self._root.resource_for_path(path[1:])
         parameters = self._parameters(path, request_parameters)
         options: dict[str, Any] = {
             "request_parameters": parameters or None,
