@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import os
 
-import jsii
-from aws_cdk import App, CfnOutput, Environment, Fn, IStableStringProducer, Lazy, Stack
-from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import App, CfnOutput, Environment, Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -129,24 +127,11 @@ class E2EStack(Stack):
             out(f"{name}DeadLetterQueueUrl", fn.dead_letter_queue.queue_url)
         out("AlarmTopicArn", topic.topic_arn)
         out("AlarmTopicKeyArn", topic.master_key.key_arn)
-        # Every alarm of the stack, read when the template is written: the functions' and the API's default
-        # alarms are attached at synth, after this constructor.
-        out("AlarmNames", Lazy.string(_AlarmNames(self)))
         out("TrailName", trail.trail_name)
         out("TrailArn", trail.trail_arn)
         out("TrailBucketName", trail.bucket.bucket_name)
         out("TrailKeyArn", trail.key.key_arn)
         out("TrailLogGroupArn", trail.log_group.log_group_arn)
-
-
-@jsii.implements(IStableStringProducer)
-class _AlarmNames:
-    def __init__(self, stack: Stack) -> None:
-        self._stack = stack
-
-    def produce(self) -> str:
-        alarms = [c for c in self._stack.node.find_all() if isinstance(c, cloudwatch.AlarmBase)]
-        return Fn.join(",", [a.alarm_name for a in alarms])
 
 
 def main() -> None:

@@ -352,11 +352,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     def _on_signal(signum, _frame):
         for other in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             signal.signal(other, signal.SIG_IGN)  # once cleaning up, let the cleanup finish
-        log(f"interrupted by signal {signum}: destroying the stack and stopping the emulator")
+        log(f"interrupted by signal {signum}: destroying the stacks and stopping the emulator")
         raise SystemExit(128 + signum)  # unwinds through the finally blocks below: destroy, stop
 
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGHUP, _on_signal)
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(signum, _on_signal)
 
     started = time.monotonic()
     deadline = Deadline(args.deadline)

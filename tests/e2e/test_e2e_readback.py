@@ -153,35 +153,50 @@ def _key_arn(aws, key_id: str) -> str:
 
 
 # --- alarms -----------------------------------------------------------------------------------------------
-def test_every_alarm_notifies_the_encrypted_tls_only_topic(aws, outputs):
-    names = outputs["AlarmNames"].split(",")
-    assert len(names) >= len(FUNCTIONS)  # at least one per function
-    cloudwatch = aws("cloudwatch")
-    found = []
-    for start in range(0, len(names), 100):
-        found += cloudwatch.describe_alarms(AlarmNames=names[start : start + 100])["MetricAlarms"]
-        found += cloudwatch.describe_alarms(
-            AlarmNames=names[start : start + 100], AlarmTypes=["CompositeAlarm"]
-        )["CompositeAlarms"]
-    assert sorted(a["AlarmName"] for a in found) == sorted(set(names))
-    topic = outputs["AlarmTopicArn"]
-    assert all(topic in a["AlarmActions"] for a in found), [
-        a["AlarmName"] for a in found if topic not in a["AlarmActions"]
+@pytest.fixture(scope="module")
+def stack_alarms(aws) -> list[dict]:
+    """Every alarm of the stack (the alarm factory names them after the construct path, stack first)."""
+    cloudwatch, found, token = aws("cloudwatch"), [], None
+    while True:
+        page = cloudwatch.describe_alarms(
+            AlarmNamePrefix="SecureConstructsE2E/",
+            AlarmTypes=["MetricAlarm", "CompositeAlarm"],
+            **({"NextToken": token} if token else {}),
+        )
+        found += page.get("MetricAlarms", []) + page.get("CompositeAlarms", [])
+        token = page.get("NextToken")
+        if not token:
+            return found
+
+
+def test_the_deployed_alarms_are_the_stacks_alarms(aws, stack_alarms):
+    resources = aws("cloudformation").describe_stack_resources(StackName="SecureConstructsE2E")[
+        "StackResources"
     ]
+    in_stack = [r["PhysicalResourceId"] for r in resources if r["ResourceType"] == "AWS::CloudWatch::Alarm"]
+    assert len(in_stack) > len(FUNCTIONS)
+    assert sorted(a["AlarmName"] for a in stack_alarms) == sorted(in_stack)
+
+
+def test_every_alarm_notifies_the_encrypted_tls_only_topic(aws, outputs, stack_alarms):
+    topic = outputs["AlarmTopicArn"]
+    assert stack_alarms
+    assert [a["AlarmName"] for a in stack_alarms if topic not in a["AlarmActions"]] == []
     attributes = aws("sns").get_topic_attributes(TopicArn=topic)["Attributes"]
     assert _key_arn(aws, attributes["KmsMasterKeyId"]) == outputs["AlarmTopicKeyArn"]
     assert_customer_key_with_rotation(aws("kms"), outputs["AlarmTopicKeyArn"])
     assert denies_insecure_transport(attributes["Policy"])
 
 
-def test_function_error_alarms_watch_each_function(aws, outputs):
-    names = outputs["AlarmNames"].split(",")
-    alarms = aws("cloudwatch").describe_alarms(AlarmNames=names[:100])["MetricAlarms"]
-    watched = json.dumps(
-        [a.get("Dimensions", []) + [m.get("MetricStat", {}) for m in a.get("Metrics", [])] for a in alarms]
-    )
-    for name in FUNCTIONS:
-        assert outputs[f"{name}FunctionName"] in watched, name
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_each_function_is_watched_by_its_default_alarms(outputs, stack_alarms, name):
+    def metrics(alarm: dict) -> str:
+        return json.dumps(
+            [alarm.get("Dimensions", [])] + [m.get("MetricStat", {}) for m in alarm.get("Metrics", [])]
+        )
+
+    watching = [a["AlarmName"] for a in stack_alarms if outputs[f"{name}FunctionName"] in metrics(a)]
+    assert watching, f"no alarm watches {name}"
 
 
 # --- trail ------------------------------------------------------------------------------------------------
