@@ -64,6 +64,12 @@ def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
 
 
 def acknowledge_all(construct: IConstruct, rule_ids: list[str] | tuple[str, ...], reason: str) -> None:
-    """:func:`acknowledge` several rule ids with one reason."""
-    for rule_id in rule_ids:
-        acknowledge(construct, rule_id, reason)
+    """:func:`acknowledge` several rule ids with one reason (in one call into the jsii runtime)."""
+    acknowledgments = [
+        Acknowledgment(
+            id=audited_id(rule_id), reason=check_reason(construct, reason, f"Acknowledging {rule_id}")
+        )
+        for rule_id in rule_ids
+    ]
+    if acknowledgments:
+        Validations.of(construct).acknowledge(*acknowledgments)

@@ -19,7 +19,7 @@ from constructs import Construct
 from .._defaults import apigateway as defaults
 from .._overrides import Invariant, merge_props
 from .._shared import encrypted_log_group
-from ..acknowledgments import acknowledge
+from ..acknowledgments import acknowledge, acknowledge_all
 from ..errors import SecureConstructsError
 from ..monitoring.defaults import ApiAlarmOptions, configure_alarms
 from . import _routes
@@ -505,8 +505,7 @@ class SecureRestApi(Construct):
 
     def _acknowledge_auth(self, method: apigw.Method, mode: AuthMode) -> None:
         if isinstance(mode, PublicAuth):
-            for rule in PUBLIC_ROUTE_RULES:
-                acknowledge(method, rule, f"Public route on purpose: {mode.reason}")
+            acknowledge_all(method, PUBLIC_ROUTE_RULES, f"Public route on purpose: {mode.reason}")
         elif isinstance(mode, IamAuth):
             acknowledge(method, "AwsSolutions-COG4", _IAM_COG4)
         elif isinstance(mode, (LambdaAuth, JwtLambdaAuth)):

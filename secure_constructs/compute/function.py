@@ -162,10 +162,14 @@ def _acknowledge_role_findings(function: SecureFunction) -> None:
     # Inline-policy role: findings sit on its CfnRole; any other role: on its DefaultPolicy (below it).
     inline = isinstance(role, _InlinePolicyRole)
     target = (role.node.default_child if inline else None) or role
-    validations = Validations.of(target)
-    for rule_id, reasons in function._role_reasons.items():
-        text = check_reason(target, " | ".join(reasons), f"Acknowledging {rule_id}")
-        validations.acknowledge(Acknowledgment(id=audited_id(rule_id), reason=text))
+    acknowledgments = [
+        Acknowledgment(
+            id=audited_id(rule_id),
+            reason=check_reason(target, " | ".join(reasons), f"Acknowledging {rule_id}"),
+        )
+        for rule_id, reasons in function._role_reasons.items()
+    ]
+    Validations.of(target).acknowledge(*acknowledgments)
 
 
 def _policy_size_error(role: _InlinePolicyRole, document: Any) -> str | None:
