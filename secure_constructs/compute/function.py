@@ -85,7 +85,9 @@ _RESERVED_ENV = frozenset(
 )
 SECRET_ARN_SUFFIX = "_SECRET_ARN"
 PARAMETER_NAME_SUFFIX = "_PARAMETER_NAME"
-_ROLE_MARKER = "SecureFunctionExecutionRole"
+#: Set on a role object once a SecureFunction runs with it (jsii hands back the same Python object for the
+#: same role), so that a second SecureFunction refuses it (SC-FN-001).
+_ROLE_MARKER = "_secure_constructs_execution_role"
 _ROLE_CHECK_ID = "SecureConstructsOneFunctionPerRole"
 _DLQ_ID = "SecureConstructsFunctionDeadLetterQueue"
 _XRAY_REASON = (
@@ -356,6 +358,9 @@ class SecureFunction(Construct):
         risks = dict(accepted_risks or {})
         url_reason = risks.pop("function_url", None)
         shared = _shared_of(self)
+        # Read once: the default alarms and the checks need them too (each read is a call into jsii).
+        self._stack: Stack = shared.stack
+        self._path: str = self.node.path
 
         # validate
         self._memory_size = _check_memory(self, memory_size)
@@ -438,23 +443,25 @@ class SecureFunction(Construct):
             # Accepted in so many words: the public URL and its public invoke permissions.
             for rule_id in _PUBLIC_URL_RULES:
                 acknowledge(self.function, rule_id, f"Public Function URL accepted on purpose: {url_reason}")
-        configure_alarms(self, alarms, no_alarms_reason, options_type=FunctionAlarmOptions)
+        configure_alarms(
+            self, alarms, no_alarms_reason, options_type=FunctionAlarmOptions, stack=shared.stack
+        )
 
     # --- construction helpers ---------------------------------------------------------------------------
 
     def _execution_role(self, role: iam.IRole | None, shared: _StackShared) -> iam.IRole:
+        path = self._path
         if role is None:
-            path = self.node.path
             created = _InlinePolicyRole(
                 self,
                 "Role",
                 description=f"Execution role of {path}"[:1000],
                 principal=shared.lambda_principal,
             )
-            Construct(created, _ROLE_MARKER)
+            setattr(created, _ROLE_MARKER, True)
             shared.checks.register(path, created)
             return created
-        if role.node.try_find_child(_ROLE_MARKER) is not None:
+        if getattr(role, _ROLE_MARKER, False):
             raise _shared_role_error(self, role, ["another SecureFunction"])
         stack = Stack.of(self)
         arn = _key(stack, role.role_arn)
@@ -465,8 +472,8 @@ class SecureFunction(Construct):
         ]
         if users:
             raise _shared_role_error(self, role, users)
-        Construct(role, _ROLE_MARKER)  # type: ignore[arg-type]  # every IRole is a construct
-        shared.checks.register(self.node.path, role)
+        setattr(role, _ROLE_MARKER, True)
+        shared.checks.register(path, role)
         return role
 
     def add_environment(self, name: str, value: str) -> None:

@@ -116,8 +116,11 @@ def configure_alarms(
     no_alarms_reason: str | None,
     *,
     options_type: type[FunctionAlarmOptions] | type[ApiAlarmOptions],
+    stack: Stack | None = None,
 ) -> None:
     """What a construct's ``alarms=`` / ``no_alarms_reason=`` parameters mean (shared by all constructs).
+
+    ``stack`` is the construct's stack when the caller already has it (saves a lookup).
 
     ``True`` or an options object: default alarms at synth. ``False``: no alarms, and ``no_alarms_reason``
     is required (SC-GEN-003) and recorded in the cloud assembly. A reason together with alarms is an error.
@@ -146,12 +149,17 @@ def configure_alarms(
             received=type(alarms).__name__,
             fix=f"Pass alarms={options_type.__name__}(...) to tune the default alarms",
         )
-    request_default_alarms(construct, options)
+    request_default_alarms(construct, options, stack=stack)
 
 
-def request_default_alarms(construct: IConstruct, options: FunctionAlarmOptions | ApiAlarmOptions) -> None:
-    """Attach ``options``' alarms to ``construct`` at synth, unless it has alarms or opted out by then."""
-    stack = Stack.of(construct)
+def request_default_alarms(
+    construct: IConstruct, options: FunctionAlarmOptions | ApiAlarmOptions, *, stack: Stack | None = None
+) -> None:
+    """Attach ``options``' alarms to ``construct`` at synth, unless it has alarms or opted out by then.
+
+    ``stack`` is the construct's stack when the caller already has it. Default: looked up.
+    """
+    stack = stack if stack is not None else Stack.of(construct)
     # Found once per stack, then kept on the stack object too (every function asks for it).
     aspect: _AttachDefaultAlarms | None = getattr(stack, _ATTRIBUTE, None)
     if aspect is None:

@@ -138,6 +138,7 @@ class AlarmFactory:
         self._topic_arn: str | None = None
         self._scope_path: str | None = None
         self._stack_path_and_name: tuple[str, str] | None = None
+        self._stack: Stack | None = None
 
     @property
     def action(self) -> cloudwatch.IAlarmAction:
@@ -391,7 +392,8 @@ class AlarmFactory:
         """``scope/id/Resource``: the CfnAlarm an L2 alarm would make (same path, so the same logical id),
         named and notifying the topic like every alarm of the factory."""
         if self._topic_arn is None:
-            self._topic_arn = topic_arn(self._topic if self._topic is not None else alarm_topic(self.scope))
+            where = self._stack if self._stack is not None else self.scope
+            self._topic_arn = topic_arn(self._topic if self._topic is not None else alarm_topic(where))
         return CfnBackedAlarm(
             scope,
             id,

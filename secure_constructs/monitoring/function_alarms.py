@@ -104,9 +104,14 @@ class FunctionAlarms(Construct):
 
         factory = AlarmFactory(self, topic=topic, action=action)
         self.factory = factory
-        # Paths read once (each read is a call into the jsii runtime) and handed to the factory.
-        stack_info = stack_path_and_name(Stack.of(self))
-        function_path = function.node.path
+        # Paths read once (each read is a call into the jsii runtime) and handed to the factory; a
+        # SecureFunction has already read its own stack and path.
+        stack = getattr(function, "_stack", None) if scope is function else None
+        stack = stack if isinstance(stack, Stack) else Stack.of(self)
+        stack_info = stack_path_and_name(stack)
+        function_path = getattr(function, "_path", None)
+        function_path = function_path if isinstance(function_path, str) else function.node.path
+        factory._stack = stack
         factory._stack_path_and_name = stack_info
         if scope is function and "/" not in id:  # the node id is the id unless it had to be sanitized
             factory._scope_path = f"{function_path}/{id}"
@@ -298,7 +303,7 @@ def _timeout_seconds(
     candidate = timeout if timeout is not None else getattr(function, "timeout", None)
     if isinstance(candidate, Duration):
         seconds = candidate.to_seconds()
-        if not Token.is_unresolved(seconds):
+        if not _could_be_token(seconds) or not Token.is_unresolved(seconds):
             return float(seconds)
     cfn = fn.node.default_child
     if isinstance(cfn, lambda_.CfnFunction):
@@ -314,6 +319,12 @@ def _timeout_seconds(
         received=type(fn).__name__,
         fix="Pass timeout=Duration.seconds(...) with the function's real timeout",
     )
+
+
+def _could_be_token(number: float) -> bool:
+    """Whether the jsii runtime must be asked if ``number`` is a token: CDK encodes number tokens as huge
+    negative numbers, so an ordinary number (a timeout) cannot be one."""
+    return not -1e100 < number < 1e100
 
 
 def _reserved_concurrency(fn: lambda_.FunctionBase) -> int | None:

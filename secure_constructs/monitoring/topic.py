@@ -24,7 +24,7 @@ def alarm_topic(scope: Construct) -> sns.Topic:
 
     :param scope: any construct in the stack. Default: none (required).
     """
-    stack = Stack.of(scope)
+    stack = scope if isinstance(scope, Stack) else Stack.of(scope)
     # Kept on the stack object once found or made (every function's alarms ask for it).
     known: sns.Topic | None = getattr(stack, _TOPIC, None)
     if known is not None:
