@@ -406,7 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     verdict = 1
     proc = None
-    deployed: list[tuple[str, Path]] = []
+    deployed: list[str] = []
     try:
         lifetime = int(args.deadline) + 300  # the run, then destroy and stop
         proc = start_emulator(python, emulator_env(port, cert, key, run_dir, lifetime), server_log)
@@ -425,7 +425,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         bootstrap = ["cdk", "bootstrap", f"aws://{ACCOUNT}/{REGION}", "--no-notices", "--ci"]
         cdk_step("cdk bootstrap", bootstrap, 240, cwd=run_dir)
         for stack, app, variable in deployments:
-            deployed.append((stack, app))  # a failed deploy can leave a half-made stack: destroy it too
+            deployed.append(stack)  # a failed deploy can leave a half-made stack: destroy it too
             deploy = ["deploy", stack, "--require-approval", "never", "--outputs-file", cenv[variable]]
             cdk_step(f"cdk deploy {stack}", cdk(app, stack) + deploy, 300)
         pytest = [str(ROOT / ".venv/bin/python"), "-m", "pytest", str(HERE), "-m", "e2e"]
@@ -438,9 +438,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         verdict = 1
     finally:
         try:
-            for stack, app in reversed(deployed if proc is not None and proc.poll() is None else []):
+            for stack in reversed(deployed if proc is not None and proc.poll() is None else []):
+                assembly = run_dir / f"cdk.out-{stack}"
+                if not (assembly / "manifest.json").exists():
+                    log(f"{stack} was never synthesized, so never deployed: nothing to destroy")
+                    continue
                 try:
-                    destroy = cdk(app, stack) + ["destroy", stack, "--force"]
+                    # From the cloud assembly the deploy used: no second synth, the very stack deployed.
+                    destroy = ["cdk", "--app", str(assembly), "--no-notices", "--ci", "destroy", stack]
+                    destroy.append("--force")
                     code = timed(f"cdk destroy {stack}", run, destroy, env=cenv, timeout=180, logfile=cli_log)
                 except StepFailed as error:
                     log(f"cdk destroy {stack}: {error}")
