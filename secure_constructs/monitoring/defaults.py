@@ -20,7 +20,7 @@ from constructs import Construct, IConstruct
 
 from .._defaults import cloudwatch as _d
 from ..acknowledgments import check_reason
-from .function_alarms import ALARMS_ID, OPT_OUT_METADATA, opt_out_of_alarms
+from .function_alarms import ALARMS_ID, OPTED_OUT_ATTRIBUTE, opt_out_of_alarms
 from .thresholds import AnomalyThresholds, ApiHealthThresholds, FunctionHealthThresholds, QueueThresholds
 
 MARKER_ID = "SecureConstructsDefaultAlarms"
@@ -104,10 +104,11 @@ _ATTRIBUTE = "_secure_constructs_aspect"
 
 
 def _has_alarms_or_opted_out(construct: IConstruct) -> bool:
-    node = construct.node
-    if node.try_find_child(ALARMS_ID) is not None:
+    # opt_out_of_alarms (the only writer of the opt-out metadata) also marks the object, so the metadata
+    # (a call into the jsii runtime per construct) need not be read here.
+    if getattr(construct, OPTED_OUT_ATTRIBUTE, False):
         return True
-    return any(entry.type == OPT_OUT_METADATA for entry in node.metadata)
+    return construct.node.try_find_child(ALARMS_ID) is not None
 
 
 def configure_alarms(

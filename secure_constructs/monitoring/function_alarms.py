@@ -33,6 +33,7 @@ ALARMS_ID = "Alarms"
 BACKLOG_ID = "BacklogAlarm"
 OPT_OUT_METADATA = "secure_constructs:alarms-opt-out"
 _BACKLOG_ALARMS = "_secure_constructs_backlog_alarms"
+OPTED_OUT_ATTRIBUTE = "_secure_constructs_alarms_opted_out"
 
 
 class FunctionAlarms(Construct):
@@ -268,6 +269,9 @@ def opt_out_of_alarms(construct: IConstruct, reason: str) -> str:
             fix="Either attach alarms or opt out, not both",
         )
     construct.node.add_metadata(OPT_OUT_METADATA, text)
+    # Also on the object, so that the synth-time attacher need not read the construct's metadata.
+    with contextlib.suppress(AttributeError):
+        setattr(construct, OPTED_OUT_ATTRIBUTE, True)
     return text
 
 
