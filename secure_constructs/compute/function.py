@@ -29,6 +29,7 @@ from .._shared import encrypted_log_group, logs_key, secure_queue, stack_key
 from ..acknowledgments import acknowledge, audited_id, check_reason
 from ..errors import SecureConstructsError
 from ..monitoring.defaults import FunctionAlarmOptions, configure_alarms
+from ..monitoring.factory import stack_path_and_name
 from ..secrets import classify, classify_resolved
 
 #: Actions that AWS only authorizes on ``Resource: "*"`` (Service Authorization Reference: no resource
@@ -360,7 +361,11 @@ class SecureFunction(Construct):
         shared = _shared_of(self)
         # Read once: the default alarms and the checks need them too (each read is a call into jsii).
         self._stack: Stack = shared.stack
-        self._path: str = self.node.path
+        if scope is shared.stack and "/" not in id:  # a child of the stack: its path without asking jsii
+            stack_path = stack_path_and_name(shared.stack)[0]
+            self._path: str = f"{stack_path}/{id}" if stack_path else id
+        else:
+            self._path = self.node.path
 
         # validate
         self._memory_size = _check_memory(self, memory_size)
