@@ -84,6 +84,8 @@ _RESERVED_ENV = frozenset(
         "LAMBDA_RUNTIME_DIR",
     }
 )
+#: How CDK encodes a token inside a string (``Token.is_unresolved`` on a string looks for it).
+_STRING_TOKEN = "${Token["
 SECRET_ARN_SUFFIX = "_SECRET_ARN"
 PARAMETER_NAME_SUFFIX = "_PARAMETER_NAME"
 #: Set on a role object once a SecureFunction runs with it (jsii hands back the same Python object for the
@@ -740,7 +742,9 @@ def _check_environment(
 ) -> dict[str, Any]:
     for name, value in environment.items():
         _check_env_name(where, name, "environment variable")
-        if isinstance(value, str) and Token.is_unresolved(value):
+        if isinstance(value, str) and _STRING_TOKEN in value:
+            # Only a string holding CDK's token marker can be a token; resolving one without a token gives
+            # it back unchanged, and classify_resolved judges a plain string as classify does.
             stack = stack if stack is not None else Stack.of(where)
             why = classify_resolved(name, stack.resolve(value))
         else:
