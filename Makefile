@@ -59,7 +59,7 @@ bench: setup
 	$(PY) benchmarks/bench.py
 
 clean:
-	rm -rf cdk.out .venv node_modules
+	rm -rf cdk.out .venv node_modules tmp/e2e
 
 docs: setup
 	$(PY) scripts/gen_docs.py

@@ -38,19 +38,38 @@ def test_parses_only_listening_sockets_and_flags_wildcards():
     assert [s.is_loopback for s in found6] == [True, False]
 
 
+def fake_proc(root: Path) -> Path:
+    """A /proc with an emulator (PID 100) and its worker (PID 101), each owning one listening socket."""
+    proc = root / "proc"
+    for pid, ppid, inode in ((100, 1, 1001), (101, 100, 1002), (200, 1, 2001)):
+        (proc / str(pid) / "fd").mkdir(parents=True)
+        (proc / str(pid) / "stat").write_text(f"{pid} (py thon) S {ppid} {pid} {pid} 0 -1\n")
+        (proc / str(pid) / "fd" / "3").symlink_to(f"socket:[{inode}]")
+    (proc / "net").mkdir()
+    (proc / "net" / "tcp").write_text(TCP)
+    (proc / "net" / "tcp6").write_text(TCP6)
+    return proc
+
+
+def test_a_child_listening_beyond_loopback_fails_the_check(tmp_path):
+    proc = fake_proc(tmp_path)
+    assert [str(s) for s in listeners_of(100, proc)] == ["tcp 0.0.0.0:8883", "tcp 127.0.0.1:4566"]
+    with pytest.raises(RuntimeError, match=r"beyond loopback: tcp 0\.0\.0\.0:8883"):
+        assert_loopback_only(100, proc)
+
+
+def test_sockets_of_other_processes_are_not_counted(tmp_path):
+    proc = fake_proc(tmp_path)
+    (proc / "101" / "fd" / "3").unlink()  # the worker closed its wildcard socket
+    assert [str(s) for s in assert_loopback_only(100, proc)] == ["tcp 127.0.0.1:4566"]
+
+
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="needs Linux /proc")
-def test_finds_this_process_listeners_and_refuses_a_wildcard_one():
+def test_finds_a_real_loopback_listener_of_this_process():
     import os
 
-    with socket.socket() as loop:
-        loop.bind(("127.0.0.1", 0))
-        loop.listen()
-        port = loop.getsockname()[1]
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
         assert any(s.port == port and s.is_loopback for s in assert_loopback_only(os.getpid()))
-        with socket.socket() as wild:
-            wild.bind(("0.0.0.0", 0))
-            wild.listen()
-            wild_port = wild.getsockname()[1]
-            assert any(s.port == wild_port and not s.is_loopback for s in listeners_of(os.getpid()))
-            with pytest.raises(RuntimeError, match=rf"0\.0\.0\.0:{wild_port}"):
-                assert_loopback_only(os.getpid())
