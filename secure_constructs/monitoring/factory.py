@@ -56,17 +56,20 @@ class MetricStat:
     statistic: str
     period_minutes: int
 
-    def query(self, id: str, *, return_data: bool) -> dict[str, Any]:
-        """The ``MetricDataQuery`` of a metric math alarm (CfnAlarm ``metrics`` item) for this metric."""
+    def query(self, id: str, *, return_data: bool, period_minutes: int | None = None) -> dict[str, Any]:
+        """The ``MetricDataQuery`` of a metric math alarm (CfnAlarm ``metrics`` item) for this metric;
+        ``period_minutes`` overrides the metric's own period (as a math expression's period does)."""
+        minutes = self.period_minutes if period_minutes is None else period_minutes
         return {
             "id": id,
             "metricStat": {
                 "metric": {
-                    "dimensions": [{"name": k, "value": v} for k, v in self.dimensions.items()],
+                    # sorted by name, as the L2 metrics render them
+                    "dimensions": [{"name": k, "value": v} for k, v in sorted(self.dimensions.items())],
                     "metricName": self.metric_name,
                     "namespace": self.namespace,
                 },
-                "period": self.period_minutes * 60,
+                "period": minutes * 60,
                 "stat": self.statistic,
             },
             "returnData": return_data,
@@ -248,7 +251,11 @@ class AlarmFactory:
                 description=description,
                 metrics=[
                     {"expression": expression, "id": "expr_1", "label": label, "returnData": True},
-                    *(m.query(k, return_data=False) for k, m in metrics.items()),  # type: ignore[union-attr]
+                    # the expression's period applies to every metric it uses (as in MathExpression)
+                    *(
+                        m.query(k, return_data=False, period_minutes=period_minutes)  # type: ignore[union-attr]
+                        for k, m in metrics.items()
+                    ),
                 ],
                 threshold=1,
                 comparison_operator="GreaterThanOrEqualToThreshold",

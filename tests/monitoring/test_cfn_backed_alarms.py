@@ -14,6 +14,7 @@ from secure_constructs.monitoring import (
     AlarmFactory,
     AnomalyThresholds,
     CfnBackedAlarm,
+    Condition,
     FunctionHealthThresholds,
     MetricStat,
     attach_function_alarms,
@@ -100,3 +101,32 @@ def test_metric_stat_metrics_with_a_custom_action_fall_back_to_l2_alarms(stack):
         "Period": 300,
         "Stat": "Sum",
     }
+
+
+def _factory_alarms(*, custom_action: bool):
+    app = App()
+    stack = Stack(app, "Test", env=Environment(account="111122223333", region="eu-west-1"))
+    topic = sns.Topic(stack, "Topic")
+    if custom_action:
+        factory = AlarmFactory(stack, action=cw_actions.SnsAction(topic))
+    else:
+        factory = AlarmFactory(stack, topic=topic)
+    metrics = {
+        # two dimensions, and periods other than the alarm's (the expression's period wins)
+        "errors": MetricStat("Custom", "Errors", {"Service": "orders", "Stage": "prod"}, "Sum", 1),
+        "calls": MetricStat("Custom", "Calls", {"Stage": "prod", "Service": "orders"}, "SampleCount", 5),
+    }
+    factory.health_alarm(
+        stack, "Health", subject="Orders", metrics=metrics,
+        conditions=[Condition("errors >= 1", "FILL(errors, 0) >= 1"), Condition("calls >= 9", "calls >= 9")],
+        period_minutes=15, evaluation_periods=2, datapoints_to_alarm=2,
+    )
+    factory.spike_alarm(stack, "Spike", subject="Calls", metric=metrics["calls"],
+                        thresholds=AnomalyThresholds(std_devs=4))
+    return Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm")
+
+
+def test_factory_cfn_alarms_match_l2_alarms_for_any_metric_stat():
+    fast, l2 = _factory_alarms(custom_action=False), _factory_alarms(custom_action=True)
+    assert len(fast) == 2
+    assert json.dumps(fast, sort_keys=True) == json.dumps(l2, sort_keys=True)
