@@ -6,7 +6,7 @@ whatever its number of routes.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from aws_cdk import Duration, Fn, Stack
 from aws_cdk import aws_apigateway as apigateway
@@ -85,7 +85,8 @@ class ApiAlarms(Construct):
                     f"FILL(latency_p99, 0) >= {_num(t.p99_latency_ms)}",
                 ),
             ]
-            self.health_alarms[key] = factory.health_alarm(
+            # L2 metrics give L2 alarms (only MetricStat data gives a CfnBackedAlarm)
+            self.health_alarms[key] = cast(cloudwatch.Alarm, factory.health_alarm(
                 self,
                 f"Health{key}",
                 subject=subject,
@@ -94,22 +95,23 @@ class ApiAlarms(Construct):
                 period_minutes=t.period_minutes,
                 evaluation_periods=t.evaluation_periods,
                 datapoints_to_alarm=t.datapoints_to_alarm,
-            )
+            ))
         self.request_spike_alarms: dict[str, cloudwatch.AnomalyDetectionAlarm] = {
-            key: factory.spike_alarm(
+            key: cast(cloudwatch.AnomalyDetectionAlarm, factory.spike_alarm(
                 self, f"RequestSpike{key}", subject=f"Requests to {subject}", metric=target.metric_count(),
                 thresholds=t,
-            )
+            ))
             for key, t in spikes.items()
         }
         self.waf_blocked_spike_alarms: dict[str, cloudwatch.AnomalyDetectionAlarm] = {}
         if acl is not None:
             blocked = waf_blocked_requests_metric(acl)
             for key, spike in spikes.items():
-                self.waf_blocked_spike_alarms[key] = factory.spike_alarm(
+                alarm = factory.spike_alarm(
                     self, f"WafBlockedSpike{key}", subject=f"Requests blocked by the web ACL of {subject}",
                     metric=blocked, thresholds=spike,
                 )
+                self.waf_blocked_spike_alarms[key] = cast(cloudwatch.AnomalyDetectionAlarm, alarm)
 
 
 def attach_api_alarms(

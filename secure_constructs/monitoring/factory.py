@@ -322,8 +322,9 @@ class AlarmFactory:
                     evaluation_periods=thresholds.evaluation_periods,
                     datapoints_to_alarm=thresholds.datapoints_to_alarm,
                 )
-            metric = _metric(summed)
-        summed_metric = metric.with_(statistic="Sum", period=Duration.minutes(thresholds.period_minutes))
+            summed_metric: cloudwatch.IMetric = _metric(summed)
+        else:
+            summed_metric = metric.with_(statistic="Sum", period=Duration.minutes(thresholds.period_minutes))
         return self.anomaly_alarm(
             scope, id, metric=summed_metric, thresholds=thresholds, description=description
         )
