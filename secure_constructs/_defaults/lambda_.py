@@ -40,11 +40,17 @@ def latest_python_runtime() -> lambda_.Runtime:
     return max(pythons, key=version)
 
 
+@cache
+def _arm_64() -> lambda_.Architecture:
+    # A static constant of aws-cdk-lib (like DEFAULT_TIMEOUT above), read once rather than per function.
+    return lambda_.Architecture.ARM_64
+
+
 def function_defaults() -> dict[str, Any]:
     """Secure, explicit ``aws_lambda.Function`` kwargs (everything the construct does not wire itself)."""
     return {
         "runtime": latest_python_runtime(),
-        "architecture": lambda_.Architecture.ARM_64,
+        "architecture": _arm_64(),
         "memory_size": DEFAULT_MEMORY_MB,
         "timeout": DEFAULT_TIMEOUT,
         "tracing": lambda_.Tracing.ACTIVE,
