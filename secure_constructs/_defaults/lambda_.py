@@ -31,13 +31,14 @@ def latest_python_runtime() -> lambda_.Runtime:
     default forward and the check keeps passing.
     """
 
-    def version(runtime: lambda_.Runtime) -> tuple[int, ...]:
-        match = _RUNTIME.match(runtime.name)
+    def version(name: str) -> tuple[int, ...]:
+        match = _RUNTIME.match(name)
         digits = (match.group(2) or "0") if match else "0"
         return tuple(int(p) for p in digits.replace(".x", "").split(".") if p.isdigit())
 
-    pythons = [r for r in lambda_.Runtime.ALL if r.name.startswith("python")]
-    return max(pythons, key=version)
+    # each name is read once (a read is a call into the jsii runtime)
+    pythons = [(name, r) for r in lambda_.Runtime.ALL if (name := r.name).startswith("python")]
+    return max(pythons, key=lambda pair: version(pair[0]))[1]
 
 
 @cache
