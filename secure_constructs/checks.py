@@ -12,11 +12,13 @@ STOCK_PACKS = ("AwsSolutions", "Serverless")
 def add_checks(app: App, *, stock_packs: tuple[str, ...] = STOCK_PACKS, nist: bool = False) -> None:
     """Register the validation plugins that ``cdk synth`` runs on ``app``.
 
-    ``stock_packs`` names cdk-nag packs to run besides ours (default: AwsSolutions and Serverless);
-    ``nist=True`` adds NIST 800-53 R5. Findings fail the synth unless acknowledged with a reason
-    (:func:`secure_constructs.acknowledge`).
+    Our pack (:class:`secure_constructs.nag.SecureServerlessChecks`) always runs. ``stock_packs`` names
+    cdk-nag packs to run besides it (default: AwsSolutions and Serverless); ``nist=True`` adds NIST 800-53
+    R5. Findings fail the synth unless acknowledged with a reason (:func:`secure_constructs.acknowledge`).
     """
     import cdk_nag
+
+    from .nag import SecureServerlessChecks
 
     factories: dict[str, Any] = {
         "AwsSolutions": cdk_nag.AwsSolutionsChecks,
@@ -26,5 +28,5 @@ def add_checks(app: App, *, stock_packs: tuple[str, ...] = STOCK_PACKS, nist: bo
         "PCI.DSS.321": cdk_nag.PCIDSS321Checks,
     }
     names = list(stock_packs) + (["NIST.800.53.R5"] if nist else [])
-    plugins = [factories[name](app) for name in names]
+    plugins = [SecureServerlessChecks(), *(factories[name](app) for name in names)]
     Validations.of(app).add_plugins(*plugins)
