@@ -54,6 +54,17 @@ def handler(stack: Stack, id: str, code: str) -> SecureFunction:
     )
 
 
+ORDER_SCHEMA = {
+    "type": "object",
+    "required": ["sku", "quantity"],
+    "additionalProperties": False,
+    "properties": {
+        "sku": {"type": "string", "pattern": "^[A-Z0-9-]{3,32}$"},
+        "quantity": {"type": "integer", "minimum": 1, "maximum": 100},
+    },
+}
+
+
 def build(app: App) -> Stack:
     stack = Stack(app, "AuditAndAlarms", env=Environment(account="111122223333", region="eu-west-1"))
 
@@ -69,7 +80,7 @@ def build(app: App) -> Stack:
     list_orders = handler(stack, "ListOrders", LIST_ORDERS)
     create_order = handler(stack, "CreateOrder", CREATE_ORDER)
     api.add_route("GET", "/orders", list_orders)
-    api.add_route("POST", "/orders", create_order)
+    api.add_route("POST", "/orders", create_order, request_schema=ORDER_SCHEMA)
 
     # Defaults: one "Critical" health alarm and one invocation-spike alarm per function.
     attach_function_alarms(list_orders)

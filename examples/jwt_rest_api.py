@@ -42,6 +42,17 @@ def handler(stack: Stack, id: str) -> SecureFunction:
     )
 
 
+ORDER_SCHEMA = {
+    "type": "object",
+    "required": ["sku", "quantity"],
+    "additionalProperties": False,
+    "properties": {
+        "sku": {"type": "string", "pattern": "^[A-Z0-9-]{3,32}$"},
+        "quantity": {"type": "integer", "minimum": 1, "maximum": 100},
+    },
+}
+
+
 def build(app: App) -> Stack:
     stack = Stack(app, "JwtRestApi", env=Environment(account="111122223333", region="eu-west-1"))
     account_role = ApiGatewayCloudWatchRole(stack, "ApiGatewayCloudWatchRole")
@@ -67,7 +78,7 @@ def build(app: App) -> Stack:
     )
     api.add_route("GET", "/orders", handler(stack, "ListOrders"))
     api.add_route("GET", "/orders/{id}", handler(stack, "GetOrder"))
-    api.add_route("POST", "/orders", handler(stack, "CreateOrder"))
+    api.add_route("POST", "/orders", handler(stack, "CreateOrder"), request_schema=ORDER_SCHEMA)
     return stack
 
 

@@ -85,7 +85,8 @@ class DataEventsTrail(Construct):
     :param id: construct id. Default: none (required).
     :param functions: functions whose Invoke data events are recorded (``SecureFunction`` or
         ``lambda_.Function``). Default: every Lambda function in the trail's stack, found at synth time
-        (functions added after the trail are included).
+        (functions added after the trail are included); in a stack without functions (an audit stack of
+        its own), every function of the account. ``[]`` records no Lambda data events.
     :param s3_buckets: buckets whose object-level events (GetObject, PutObject, ...) are recorded.
         Default: none (S3 data events are billed per event; ask for them where the data is sensitive).
     :param dynamodb_tables: tables whose item-level events are recorded. Default: none (billed per event).
@@ -293,6 +294,13 @@ class _Selectors:
                 {"field": "eventCategory", "equalTo": ["Data"]},
                 {"field": "resources.type", "equalTo": ["AWS::Lambda::Function"]},
                 {"field": "resources.ARN", "equalTo": arns},
+            ]})
+        elif self._function_arns is None:
+            # A trail in a stack of its own (an audit stack) audits every function of the account, in every
+            # region; pass functions=[...] to choose, or functions=[] for none.
+            out.append({"name": "Lambda Invoke of every function", "fieldSelectors": [
+                {"field": "eventCategory", "equalTo": ["Data"]},
+                {"field": "resources.type", "equalTo": ["AWS::Lambda::Function"]},
             ]})
         if self._bucket_arns:
             out.append({"name": "S3 object events of the chosen buckets", "fieldSelectors": [

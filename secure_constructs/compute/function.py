@@ -112,8 +112,8 @@ _VPC_REASON = (
     "network interfaces before their ids exist, and the ec2:Describe actions support only Resource '*'"
 )
 _PUBLIC_URL_RULES = (
+    # the pack reports a public Function URL once (its invoke permission is part of the same finding)
     "SecureServerless-LambdaUrlAuth",
-    "SecureServerless-LambdaPermissionPublic[Principal::*]",
 )
 _DLQ_REASON = (
     "This queue is the terminal dead-letter queue of the stack's Lambda functions; a redrive policy on a "

@@ -339,3 +339,18 @@ def test_secure_functions_can_be_listed(stack):
     sel = selectors(Template.from_stack(stack))
     arns = next(f for f in sel[1]["FieldSelectors"] if f["Field"] == "resources.ARN")["Equals"]
     assert len(arns) == 1 and arns[0]["Fn::GetAtt"][0].startswith("OrdersFunction")
+
+
+def test_a_trail_in_a_stack_without_functions_records_every_function(stack):
+    DataEventsTrail(stack, "Audit")
+    sel = selectors(Template.from_stack(stack))
+    lambda_selectors = [s for s in sel if any(f["Field"] == "resources.type" and f["Equals"] == [
+        "AWS::Lambda::Function"] for f in s["FieldSelectors"])]
+    assert len(lambda_selectors) == 1
+    assert not any(f["Field"] == "resources.ARN" for f in lambda_selectors[0]["FieldSelectors"])
+
+
+def test_an_empty_function_list_records_no_lambda_data_events(stack):
+    DataEventsTrail(stack, "Audit", functions=[])
+    sel = selectors(Template.from_stack(stack))
+    assert not any(f["Field"] == "resources.type" for s in sel for f in s["FieldSelectors"])

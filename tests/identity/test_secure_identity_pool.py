@@ -1,7 +1,6 @@
 """SecureIdentityPool: authenticated identities only, per-group roles, per-user data isolation."""
 
 import pytest
-from aws_cdk import Validations
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -11,7 +10,6 @@ from aws_cdk.assertions import Match, Template
 
 from secure_constructs import SecureConstructsError, add_checks
 from secure_constructs.identity import ITEM_READ_ACTIONS, SecureIdentityPool, SecureUserPool
-from secure_constructs.nag import SecureServerlessChecks
 from secure_constructs.testing import synth_and_validate
 
 SUB = "${cognito-identity.amazonaws.com:sub}"
@@ -186,8 +184,7 @@ def test_providers_mappings_and_default_roles_are_managed(stack, key):
 
 
 def test_guest_access_with_a_reason_is_acknowledged(app, stack):
-    add_checks(app)
-    Validations.of(app).add_plugins(SecureServerlessChecks(app))
+    add_checks(app)  # includes the SecureServerless pack
     reason = "Anonymous visitors may read the public product catalogue through the guest role."
     SecureIdentityPool(stack, "Ids", user_pool=users(stack),
                        overrides={"allow_unauthenticated_identities": True},
@@ -306,8 +303,7 @@ def test_object_actions_outside_the_allow_list_are_refused(stack, actions):
 
 
 def test_defaults_and_per_user_grants_pass_every_check(app, stack):
-    add_checks(app)
-    Validations.of(app).add_plugins(SecureServerlessChecks(app))
+    add_checks(app)  # includes the SecureServerless pack
     ids = SecureIdentityPool(stack, "Ids", user_pool=users(stack), groups=["Admins", "Customers"])
     ids.grant_own_items(ids.roles["Customers"], table(stack))
     bucket = s3.Bucket(stack, "Files", enforce_ssl=True, server_access_logs_prefix="access-logs/")

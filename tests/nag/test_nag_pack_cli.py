@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
 from nag_fixtures import template_of
 
 from secure_constructs.nag import RULES, Level
 from secure_constructs.nag._cli import main
 from secure_constructs.nag._docs import rules_markdown
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 PINNED = [
     ("ApiRouteAuth", "error"),
