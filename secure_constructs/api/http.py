@@ -8,7 +8,6 @@ from typing import Any
 from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
@@ -23,6 +22,7 @@ from ..errors import SecureConstructsError
 from ..monitoring.defaults import ApiAlarmOptions, configure_alarms
 from . import _routes
 from ._budget import count_route
+from ._verbs import ApiVerbs
 from .auth import (
     Auth,
     AuthMode,
@@ -72,7 +72,7 @@ class _LambdaProxy(apigwv2.HttpRouteIntegration):
         )
 
 
-class SecureHttpApi(Construct):
+class SecureHttpApi(ApiVerbs, Construct):
     """An API Gateway HTTP API with secure defaults; add routes with :meth:`add_route`.
 
     Every route is authenticated (``default_auth``, IAM unless told otherwise) or explicitly public with a
@@ -293,69 +293,10 @@ class SecureHttpApi(Construct):
         self.authorizers.append(authorizer)
         return authorizer
 
-    # --- callers --------------------------------------------------------------------------------------
 
-    def arn_for(self, method: str, path: str, *, stage: str | None = None) -> str:
-        """The execute-api ARN of ``method path`` (wildcards only where passed: ``*``, ``/x/*``).
-
-        :param method: an HTTP method, ``ANY`` or ``*`` (every method). Default: none (required).
-        :param path: a resource path; path parameters match any value, a last segment ``*`` everything
-            below. Default: none (required).
-        :param stage: the stage name, or ``*``. Default: this API's stage (``$default``).
-        """
-        method = _routes.check_method(self, method, allow_wildcard=True)
-        path = _routes.check_path(self, path, allow_wildcard=True)
-        return self.http_api.arn_for_execute_api(
-            _routes.arn_method(method), _routes.arn_path(path), stage or self.stage.stage_name
-        )
-
-    def grant_invoke(
-        self, grantee: iam.IGrantable, method: str, path: str, *, stage: str | None = None
-    ) -> iam.Grant:
-        """Allow ``grantee`` ``execute-api:Invoke`` on exactly ``method path`` (IAM-auth routes).
-
-        :param grantee: the role, user or other grantable. Default: none (required).
-        :param method: an HTTP method, ``ANY`` or ``*`` (every method). Default: none (required).
-        :param path: a resource path; path parameters match any value, a last segment ``*`` everything
-            below. Default: none (required).
-        :param stage: the stage name, or ``*``. Default: this API's stage.
-        """
-        return _routes.grant_execute(grantee, self.arn_for(method, path, stage=stage))
-
-    def deny_invoke(
-        self, grantee: iam.IGrantable, method: str, path: str, *, stage: str | None = None
-    ) -> iam.AddToPrincipalPolicyResult:
-        """Add an explicit Deny of ``execute-api:Invoke`` on ``method path`` to ``grantee``'s policy.
-
-        :param grantee: the role, user or other grantable. Default: none (required).
-        :param method: an HTTP method, ``ANY`` or ``*`` (every method). Default: none (required).
-        :param path: a resource path; path parameters match any value, a last segment ``*`` everything
-            below. Default: none (required).
-        :param stage: the stage name, or ``*``. Default: this API's stage.
-        """
-        return _routes.deny_execute(grantee, self.arn_for(method, path, stage=stage))
-
-    # --- metrics --------------------------------------------------------------------------------------
-
-    def metric_server_error(self, **props: Any) -> cloudwatch.Metric:
-        """5xx responses of the stage (Sum). ``props``: ``cloudwatch.MetricOptions`` arguments."""
-        return self.stage.metric_server_error(**props)
-
-    def metric_client_error(self, **props: Any) -> cloudwatch.Metric:
-        """4xx responses of the stage (Sum)."""
-        return self.stage.metric_client_error(**props)
-
-    def metric_latency(self, **props: Any) -> cloudwatch.Metric:
-        """End-to-end latency of the stage."""
-        return self.stage.metric_latency(**props)
-
-    def metric_integration_latency(self, **props: Any) -> cloudwatch.Metric:
-        """Backend (integration) latency of the stage."""
-        return self.stage.metric_integration_latency(**props)
-
-    def metric_count(self, **props: Any) -> cloudwatch.Metric:
-        """Requests to the stage (SampleCount)."""
-        return self.stage.metric_count(**props)
+    @property
+    def _api(self) -> apigwv2.HttpApi:
+        return self.http_api
 
 
 def _cors_preflight(cors: _routes.CorsOptions) -> apigwv2.CorsPreflightOptions:
