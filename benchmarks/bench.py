@@ -155,9 +155,10 @@ def worker(variant: str, routes: int, per_stack: int, outdir: str) -> dict[str, 
 
 
 def _peak_memory_mb() -> float:
-    """High-water RSS of this process plus its children (the jsii Node process), from /proc."""
-    total_kb = 0
-    me = os.getpid()
+    """High-water RSS of this process and all its descendants (jsii's Node launcher and the Node runtime it
+    starts, a grandchild), from /proc."""
+    parent: dict[int, int] = {}
+    hwm_kb: dict[int, int] = {}
     for entry in pathlib.Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -166,12 +167,17 @@ def _peak_memory_mb() -> float:
             status = (entry / "status").read_text()
         except OSError:
             continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if int(entry.name) == me or ppid == me:
-            total_kb += next(
-                (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")), 0
-            )
-    return total_kb / 1024
+        pid = int(entry.name)
+        parent[pid] = int(stat.rsplit(")", 1)[1].split()[1])
+        peaks = [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")]
+        hwm_kb[pid] = peaks[0] if peaks else 0
+    family = {os.getpid()}
+    grew = True
+    while grew:
+        more = {pid for pid, ppid in parent.items() if ppid in family} - family
+        family |= more
+        grew = bool(more)
+    return sum(hwm_kb.get(pid, 0) for pid in family) / 1024
 
 
 # --- the driver -----------------------------------------------------------------------------------------
