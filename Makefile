@@ -40,7 +40,7 @@ synth: setup
 	@$(PY) -m secure_constructs._synth_summary cdk.out
 
 test: setup browser
-	$(PY) -m pytest
+	$(PY) -m pytest -q -n 2
 
 # Headless Chromium for the security-report browser test (Debian package; needs root for apt-get).
 browser:
