@@ -15,7 +15,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .._defaults import apigateway as defaults
-from .._overrides import Invariant, merge_props
+from .._overrides import Invariant
 from .._shared import encrypted_log_group
 from ..acknowledgments import acknowledge
 from ..errors import SecureConstructsError
@@ -133,24 +133,18 @@ class SecureHttpApi(ApiVerbs, Construct):
             cors.check(self)
         if domain is not None:
             domain.check(self)
-        risks = dict(accepted_risks or {})
-        stage_keys = set(stage_overrides or {})
-        api_merged = merge_props(
+        api_merged, stage_merged = _routes.merge_api_and_stage(
             self,
-            apigwv2.HttpApi,
-            defaults.http_api_props(),
-            overrides,
-            managed=_API_MANAGED,
-            accepted_risks={k: v for k, v in risks.items() if k not in stage_keys},
-        )
-        stage_merged = merge_props(
-            self,
-            apigwv2.HttpStage,
-            defaults.http_stage_props(),
-            stage_overrides,
-            invariants=_STAGE_INVARIANTS,
-            managed=_STAGE_MANAGED,
-            accepted_risks={k: v for k, v in risks.items() if k in stage_keys},
+            api_class=apigwv2.HttpApi,
+            api_defaults=defaults.http_api_props(),
+            overrides=overrides,
+            api_managed=_API_MANAGED,
+            stage_class=apigwv2.HttpStage,
+            stage_defaults=defaults.http_stage_props(),
+            stage_overrides=stage_overrides,
+            stage_invariants=_STAGE_INVARIANTS,
+            stage_managed=_STAGE_MANAGED,
+            accepted_risks=accepted_risks,
         )
 
         self.access_log_group = encrypted_log_group(

@@ -16,7 +16,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from .._defaults import apigateway as defaults
-from .._overrides import Invariant, merge_props
+from .._overrides import Invariant
 from .._shared import encrypted_log_group
 from ..acknowledgments import acknowledge, acknowledge_all
 from ..errors import SecureConstructsError
@@ -180,24 +180,18 @@ class SecureRestApi(ApiVerbs, Construct):
                 fix="Pass waf=WafOptions.disabled('<why this API needs no WAF>') (or keep the default)",
             )
         waf.check(self)
-        risks = dict(accepted_risks or {})
-        stage_keys = set(stage_overrides or {})
-        api_merged = merge_props(
+        api_merged, stage_merged = _routes.merge_api_and_stage(
             self,
-            apigw.RestApi,
-            defaults.rest_api_props(),
-            overrides,
-            managed=_API_MANAGED,
-            accepted_risks={k: v for k, v in risks.items() if k not in stage_keys},
-        )
-        stage_merged = merge_props(
-            self,
-            apigw.StageOptions,
-            defaults.rest_stage_options(),
-            stage_overrides,
-            invariants=_STAGE_INVARIANTS,
-            managed=_STAGE_MANAGED,
-            accepted_risks={k: v for k, v in risks.items() if k in stage_keys},
+            api_class=apigw.RestApi,
+            api_defaults=defaults.rest_api_props(),
+            overrides=overrides,
+            api_managed=_API_MANAGED,
+            stage_class=apigw.StageOptions,
+            stage_defaults=defaults.rest_stage_options(),
+            stage_overrides=stage_overrides,
+            stage_invariants=_STAGE_INVARIANTS,
+            stage_managed=_STAGE_MANAGED,
+            accepted_risks=accepted_risks,
         )
 
         self.access_log_group = encrypted_log_group(
