@@ -20,6 +20,7 @@ from constructs import Construct, IConstruct
 
 from .._defaults import cloudwatch as _d
 from ..acknowledgments import check_reason
+from ..errors import SecureConstructsError
 from .function_alarms import ALARMS_ID, OPTED_OUT_ATTRIBUTE, opt_out_of_alarms
 from .thresholds import AnomalyThresholds, ApiHealthThresholds, FunctionHealthThresholds, QueueThresholds
 
@@ -130,8 +131,6 @@ def configure_alarms(
         opt_out_of_alarms(construct, check_reason(construct, no_alarms_reason, "alarms=False"))
         return
     if no_alarms_reason is not None:
-        from ..errors import SecureConstructsError
-
         raise SecureConstructsError(
             "SC-MON-007",
             construct,
@@ -141,8 +140,6 @@ def configure_alarms(
         )
     options = options_type() if alarms is True else alarms
     if not isinstance(options, options_type):
-        from ..errors import SecureConstructsError
-
         raise SecureConstructsError(
             "SC-GEN-005",
             construct,
