@@ -1,8 +1,11 @@
 """Small builders shared by every construct: per-stack KMS keys, encrypted log groups, encrypted queues.
 
-Shared stack-level keys keep the cost down ($1/month per key) where sharing is safe: each key's policy
-lets only the named AWS services use it, and IAM principals get access only through their own scoped
-grants (the key policy delegates to IAM in the same account, as CDK keys do by default).
+One stack-level key protects the stack's operational data (log groups, Lambda environments, dead-letter
+queues, the alarm topic): it keeps the cost ($1-3/month per key) and the stack's resource count down, and
+sharing it is safe because isolation never came from the key boundary. Each AWS service may use the key only
+through its own key-policy statement (CloudWatch Logs only for this account's log groups, by encryption
+context), and IAM principals only through their own scoped grants (the key policy delegates to IAM in the
+same account, as CDK keys do by default); docs/compute.md has the argument.
 """
 
 from __future__ import annotations
@@ -25,12 +28,20 @@ _PURPOSE = re.compile(r"^[A-Z][A-Za-z0-9]{0,40}$")
 #: Actions a service principal named in ``stack_key(services=...)`` may use (envelope encryption only).
 SERVICE_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey*")
 
+#: Purpose of the stack's one key for its operational data (``SecureConstructsKeyOperations``).
+OPERATIONS_KEY_PURPOSE = "Operations"
+_OPERATIONS_KEY_DESCRIPTION = (
+    "Encrypts the operational data of this stack: log groups, Lambda environment variables, dead-letter "
+    "queues and the alarm topic"
+)
+_LOGS_SID = "AllowCloudWatchLogsForThisAccountsLogGroups"
+
 
 def stack_key(scope: Construct, purpose: str, *, description: str, services: Sequence[str] = ()) -> kms.Key:
     """The stack's customer-managed key for ``purpose`` (``SecureConstructsKey<Purpose>``), made on first use.
 
     :param scope: any construct in the stack that owns the key.
-    :param purpose: a CamelCase word naming what the key protects (``"Logs"``, ``"Queues"``, ``"Lambda"``).
+    :param purpose: a CamelCase word naming what the key protects (``"Operations"``, ``"CognitoSender"``).
         Default: none (required).
     :param description: the key's description, used when the key is created. Default: none (required).
     The key is retained when it leaves the stack (data encrypted under it must stay readable); schedule its
@@ -87,17 +98,26 @@ def _sid(text: str) -> str:
     return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", text) if part)
 
 
+def operations_key(scope: Construct, *, services: Sequence[str] = ()) -> kms.Key:
+    """The stack's key for its operational data (log groups, Lambda environments, dead-letter queues, the
+    alarm topic), made on first use; ``services`` as in :func:`stack_key`."""
+    return stack_key(
+        scope, OPERATIONS_KEY_PURPOSE, description=_OPERATIONS_KEY_DESCRIPTION, services=services
+    )
+
+
 def logs_key(scope: Construct) -> kms.Key:
-    """The stack's key for CloudWatch Logs, usable by that service only for this account's log groups."""
+    """The stack's operations key, usable by CloudWatch Logs only for this account's log groups."""
     stack = Stack.of(scope)
-    existed = stack.node.try_find_child(f"{KEY_ID_PREFIX}Logs") is not None
-    key = stack_key(scope, "Logs", description="Encrypts the CloudWatch Logs log groups of this stack")
-    if not existed:
+    key = operations_key(scope)
+    # An empty marker construct (no CloudFormation resource) records that the statement exists.
+    if key.node.try_find_child(_LOGS_SID) is None:
+        Construct(key, _LOGS_SID)
         # Documented pattern ("Encrypt log data in CloudWatch Logs using AWS KMS"): the Logs service principal
         # of this region, limited by the aws:logs:arn encryption context to this account's log groups.
         key.add_to_resource_policy(
             iam.PolicyStatement(
-                sid="AllowCloudWatchLogsForThisAccountsLogGroups",
+                sid=_LOGS_SID,
                 principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
                 actions=[
                     "kms:Encrypt*",
@@ -132,7 +152,7 @@ def encrypted_log_group(
     :param retention: how long log events are kept. Default: none (required; choose deliberately).
     :param removal_policy: what happens to the log group when it leaves the stack. Default: none (required).
     :param key: the KMS key that encrypts the log events; its policy must allow the CloudWatch Logs service.
-        Default: the stack's shared "Logs" key (:func:`logs_key`).
+        Default: the stack's operations key (:func:`logs_key`).
     """
     return logs.LogGroup(
         scope,
@@ -153,7 +173,7 @@ def secure_queue(
     """An SQS queue encrypted with a customer-managed key that refuses non-TLS requests.
 
     :param key: the KMS key that encrypts messages; producers need ``kms:GenerateDataKey`` on it (CDK's
-        ``grant_send_messages`` adds it). Default: the stack's shared "Queues" key.
+        ``grant_send_messages`` adds it). Default: the stack's operations key.
     :param retention: how long messages are kept (at most 14 days). Default: 14 days, the SQS maximum, so
         that failed events stay available for inspection and redrive as long as possible.
     """
@@ -163,7 +183,7 @@ def secure_queue(
         encryption=sqs.QueueEncryption.KMS,
         encryption_master_key=key
         if key is not None
-        else stack_key(scope, "Queues", description="Encrypts the SQS queues of this stack"),
+        else operations_key(scope),
         enforce_ssl=True,
         retention_period=retention if retention is not None else Duration.days(14),
     )

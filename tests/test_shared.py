@@ -7,7 +7,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Match, Template
 
 from secure_constructs import SecureConstructsError
-from secure_constructs._shared import encrypted_log_group, logs_key, secure_queue, stack_key
+from secure_constructs._shared import encrypted_log_group, logs_key, operations_key, secure_queue, stack_key
 
 
 def test_stack_key_is_a_rotating_singleton_per_purpose(stack):
@@ -120,8 +120,8 @@ def test_encrypted_log_group_accepts_a_given_key(stack):
         stack, "A", retention=logs.RetentionDays.ONE_YEAR, removal_policy=RemovalPolicy.RETAIN, key=key
     )
     template = Template.from_stack(stack)
-    template.resource_count_is("AWS::KMS::Key", 1)  # no shared Logs key created
-    assert stack.node.try_find_child("SecureConstructsKeyLogs") is None
+    template.resource_count_is("AWS::KMS::Key", 1)  # no shared operations key created
+    assert stack.node.try_find_child("SecureConstructsKeyOperations") is None
 
 
 def test_secure_queue_defaults_cmk_ssl_only_and_14_days(stack):
@@ -152,3 +152,34 @@ def test_secure_queue_accepts_a_given_key(stack):
         "AWS::SQS::Queue",
         {"KmsMasterKeyId": {"Fn::GetAtt": [Stack.of(key).get_logical_id(key.node.default_child), "Arn"]}},
     )
+
+
+def test_one_operations_key_serves_logs_queues_and_services_each_through_its_own_statement(stack):
+    other = Stack(stack.node.root, "QueueOnly")
+    secure_queue(other, "Q")
+    secure_queue(stack, "Q")
+    encrypted_log_group(
+        stack, "Logs", retention=logs.RetentionDays.ONE_YEAR, removal_policy=RemovalPolicy.RETAIN
+    )
+    key = operations_key(stack, services=["cloudwatch.amazonaws.com"])
+    assert key.node.path == "Test/SecureConstructsKeyOperations"
+
+    queue_only = Template.from_stack(other).to_json()["Resources"]
+    (key_policy,) = [
+        r["Properties"]["KeyPolicy"] for r in queue_only.values() if r["Type"] == "AWS::KMS::Key"
+    ]
+    # a key that only encrypts a queue lets no AWS service use it
+    assert not [s for s in key_policy["Statement"] if "Service" in s.get("Principal", {})]
+
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::KMS::Key", 1)
+    (resource,) = template.find_resources("AWS::KMS::Key").values()
+    services = {
+        s["Principal"]["Service"]: s["Condition"]
+        for s in resource["Properties"]["KeyPolicy"]["Statement"]
+        if "Service" in s.get("Principal", {})
+    }
+    # CloudWatch Logs only for this account's log groups (encryption context); CloudWatch for this account
+    assert set(services) == {"logs.eu-west-1.amazonaws.com", "cloudwatch.amazonaws.com"}
+    assert "kms:EncryptionContext:aws:logs:arn" in services["logs.eu-west-1.amazonaws.com"]["ArnLike"]
+    assert services["cloudwatch.amazonaws.com"] == {"StringEquals": {"aws:SourceAccount": "111122223333"}}

@@ -78,6 +78,4 @@ SECURITY_EVENT: dict[str, Any] = {
 #: The default disambiguator: one alarm per family keeps the per-function footprint at two alarms.
 DEFAULT_DISAMBIGUATOR = "Critical"
 
-#: KMS key purpose (``_shared.stack_key``) for the stack's alarm topic.
-ALARM_TOPIC_KEY_PURPOSE = "Alarms"
 ALARM_TOPIC_ID = "SecureConstructsAlarmTopic"

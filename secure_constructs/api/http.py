@@ -113,7 +113,7 @@ class SecureHttpApi(ApiVerbs, Construct):
         :param log_retention: retention of the access-log group. Default: one year.
         :param log_removal_policy: what happens to the access logs when the API leaves the stack.
             Default: ``RemovalPolicy.RETAIN``.
-        :param log_key: the KMS key of the access-log group. Default: the stack's shared Logs key.
+        :param log_key: the KMS key of the access-log group. Default: the stack's shared operations key.
         :param overrides: any other ``apigatewayv2.HttpApi`` argument (e.g. ``api_name``). Default: none.
         :param stage_overrides: any ``apigatewayv2.HttpStage`` argument (e.g. ``throttle``). Default: stage
             ``$default``, auto-deploy, detailed metrics, throttling 100 rps / burst 200 per route.

@@ -149,7 +149,7 @@ class SecureRestApi(ApiVerbs, Construct):
         :param log_retention: retention of the access-log group. Default: one year.
         :param log_removal_policy: what happens to the access logs when the API leaves the stack.
             Default: ``RemovalPolicy.RETAIN``.
-        :param log_key: the KMS key of the access-log group. Default: the stack's shared Logs key.
+        :param log_key: the KMS key of the access-log group. Default: the stack's shared operations key.
         :param overrides: any other ``apigateway.RestApi`` argument (e.g. ``endpoint_types``,
             ``binary_media_types``). Default: regional endpoint, no CDK-made CloudWatch role.
         :param stage_overrides: any ``apigateway.StageOptions`` argument (e.g. ``stage_name``,
@@ -250,11 +250,12 @@ class SecureRestApi(ApiVerbs, Construct):
             association.node.add_dependency(self.stage)
 
         # Shared by every route: one validator for bodies and parameters (the one AwsSolutions-APIG2 looks
-        # for) and, on first use, one for parameters only (routes without a request schema).
-        self._body_validator = self.rest_api.add_request_validator(
+        # for). A route without a request schema needs no second, parameters-only validator: API Gateway
+        # validates a body only against the method's model for the request's content type ("Request
+        # validation for REST APIs in API Gateway"), so on such a route it checks the parameters only.
+        self._validator = self.rest_api.add_request_validator(
             "BodyAndParamsValidator", validate_request_body=True, validate_request_parameters=True
         )
-        self._params_validator: apigw.RequestValidator | None = None
         self._cors = cors
         if cors is not None:
             self._cors_error_responses(cors)
@@ -324,7 +325,7 @@ class SecureRestApi(ApiVerbs, Construct):
         parameters = self._parameters(path, request_parameters)
         options: dict[str, Any] = {
             "request_parameters": parameters or None,
-            "request_validator": self._body_validator if request_schema is not None else self._params(),
+            "request_validator": self._validator,
             "api_key_required": api_key_required or None,
             **self._auth_options(mode),
         }
@@ -384,13 +385,6 @@ class SecureRestApi(ApiVerbs, Construct):
                 )
             params[name] = required
         return params
-
-    def _params(self) -> apigw.RequestValidator:
-        if self._params_validator is None:
-            self._params_validator = self.rest_api.add_request_validator(
-                "ParamsValidator", validate_request_body=False, validate_request_parameters=True
-            )
-        return self._params_validator
 
     def _model(self, method: str, path: str, schema: Any) -> tuple[apigw.IModel, Construct]:
         name = "Model" + re.sub(r"[^A-Za-z0-9]", "", method.title() + path.title()) + str(len(self.methods))

@@ -25,7 +25,7 @@ from constructs import Construct, IValidation
 from .._defaults import lambda_ as defaults
 from .._defaults import logs as log_defaults
 from .._overrides import merge_props
-from .._shared import encrypted_log_group, logs_key, secure_queue, stack_key
+from .._shared import encrypted_log_group, logs_key, operations_key, secure_queue
 from ..acknowledgments import acknowledge, audited_id, check_reason
 from ..errors import SecureConstructsError
 from ..monitoring.defaults import FunctionAlarmOptions, configure_alarms
@@ -326,11 +326,11 @@ class SecureFunction(Construct):
             Default: no secrets.
         :param role: an execution role that no other function uses (SC-FN-001 otherwise); its statements
             go to its own policies. Default: a new role with one inline policy, used only by this function.
-        :param environment_key: the KMS key that encrypts the environment. Default: the stack's shared
-            "Lambda" key (rotation on). Lambda decrypts with a grant it creates for this function's role,
-            so the role gets no key permission (docs/compute.md).
+        :param environment_key: the KMS key that encrypts the environment. Default: the stack's
+            operations key (rotation on). Lambda decrypts with a grant it creates for this function's
+            role, so the role gets no key permission (docs/compute.md says why sharing the key is safe).
         :param dead_letter_queue: where failed asynchronous invocations go. Default: the stack's shared
-            dead-letter queue (KMS-encrypted with the stack's "Queues" key, SSL-only, 14 days).
+            dead-letter queue (KMS-encrypted with the stack's operations key, SSL-only, 14 days).
         :param reserved_concurrent_executions: reserve (and cap) concurrency for this function, at least 1
             (SC-FN-008 otherwise). Reserving guarantees capacity and bounds cost and downstream load, but
             takes it from the account's shared pool (default quota 1,000 per Region, of which Lambda
@@ -893,11 +893,7 @@ class _StackShared:
 
     def environment_key(self) -> kms.Key:
         if self._environment_key is None:
-            self._environment_key = stack_key(
-                self.stack,
-                "Lambda",
-                description="Encrypts the environment variables of this stack's Lambda functions",
-            )
+            self._environment_key = operations_key(self.stack)
         return self._environment_key
 
     def dead_letter_queue(self) -> sqs.IQueue:

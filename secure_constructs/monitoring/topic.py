@@ -10,7 +10,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from .._defaults import cloudwatch as _d
-from .._shared import stack_key
+from .._shared import operations_key
 
 _CLOUDWATCH = "cloudwatch.amazonaws.com"
 
@@ -18,7 +18,7 @@ _CLOUDWATCH = "cloudwatch.amazonaws.com"
 def alarm_topic(scope: Construct) -> sns.Topic:
     """The stack's alarm topic (``SecureConstructsAlarmTopic``), created on first use.
 
-    Encrypted with the stack's ``Alarms`` customer-managed key (rotation on), whose policy lets CloudWatch
+    Encrypted with the stack's operations key (customer-managed, rotation on), whose policy lets CloudWatch
     use it for this account only; the topic policy refuses requests without TLS and lets CloudWatch alarms
     of this account publish. Subscribe your on-call endpoint to it (``topic.add_subscription(...)``).
 
@@ -35,12 +35,7 @@ def alarm_topic(scope: Construct) -> sns.Topic:
         setattr(stack, _TOPIC, existing)
         return existing
     alarms_of_this_account = f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:*"
-    key = stack_key(
-        stack,
-        _d.ALARM_TOPIC_KEY_PURPOSE,
-        description="Encrypts the alarm topic of this stack",
-        services=[_CLOUDWATCH],
-    )
+    key = operations_key(stack, services=[_CLOUDWATCH])
     topic = sns.Topic(
         stack,
         _d.ALARM_TOPIC_ID,

@@ -219,18 +219,21 @@ def test_lambda_authorizers_are_shared_cached_at_most_five_minutes_and_read_head
     assert method(template, "GET", "partner")["AuthorizationType"] == "CUSTOM"
 
 
-def test_requests_are_validated_with_shared_validators(shop):
+def test_requests_are_validated_with_one_shared_validator(shop):
+    # One validator for bodies and parameters on every route: API Gateway validates a body only against
+    # the method's model for the request's content type, so a route without a schema gets its
+    # parameters checked and nothing else.
     _, template = shop
     validators = by_type(template, "AWS::ApiGateway::RequestValidator")
-    assert len(validators) == 2
-    body = next(k for k, v in validators.items() if v["Properties"]["ValidateRequestBody"])
-    params = next(k for k, v in validators.items() if not v["Properties"]["ValidateRequestBody"])
-    assert validators[params]["Properties"]["ValidateRequestParameters"] is True
+    ((validator_id, validator),) = validators.items()
+    assert validator["Properties"]["ValidateRequestBody"] is True
+    assert validator["Properties"]["ValidateRequestParameters"] is True
     post = method(template, "POST", "orders")
-    assert post["RequestValidatorId"] == {"Ref": body}
+    assert post["RequestValidatorId"] == {"Ref": validator_id}
     assert "application/json" in post["RequestModels"]
     get_one = method(template, "GET", "{id}")
-    assert get_one["RequestValidatorId"] == {"Ref": params}
+    assert get_one["RequestValidatorId"] == {"Ref": validator_id}
+    assert "RequestModels" not in get_one
     assert get_one["RequestParameters"] == {"method.request.path.id": True}
     (model,) = [
         m

@@ -1,8 +1,12 @@
-"""The 500-resources-per-stack quota: 60 secured routes fit; one more fails at synth saying what to do."""
+"""The 500-resources-per-stack quota: 60 secured routes fit beside a service's table, data key and secret;
+one more fails at synth saying what to do."""
 
 import pytest
-from aws_cdk import App, Environment, Stack
+from aws_cdk import App, Environment, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.assertions import Template
 
 from secure_constructs import SecureFunction, SecureRestApi
@@ -13,6 +17,15 @@ CODE = lambda_.Code.from_inline("def handler(event, context):\n    return event\
 def service(routes: int) -> Stack:
     app = App()
     stack = Stack(app, "Orders", env=Environment(account="111122223333", region="eu-west-1"))
+    # the service's own data, as in the orders service: a customer-managed key, a table and a secret
+    key = kms.Key(stack, "DataKey", enable_key_rotation=True, removal_policy=RemovalPolicy.DESTROY)
+    dynamodb.TableV2(
+        stack,
+        "Orders",
+        partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+        encryption=dynamodb.TableEncryptionV2.customer_managed_key(key),
+    )
+    secretsmanager.Secret(stack, "PaymentApiKey", encryption_key=key)
     api = SecureRestApi(stack, "Api")
     for i in range(routes):
         # worst case for the budget: every route on a path segment of its own, every route its own function
@@ -23,6 +36,9 @@ def service(routes: int) -> Stack:
 def test_sixty_fully_secured_routes_fit_in_one_stack():
     resources = Template.from_stack(service(60)).to_json()["Resources"]
     assert len(resources) <= 500
+    assert {"AWS::KMS::Key", "AWS::DynamoDB::GlobalTable", "AWS::SecretsManager::Secret"} <= {
+        r["Type"] for r in resources.values()
+    }
     alarms = [r for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
     assert len(alarms) >= 2 * 60  # every function keeps its alarms
 

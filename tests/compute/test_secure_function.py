@@ -99,7 +99,7 @@ def test_environment_is_encrypted_with_the_shared_rotating_stack_key(stack):
     assert (
         first.environment_key.node.path
         == second.environment_key.node.path
-        == "Test/SecureConstructsKeyLambda"
+        == "Test/SecureConstructsKeyOperations"
     )
     template = Template.from_stack(stack)
     key_id = logical_id(first.environment_key)
@@ -108,14 +108,27 @@ def test_environment_is_encrypted_with_the_shared_rotating_stack_key(stack):
     assert template.to_json()["Resources"][key_id]["Properties"]["EnableKeyRotation"] is True
 
 
-def test_no_role_gets_any_permission_on_the_environment_key(stack):
-    # Lambda decrypts the environment through a grant it creates for this function's role; an IAM
-    # permission on the shared key would let one function decrypt what belongs to another.
+def test_no_role_can_decrypt_with_the_environment_key_except_through_sqs(stack):
+    # Lambda decrypts the environment through a grant it creates for this function's role; a direct IAM
+    # permission on the shared key would let one function decrypt what belongs to another. The key also
+    # encrypts the dead-letter queue, so the role may use it only through SQS, for the queue's data keys.
     fn = make(stack)
     template = Template.from_stack(stack)
-    key_id = logical_id(fn.environment_key)
-    text = json.dumps(role_statements(template, logical_id(fn.role)))
-    assert key_id not in text
+    key_arn = {"Fn::GetAtt": [logical_id(fn.environment_key), "Arn"]}
+    on_key = [s for s in role_statements(template, logical_id(fn.role)) if key_arn in _as_list(s["Resource"])]
+    assert on_key == [
+        {
+            "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+            "Condition": {"StringEquals": {"kms:ViaService": "sqs.eu-west-1.amazonaws.com"}},
+            "Effect": "Allow",
+            "Resource": key_arn,
+            "Sid": "SendToEncryptedDeadLetterQueue",
+        }
+    ]
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
 
 
 def test_a_given_environment_key_is_used(stack):
@@ -180,7 +193,7 @@ def test_log_group_is_explicit_encrypted_with_retention_and_json_logging(stack):
     group_id, group = only(template, "AWS::Logs::LogGroup")
     assert group["Properties"]["RetentionInDays"] == 90
     assert group["DeletionPolicy"] == "Delete"
-    assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["SecureConstructsKeyLogs863D01BB", "Arn"]}
+    assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [logical_id(fn.environment_key), "Arn"]}
     template.has_resource_properties(
         "AWS::Lambda::Function",
         {
@@ -251,9 +264,8 @@ def test_failed_async_events_go_to_the_shared_encrypted_ssl_only_queue(stack):
     )
     template = Template.from_stack(stack)
     queue_id, queue = only(template, "AWS::SQS::Queue")
-    assert queue["Properties"]["KmsMasterKeyId"] == {
-        "Fn::GetAtt": ["SecureConstructsKeyQueuesAE7C4818", "Arn"]
-    }
+    key_arn = {"Fn::GetAtt": [logical_id(first.environment_key), "Arn"]}
+    assert queue["Properties"]["KmsMasterKeyId"] == key_arn
     _, policy = only(template, "AWS::SQS::QueuePolicy")
     assert policy["Properties"]["PolicyDocument"]["Statement"][0]["Condition"] == {
         "Bool": {"aws:SecureTransport": "false"}
@@ -270,7 +282,7 @@ def test_failed_async_events_go_to_the_shared_encrypted_ssl_only_queue(stack):
         "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
         "Condition": {"StringEquals": {"kms:ViaService": "sqs.eu-west-1.amazonaws.com"}},
         "Effect": "Allow",
-        "Resource": {"Fn::GetAtt": ["SecureConstructsKeyQueuesAE7C4818", "Arn"]},
+        "Resource": key_arn,
         "Sid": "SendToEncryptedDeadLetterQueue",
     } in statements
 
@@ -422,15 +434,15 @@ def _footprint(app, name, **kwargs):
 
 def test_resource_footprint_first_and_further_functions(app):
     first, further = _footprint(app, "Bare", alarms=False, no_alarms_reason="Measuring the function alone.")
-    assert first == 8  # role, function, log group + shared: 3 keys, dead-letter queue and its policy
+    assert first == 6  # role, function, log group + shared: the operations key, dead-letter queue, its policy
     assert further == 3  # each further one: role, function, log group
 
 
 def test_resource_footprint_with_default_alarms(app):
     first, further = _footprint(app, "Alarmed")
-    # + per function: health and invocation-spike alarms; + per stack: alarm topic, its key and policy,
-    # and one backlog alarm on the shared dead-letter queue
-    assert first == 8 + 2 + 4
+    # + per function: health and invocation-spike alarms; + per stack: alarm topic and its policy (its key
+    # is the operations key), and one backlog alarm on the shared dead-letter queue
+    assert first == 6 + 2 + 3
     assert further == 3 + 2
 
 

@@ -120,7 +120,7 @@ def test_alarms_notify_the_encrypted_stack_topic_on_alarm_and_ok(stack):
     for resource in alarms(template).values():
         assert resource["Properties"]["AlarmActions"] == [topic_ref]
         assert resource["Properties"]["OKActions"] == [topic_ref]
-    key_arn = {"Fn::GetAtt": [Match.string_like_regexp("SecureConstructsKeyAlarms"), "Arn"]}
+    key_arn = {"Fn::GetAtt": [Match.string_like_regexp("SecureConstructsKeyOperations"), "Arn"]}
     template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": key_arn})
     same_account = Match.object_like({"StringEquals": {"aws:SourceAccount": "111122223333"}})
     statements = Match.array_with([
