@@ -25,7 +25,7 @@ from constructs import Construct, IValidation
 from .._defaults import lambda_ as defaults
 from .._defaults import logs as log_defaults
 from .._overrides import merge_props
-from .._shared import encrypted_log_group, logs_key, operations_key, secure_queue
+from .._shared import encrypted_log_group, logs_key, operations_key, seconds_of, secure_queue
 from ..acknowledgments import acknowledge, audited_id, check_reason
 from ..errors import SecureConstructsError
 from ..monitoring.defaults import FunctionAlarmOptions, configure_alarms
@@ -163,10 +163,9 @@ def _acknowledge_role_findings(function: SecureFunction) -> None:
     """
     if not function._role_reasons:
         return
-    role = function.role
-    # Inline-policy role: findings sit on its CfnRole; any other role: on its DefaultPolicy (below it).
-    inline = isinstance(role, _InlinePolicyRole)
-    target = (role.node.default_child if inline else None) or role
+    # The findings sit on the role's CfnRole (inline policy) or on its DefaultPolicy, both below the role;
+    # CDK applies an acknowledgment to the closest acknowledging ancestor of a violating resource.
+    target = function.role
     acknowledgments = [
         Acknowledgment(
             id=audited_id(rule_id),
@@ -360,7 +359,7 @@ class SecureFunction(Construct):
         super().__init__(scope, id)
         risks = dict(accepted_risks or {})
         url_reason = risks.pop("function_url", None)
-        shared = _shared_of(self)
+        shared = _shared_of(scope)  # the scope is often the stack itself: no lookup
         # Read once: the default alarms and the checks need them too (each read is a call into jsii).
         self._stack: Stack = shared.stack
         if scope is shared.stack and "/" not in id:  # a child of the stack: its path without asking jsii
@@ -660,7 +659,7 @@ def _check_timeout(where: Construct, timeout: Any) -> Duration:
             received=timeout,
             fix="Pass e.g. Duration.seconds(10)",
         )
-    seconds = timeout.to_seconds()
+    seconds = seconds_of(timeout)
     if not low <= seconds <= high and not Token.is_unresolved(seconds):
         raise SecureConstructsError(
             "SC-FN-006",
@@ -915,7 +914,7 @@ _SHARED = "_secure_constructs_functions"
 
 
 def _shared_of(scope: Construct) -> _StackShared:
-    stack = Stack.of(scope)
+    stack = scope if isinstance(scope, Stack) else Stack.of(scope)
     shared: _StackShared | None = getattr(stack, _SHARED, None)
     if shared is None:
         shared = _StackShared(stack)

@@ -21,7 +21,7 @@ from constructs import Construct, IConstruct
 from .._defaults import cloudwatch as _d
 from ..acknowledgments import check_reason
 from ..errors import SecureConstructsError
-from .function_alarms import ALARMS_ID, OPTED_OUT_ATTRIBUTE, opt_out_of_alarms
+from .function_alarms import ALARMS_ID, HAS_ALARMS_ATTRIBUTE, OPTED_OUT_ATTRIBUTE, opt_out_of_alarms
 from .thresholds import AnomalyThresholds, ApiHealthThresholds, FunctionHealthThresholds, QueueThresholds
 
 MARKER_ID = "SecureConstructsDefaultAlarms"
@@ -105,11 +105,12 @@ _ATTRIBUTE = "_secure_constructs_aspect"
 
 
 def _has_alarms_or_opted_out(construct: IConstruct) -> bool:
-    # opt_out_of_alarms (the only writer of the opt-out metadata) also marks the object, so the metadata
-    # (a call into the jsii runtime per construct) need not be read here.
-    if getattr(construct, OPTED_OUT_ATTRIBUTE, False):
-        return True
-    return construct.node.try_find_child(ALARMS_ID) is not None
+    # opt_out_of_alarms (the only writer of the opt-out metadata) and the alarm constructs (the only makers
+    # of an Alarms child) mark the object, so neither the metadata nor the children (calls into the jsii
+    # runtime per construct) need be read here.
+    return bool(
+        getattr(construct, OPTED_OUT_ATTRIBUTE, False) or getattr(construct, HAS_ALARMS_ATTRIBUTE, False)
+    )
 
 
 def configure_alarms(

@@ -21,6 +21,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IConstruct
 
 from .._defaults import cloudwatch as _d
+from .._shared import seconds_of
 from ..acknowledgments import check_reason
 from ..errors import SecureConstructsError
 from .factory import AlarmFactory, Condition, MetricStat, stack_path_and_name
@@ -34,6 +35,16 @@ BACKLOG_ID = "BacklogAlarm"
 OPT_OUT_METADATA = "secure_constructs:alarms-opt-out"
 _BACKLOG_ALARMS = "_secure_constructs_backlog_alarms"
 OPTED_OUT_ATTRIBUTE = "_secure_constructs_alarms_opted_out"
+#: Set on a construct when its alarms construct (``<construct>/Alarms``) is created, so that the synth-time
+#: attacher of default alarms need not look for the child (a call into the jsii runtime per construct).
+HAS_ALARMS_ATTRIBUTE = "_secure_constructs_has_alarms"
+
+
+def mark_alarms_attached(scope: IConstruct, id: str) -> None:
+    """Record on ``scope`` that its ``Alarms`` child exists (called by the alarm constructs themselves)."""
+    if id == ALARMS_ID:
+        with contextlib.suppress(AttributeError):
+            setattr(scope, HAS_ALARMS_ATTRIBUTE, True)
 
 
 class FunctionAlarms(Construct):
@@ -84,6 +95,7 @@ class FunctionAlarms(Construct):
         action: cloudwatch.IAlarmAction | None = None,
     ) -> None:
         super().__init__(scope, id)
+        mark_alarms_attached(scope, id)
         fn = _lambda_function(self, function)
         health = keyed(self, thresholds, FunctionHealthThresholds, what="thresholds")
         spikes = keyed(self, anomaly, AnomalyThresholds, what="anomaly")
@@ -306,7 +318,7 @@ def _timeout_seconds(
 ) -> float:
     candidate = timeout if timeout is not None else getattr(function, "timeout", None)
     if isinstance(candidate, Duration):
-        seconds = candidate.to_seconds()
+        seconds = seconds_of(candidate)
         if not _could_be_token(seconds) or not Token.is_unresolved(seconds):
             return float(seconds)
     cfn = fn.node.default_child
