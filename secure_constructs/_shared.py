@@ -11,7 +11,7 @@ same account, as CDK keys do by default); docs/compute.md has the argument.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
@@ -90,20 +90,30 @@ def stack_key(scope: Construct, purpose: str, *, description: str, services: Seq
     return key
 
 
-def _allow_service(key: kms.Key, service: str) -> None:
-    sid = f"AllowService{_sid(service)}"
-    # An empty marker construct (no CloudFormation resource) records that the statement exists.
+def add_key_statement_once(key: kms.Key, sid: str, statement: Callable[[], iam.PolicyStatement]) -> None:
+    """Add ``statement()`` (whose Sid is ``sid``) to the policy of a shared key, unless it is there already.
+
+    An empty marker construct ``<key>/<sid>`` (no CloudFormation resource) records that the statement exists,
+    so a second caller neither reads the policy nor builds the statement again.
+    """
     if key.node.try_find_child(sid) is not None:
         return
     Construct(key, sid)
-    key.add_to_resource_policy(
-        iam.PolicyStatement(
+    key.add_to_resource_policy(statement())
+
+
+def _allow_service(key: kms.Key, service: str) -> None:
+    sid = f"AllowService{_sid(service)}"
+    add_key_statement_once(
+        key,
+        sid,
+        lambda: iam.PolicyStatement(
             sid=sid,
             principals=[iam.ServicePrincipal(service)],
             actions=list(SERVICE_KEY_ACTIONS),
             resources=["*"],
             conditions={"StringEquals": {"aws:SourceAccount": Stack.of(key).account}},
-        )
+        ),
     )
 
 
@@ -123,32 +133,31 @@ def logs_key(scope: Construct) -> kms.Key:
     """The stack's operations key, usable by CloudWatch Logs only for this account's log groups."""
     stack = Stack.of(scope)
     key = operations_key(scope)
-    # An empty marker construct (no CloudFormation resource) records that the statement exists.
-    if key.node.try_find_child(_LOGS_SID) is None:
-        Construct(key, _LOGS_SID)
-        # Documented pattern ("Encrypt log data in CloudWatch Logs using AWS KMS"): the Logs service principal
-        # of this region, limited by the aws:logs:arn encryption context to this account's log groups.
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid=_LOGS_SID,
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                actions=[
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
-                resources=["*"],
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": (
-                            f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
-                        )
-                    }
-                },
-            )
-        )
+    # Documented pattern ("Encrypt log data in CloudWatch Logs using AWS KMS"): the Logs service principal of
+    # this region, limited by the aws:logs:arn encryption context to this account's log groups.
+    add_key_statement_once(
+        key,
+        _LOGS_SID,
+        lambda: iam.PolicyStatement(
+            sid=_LOGS_SID,
+            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+            actions=[
+                "kms:Encrypt*",
+                "kms:Decrypt*",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
+            ],
+            resources=["*"],
+            conditions={
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": (
+                        f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
+                    )
+                }
+            },
+        ),
+    )
     return key
 
 

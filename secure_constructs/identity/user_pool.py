@@ -24,7 +24,7 @@ from .._defaults.cognito import (
     user_pool_defaults,
 )
 from .._overrides import merge_props
-from .._shared import stack_key
+from .._shared import add_key_statement_once, stack_key
 from ..errors import SecureConstructsError
 
 _CLIENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
@@ -254,15 +254,13 @@ class SecureUserPool(Construct):
             self, "CognitoSender",
             description="Encrypts the codes and temporary passwords Cognito hands to custom sender triggers",
         )
-        if key.node.try_find_child("AllowCognitoSenderEncrypt") is None:
-            Construct(key, "AllowCognitoSenderEncrypt")  # marker: the statement below is in the policy
-            key.add_to_resource_policy(iam.PolicyStatement(
-                sid="AllowCognitoSenderEncrypt",
-                principals=[iam.ServicePrincipal("cognito-idp.amazonaws.com")],
-                actions=["kms:Encrypt", "kms:GenerateDataKey"],
-                resources=["*"],
-                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
-            ))
+        add_key_statement_once(key, "AllowCognitoSenderEncrypt", lambda: iam.PolicyStatement(
+            sid="AllowCognitoSenderEncrypt",
+            principals=[iam.ServicePrincipal("cognito-idp.amazonaws.com")],
+            actions=["kms:Encrypt", "kms:GenerateDataKey"],
+            resources=["*"],
+            conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+        ))
         return key
 
     def _grant_senders_decrypt(self, triggers: Any) -> None:
