@@ -151,33 +151,59 @@ def worker(variant: str, routes: int, per_stack: int, outdir: str) -> dict[str, 
         p.name: len(json.loads(p.read_text())["Resources"])
         for p in pathlib.Path(outdir).glob("*.template.json")
     }
-    return {"synth_s": synth_seconds, "peak_mb": _peak_memory_mb(), "resources": resources}
+    return {
+        "synth_s": synth_seconds,
+        "cpu_s": _cpu_seconds(),
+        "peak_mb": _peak_memory_mb(),
+        "resources": resources,
+    }
 
 
-def _peak_memory_mb() -> float:
-    """High-water RSS of this process and all its descendants (jsii's Node launcher and the Node runtime it
-    starts, a grandchild), from /proc."""
+def _family() -> set[int]:
+    """This process and all its descendants (jsii's Node launcher and the Node runtime it starts)."""
     parent: dict[int, int] = {}
-    hwm_kb: dict[int, int] = {}
     for entry in pathlib.Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        pid = int(entry.name)
-        parent[pid] = int(stat.rsplit(")", 1)[1].split()[1])
-        peaks = [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")]
-        hwm_kb[pid] = peaks[0] if peaks else 0
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parent[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
     family = {os.getpid()}
     grew = True
     while grew:
         more = {pid for pid, ppid in parent.items() if ppid in family} - family
         family |= more
         grew = bool(more)
-    return sum(hwm_kb.get(pid, 0) for pid in family) / 1024
+    return family
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process and its live descendants so far (from /proc): less sensitive
+    than wall time to a shared machine's other load, which delays a process without charging it CPU."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in _family():
+        try:
+            fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+def _peak_memory_mb() -> float:
+    """High-water RSS of this process and all its descendants (jsii's Node launcher and the Node runtime it
+    starts, a grandchild), from /proc."""
+    total_kb = 0
+    for pid in _family():
+        try:
+            status = pathlib.Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        peaks = [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")]
+        total_kb += peaks[0] if peaks else 0
+    return total_kb / 1024
 
 
 # --- the driver -----------------------------------------------------------------------------------------
@@ -243,7 +269,8 @@ def main(argv: list[str]) -> int:
                 samples.setdefault((variant, routes), []).append(result)
                 print(
                     f"round {round_no + 1} {variant:13} {routes:4} routes: synth {result['synth_s']:6.2f} s, "
-                    f"process {result['process_s']:6.2f} s, peak {result['peak_mb']:7.1f} MB",
+                    f"cpu {result['cpu_s']:6.2f} s, process {result['process_s']:6.2f} s, "
+                    f"peak {result['peak_mb']:7.1f} MB",
                     flush=True,
                 )
     fit = footprint(env)
@@ -269,23 +296,26 @@ def render(args: argparse.Namespace, samples: dict[tuple[str, int], list[dict[st
         env={**os.environ, "PATH": f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}"},
     )
     lines = [
-        "| routes | variant | synth (median s) | × plain | process (median s) | × plain "
-        "| peak memory (MB) | × plain | resources |",
-        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| routes | variant | synth (median s) | × plain | CPU (median s) | × plain | process (median s) "
+        "| × plain | peak memory (MB) | × plain | resources |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for routes in args.routes:
         base = samples[("plain", routes)]
         base_synth = _median([s["synth_s"] for s in base])
+        base_cpu = _median([s["cpu_s"] for s in base])
         base_proc = _median([s["process_s"] for s in base])
         base_mem = _median([s["peak_mb"] for s in base])
         for variant in VARIANTS:
             runs = samples[(variant, routes)]
             synth = _median([s["synth_s"] for s in runs])
+            cpu = _median([s["cpu_s"] for s in runs])
             proc = _median([s["process_s"] for s in runs])
             mem = _median([s["peak_mb"] for s in runs])
             resources = sum(runs[0]["resources"].values())
             lines.append(
-                f"| {routes} | {variant} | {synth:.2f} | {synth / base_synth:.2f} | {proc:.2f} | "
+                f"| {routes} | {variant} | {synth:.2f} | {synth / base_synth:.2f} | {cpu:.2f} | "
+                f"{cpu / base_cpu:.2f} | {proc:.2f} | "
                 f"{proc / base_proc:.2f} | {mem:.0f} | {mem / base_mem:.2f} | {resources} |"
             )
     fit_lines = [
