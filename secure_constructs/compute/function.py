@@ -97,6 +97,8 @@ _XRAY_REASON = (
     "Tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support only Resource '*' "
     "(no X-Ray resource types exist for them), added by aws_lambda.Function when tracing is on"
 )
+#: ``TracingConfig.Mode`` of each ``aws_lambda.Tracing`` that traces (what aws_lambda.Function renders).
+_TRACING_MODES = {lambda_.Tracing.ACTIVE: "Active", lambda_.Tracing.PASS_THROUGH: "PassThrough"}
 #: The findings a Resource '*' statement in a Lambda role's inline policy raises.
 _STAR_RULES = ("AwsSolutions-IAM5[Resource::*]", "Serverless-LambdaStarPermissions")
 _VPC_ACTIONS = (
@@ -134,9 +136,19 @@ class _InlinePolicyRole(iam.Role):
     """
 
     def __init__(
-        self, scope: Construct, id: str, *, description: str, principal: iam.IPrincipal | None = None
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        description: str,
+        principal: iam.IPrincipal | None = None,
+        statements: list[dict[str, Any]] | None = None,
     ) -> None:
-        self._document = iam.PolicyDocument()
+        # The statements known up front are written as one JSON document: one call into the jsii runtime
+        # instead of one per statement.
+        self._document = (
+            iam.PolicyDocument.from_json({"Statement": statements}) if statements else iam.PolicyDocument()
+        )
         super().__init__(
             scope,
             id,
@@ -235,24 +247,43 @@ class _StackChecks:
             for function in self._functions:
                 _acknowledge_role_findings(function)
         inline = [role for _, role in self._roles if isinstance(role, _InlinePolicyRole)]
-        functions = [node for node in self._stack.node.find_all() if isinstance(node, lambda_.CfnFunction)]
-        function_roles = [node.role for node in functions]
-        role_arns = [role.role_arn for _, role in self._roles]
-        resolved = self._stack.resolve([[role._document for role in inline], function_roles, role_arns])
+        # A role is shared when a function other than its SecureFunction's own runs with it. The own L1s are
+        # known, so only the other functions' roles are read (each read is a call into the jsii runtime).
+        own = {_object_ref(getattr(function, "_cfn", None)) for function in self._functions} - {None}
+        others = [
+            node
+            for node in self._stack.node.find_all()
+            if isinstance(node, lambda_.CfnFunction) and _object_ref(node) not in own
+        ]
+        checked = self._roles if others else []
+        resolved = self._stack.resolve(
+            [
+                [role._document for role in inline],
+                [node.role for node in others],
+                [role.role_arn for _, role in checked],
+            ]
+        )
         errors = [
             error
             for role, document in zip(inline, resolved[0], strict=True)
             if (error := _policy_size_error(role, document)) is not None
         ]
         users: dict[str, list[Any]] = {}
-        for node, value in zip(functions, resolved[1], strict=True):
+        for node, value in zip(others, resolved[1], strict=True):
             users.setdefault(json.dumps(value, sort_keys=True), []).append(node)
-        for (function_path, role), value in zip(self._roles, resolved[2], strict=True):
+        for (function_path, role), value in zip(checked, resolved[2], strict=True):
             found = users.get(json.dumps(value, sort_keys=True), [])
-            if len(found) > 1:
-                paths = [node.node.path for node in found]
+            if found:
+                paths = [f"{function_path}/Function/Resource", *(node.node.path for node in found)]
                 errors.append(str(_shared_role_error(function_path, role, paths)))
         return errors
+
+
+def _object_ref(obj: Any) -> str | None:
+    """The jsii runtime's id of the object behind a proxy (two proxies of one object share it), or None,
+    which makes the object count as another function's (checked the slow way)."""
+    ref = getattr(getattr(obj, "__jsii_ref__", None), "ref", None)
+    return ref if isinstance(ref, str) else None
 
 
 def _key(stack: Stack, value: Any) -> str:
@@ -374,7 +405,7 @@ class SecureFunction(Construct):
         _check_reserved(self, reserved_concurrent_executions)
         url_auth = _check_function_url(self, function_url, url_reason)
         plain_env = _check_environment(self, environment or {}, shared.stack)
-        secret_env, secret_grants = _check_secrets(self, secrets or {}, plain_env)
+        secret_env, secret_reads = _check_secrets(self, secrets or {}, plain_env)
         self._secret_env_names = frozenset(secret_env)
         self._secret_names = frozenset(secrets or {})
 
@@ -398,10 +429,7 @@ class SecureFunction(Construct):
             accepted_risks=risks,
         )
 
-        # build: role, log group, key, queue, function
-        self.role: iam.IRole = self._execution_role(role, shared)
-        self._role_reasons: dict[str, list[str]] = {}
-        shared.checks.register_function(self)  # its role's findings are acknowledged at synth
+        # build: log group, role with its statements, key, queue, function
         self.log_group: logs.LogGroup = encrypted_log_group(
             self,
             "LogGroup",
@@ -411,34 +439,43 @@ class SecureFunction(Construct):
         )
         self.environment_key: kms.IKey = environment_key or shared.environment_key()
         self.dead_letter_queue: sqs.IQueue | None = dead_letter_queue or shared.dead_letter_queue()
+        # Tracing and the dead-letter queue are set on the L1 below rather than passed to aws_lambda.Function,
+        # whose statements for them would each be a call back from the jsii runtime into the role; the role
+        # gets the same statements (sqs:SendMessage, the X-Ray pair) in its first document instead.
+        tracing_mode = _TRACING_MODES.get(merged.props.pop("tracing", None))
+        region = shared.region if role is None else Stack.of(role).region
+        # least privilege: its own log group only; exactly the secrets it was given
+        statements = _function_statements(
+            shared,
+            queue=self.dead_letter_queue,
+            tracing=tracing_mode is not None,
+            log_group_arn=self.log_group.log_group_arn,
+            secrets=[statement for read in secret_reads for statement in read.statements(region)],
+            region=region,
+        )
+        self.role: iam.IRole = self._execution_role(role, shared, statements)
+        self._role_reasons: dict[str, list[str]] = {}
+        shared.checks.register_function(self)  # its role's findings are acknowledged at synth
+        for read in secret_reads:
+            read.grant(self.role)  # SSM parameters: their own grant_read
         merged.props.update(
             environment={**plain_env, **secret_env},
             environment_encryption=self.environment_key,
             role=self.role,
             log_group=self.log_group,
-            dead_letter_queue=self.dead_letter_queue,
         )
         self.function: lambda_.Function = lambda_.Function(self, "Function", **merged.props)
         merged.acknowledge_on(self.function)
-
-        # least privilege: its own log group only; exactly the secrets it was given
-        statements = [
-            iam.PolicyStatement(
-                sid="WriteOwnLogGroup",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[self.log_group.log_group_arn],
+        self._cfn: lambda_.CfnFunction = self.function.node.default_child  # type: ignore[assignment]
+        if tracing_mode is not None:
+            self._cfn.tracing_config = lambda_.CfnFunction.TracingConfigProperty(mode=tracing_mode)
+        if self.dead_letter_queue is not None:
+            self._cfn.dead_letter_config = lambda_.CfnFunction.DeadLetterConfigProperty(
+                target_arn=shared.queue_arn(self.dead_letter_queue)
             )
-        ]
-        if secret_grants:
-            _add_statements(self.role, statements)
-            statements = []
-            for grant in secret_grants:
-                grant(self.role)
-        statements.extend(_dead_letter_delivery(self.role, self.dead_letter_queue, shared))
-        _add_statements(self.role, statements)
         if merged.props.get("vpc") is not None:
             self._allow_vpc_networking()
-        if merged.props.get("tracing") in (lambda_.Tracing.ACTIVE, lambda_.Tracing.PASS_THROUGH):
+        if tracing_mode is not None:
             for rule_id in _STAR_RULES:
                 self._note(rule_id, _XRAY_REASON)
 
@@ -455,7 +492,9 @@ class SecureFunction(Construct):
 
     # --- construction helpers ---------------------------------------------------------------------------
 
-    def _execution_role(self, role: iam.IRole | None, shared: _StackShared) -> iam.IRole:
+    def _execution_role(
+        self, role: iam.IRole | None, shared: _StackShared, statements: list[dict[str, Any]]
+    ) -> iam.IRole:
         path = self._path
         if role is None:
             created = _InlinePolicyRole(
@@ -463,6 +502,7 @@ class SecureFunction(Construct):
                 "Role",
                 description=f"Execution role of {path}"[:1000],
                 principal=shared.lambda_principal,
+                statements=statements,
             )
             setattr(created, _ROLE_MARKER, True)
             shared.checks.register(path, created)
@@ -480,6 +520,8 @@ class SecureFunction(Construct):
             raise _shared_role_error(self, role, users)
         setattr(role, _ROLE_MARKER, True)
         shared.checks.register(path, role)
+        for statement in statements:  # to the role's own policies (its DefaultPolicy)
+            role.add_to_principal_policy(iam.PolicyStatement.from_json(statement))
         return role
 
     def add_environment(self, name: str, value: str) -> None:
@@ -763,17 +805,17 @@ def _check_environment(
 
 def _check_secrets(
     where: Construct, secrets: Mapping[str, Any], environment: Mapping[str, Any]
-) -> tuple[dict[str, str], list[Any]]:
+) -> tuple[dict[str, str], list[_SecretRead | _ParameterRead]]:
     env: dict[str, str] = {}
-    grants: list[Any] = []
+    grants: list[_SecretRead | _ParameterRead] = []
     for name, secret in secrets.items():
         _check_env_name(where, name, "secret")
         if getattr(secret, "secret_arn", None) is not None and hasattr(secret, "grant_read"):
             env_name, value = f"{name}{SECRET_ARN_SUFFIX}", secret.secret_arn
-            grant = _secret_reader(secret)
+            grant: _SecretRead | _ParameterRead = _SecretRead(secret)
         elif _parameter_type(secret) == "SecureString":
             env_name, value = f"{name}{PARAMETER_NAME_SUFFIX}", secret.parameter_name
-            grant = secret.grant_read
+            grant = _ParameterRead(secret)
         else:
             raise SecureConstructsError(
                 "SC-FN-005",
@@ -799,31 +841,55 @@ def _check_secrets(
     return env, grants
 
 
-def _secret_reader(secret: Any) -> Any:
-    """Read on exactly ``secret`` (and decrypt on its key, only through Secrets Manager), as identity policy.
+class _SecretRead:
+    """Read on exactly a Secrets Manager secret (and decrypt on its key, only through Secrets Manager), as
+    identity policy statements in the role's first document.
 
     ``ISecret.grant_read`` would also put the role into the key's resource policy (its ViaServicePrincipal
     counts as another account), which with an inline role policy is a dependency cycle.
     """
 
-    def grant(role: iam.IRole) -> None:
-        arn = secret.secret_full_arn or f"{secret.secret_arn}-??????"
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], resources=[arn]
-            )
-        )
-        if secret.encryption_key is not None:
-            region = Stack.of(role).region
-            role.add_to_principal_policy(
-                iam.PolicyStatement(
-                    actions=["kms:Decrypt"],
-                    resources=[secret.encryption_key.key_arn],
-                    conditions={"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
-                )
-            )
+    def __init__(self, secret: Any) -> None:
+        self.secret = secret
 
-    return grant
+    def statements(self, region: str) -> list[dict[str, Any]]:
+        secret = self.secret
+        arn = secret.secret_full_arn or f"{secret.secret_arn}-??????"
+        found: list[dict[str, Any]] = [
+            {
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                "Resource": arn,
+            }
+        ]
+        if secret.encryption_key is not None:
+            found.append(
+                {
+                    "Effect": "Allow",
+                    "Action": "kms:Decrypt",
+                    "Resource": secret.encryption_key.key_arn,
+                    "Condition": {
+                        "StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}
+                    },
+                }
+            )
+        return found
+
+    def grant(self, role: iam.IRole) -> None:
+        """Nothing to add: the statements are in the role's first document."""
+
+
+class _ParameterRead:
+    """Read on exactly an SSM SecureString parameter: its own ``grant_read`` (read; decrypt on its key)."""
+
+    def __init__(self, parameter: Any) -> None:
+        self.parameter = parameter
+
+    def statements(self, region: str) -> list[dict[str, Any]]:
+        return []
+
+    def grant(self, role: iam.IRole) -> None:
+        self.parameter.grant_read(role)
 
 
 def _parameter_type(candidate: Any) -> str | None:
@@ -869,7 +935,7 @@ class _StackShared:
         self._logs_key: kms.Key | None = None
         self._environment_key: kms.Key | None = None
         self._dead_letter_queue: sqs.IQueue | None = None
-        self._queue_keys: dict[int, tuple[sqs.IQueue, str | None]] = {}
+        self._queues: dict[int, tuple[sqs.IQueue, str, str | None]] = {}
         self._lambda_principal: iam.ServicePrincipal | None = None
 
     @property
@@ -900,14 +966,21 @@ class _StackShared:
             self._dead_letter_queue = _stack_dead_letter_queue(self.stack)
         return self._dead_letter_queue
 
-    def queue_key_arn(self, queue: sqs.IQueue) -> str | None:
-        """The ARN of the queue's KMS key (None without one), read once per queue."""
-        found = self._queue_keys.get(id(queue))
+    def _queue(self, queue: sqs.IQueue) -> tuple[sqs.IQueue, str, str | None]:
+        found = self._queues.get(id(queue))
         if found is None or found[0] is not queue:
             key = queue.encryption_master_key
-            found = (queue, key.key_arn if key is not None else None)
-            self._queue_keys[id(queue)] = found
-        return found[1]
+            found = (queue, queue.queue_arn, key.key_arn if key is not None else None)
+            self._queues[id(queue)] = found
+        return found
+
+    def queue_arn(self, queue: sqs.IQueue) -> str:
+        """The queue's ARN, read once per queue."""
+        return self._queue(queue)[1]
+
+    def queue_key_arn(self, queue: sqs.IQueue) -> str | None:
+        """The ARN of the queue's KMS key (None without one), read once per queue."""
+        return self._queue(queue)[2]
 
 
 _SHARED = "_secure_constructs_functions"
@@ -922,34 +995,55 @@ def _shared_of(scope: Construct) -> _StackShared:
     return shared
 
 
-def _add_statements(role: iam.IRole, statements: list[iam.PolicyStatement]) -> None:
-    """Add ``statements`` in order; to an inline-policy role in one call."""
-    if not statements:
-        return
-    if isinstance(role, _InlinePolicyRole):
-        role._document.add_statements(*statements)
-        return
-    for statement in statements:
-        role.add_to_principal_policy(statement)
-
-
-def _dead_letter_delivery(
-    role: iam.IRole, queue: sqs.IQueue | None, shared: _StackShared
-) -> list[iam.PolicyStatement]:
+def _function_statements(
+    shared: _StackShared,
+    *,
+    queue: sqs.IQueue | None,
+    tracing: bool,
+    log_group_arn: str,
+    secrets: list[dict[str, Any]],
+    region: str,
+) -> list[dict[str, Any]]:
+    """The statements every SecureFunction's role starts with, in the order aws_lambda.Function and the
+    construct used to add them: delivery to the dead-letter queue and X-Ray (what aws_lambda.Function adds
+    for ``dead_letter_queue`` and ``tracing``), writing to its own log group, reading its secrets, and the
+    data keys of an SSE-KMS dead-letter queue."""
+    statements: list[dict[str, Any]] = []
+    if queue is not None:
+        statements.append(
+            {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": shared.queue_arn(queue)}
+        )
+    if tracing:
+        statements.append(
+            {
+                "Effect": "Allow",
+                "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                "Resource": "*",
+            }
+        )
+    statements.append(
+        {
+            "Sid": "WriteOwnLogGroup",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": log_group_arn,
+        }
+    )
+    statements.extend(secrets)
     # aws_lambda.Function grants only sqs:SendMessage; an SSE-KMS queue also needs the producer to
     # generate and decrypt data keys (SQS Developer Guide, "Amazon SQS key management"), only via SQS.
     key_arn = shared.queue_key_arn(queue) if queue is not None else None
-    if key_arn is None:
-        return []
-    region = shared.region if isinstance(role, _InlinePolicyRole) else Stack.of(role).region
-    return [
-        iam.PolicyStatement(
-            sid="SendToEncryptedDeadLetterQueue",
-            actions=["kms:GenerateDataKey", "kms:Decrypt"],
-            resources=[key_arn],
-            conditions={"StringEquals": {"kms:ViaService": f"sqs.{region}.amazonaws.com"}},
+    if key_arn is not None:
+        statements.append(
+            {
+                "Sid": "SendToEncryptedDeadLetterQueue",
+                "Effect": "Allow",
+                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": key_arn,
+                "Condition": {"StringEquals": {"kms:ViaService": f"sqs.{region}.amazonaws.com"}},
+            }
         )
-    ]
+    return statements
 
 
 def _stack_dead_letter_queue(scope: Construct) -> sqs.IQueue:

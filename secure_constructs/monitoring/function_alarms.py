@@ -111,7 +111,7 @@ class FunctionAlarms(Construct):
                 fix="Pass your account's Lambda concurrent executions quota (Service Quotas console)",
             )
         timeout_seconds = _timeout_seconds(self, function, fn, timeout)
-        reserved = _reserved_concurrency(fn)
+        reserved = _reserved_concurrency(fn, getattr(function, "_cfn", None))
         limit = reserved if reserved is not None else account_concurrency_limit
         limit_words = "reserved concurrency" if reserved is not None else "account concurrency limit"
 
@@ -343,8 +343,9 @@ def _could_be_token(number: float) -> bool:
     return not -1e100 < number < 1e100
 
 
-def _reserved_concurrency(fn: lambda_.FunctionBase) -> int | None:
-    cfn = fn.node.default_child
+def _reserved_concurrency(fn: lambda_.FunctionBase, cfn: Any = None) -> int | None:
+    # A SecureFunction keeps its L1 (no lookup); its value is still read now, after any escape-hatch edit.
+    cfn = cfn if isinstance(cfn, lambda_.CfnFunction) else fn.node.default_child
     if isinstance(cfn, lambda_.CfnFunction):
         value = cfn.reserved_concurrent_executions
         if isinstance(value, (int, float)) and not Token.is_unresolved(value) and value > 0:

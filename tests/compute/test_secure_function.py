@@ -17,6 +17,7 @@ from aws_cdk.assertions import Match, Template
 
 from secure_constructs import SecureConstructsError, SecureFunction, add_checks
 from secure_constructs._defaults.lambda_ import latest_python_runtime
+from secure_constructs.compute import function as fn_module
 from secure_constructs.testing import synth_and_validate
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
@@ -776,6 +777,68 @@ def test_vpc_function_gets_eni_permissions_inline_and_no_managed_policy(app, sta
     ]
     assert len(eni) == 1 and "ec2:CreateNetworkInterface" in eni[0]["Action"] and eni[0]["Resource"] == "*"
     assert any("VPC function" in (f["reason"] or "") for f in result.suppressed), result.suppressed
+
+
+_XRAY = {
+    "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+    "Effect": "Allow",
+    "Resource": "*",
+}
+
+
+@pytest.mark.parametrize(
+    ("tracing", "mode"),
+    [
+        (lambda_.Tracing.ACTIVE, "Active"),
+        (lambda_.Tracing.PASS_THROUGH, "PassThrough"),
+        (lambda_.Tracing.DISABLED, None),
+    ],
+)
+def test_tracing_and_dead_letter_queue_render_as_aws_lambda_function_renders_them(stack, tracing, mode):
+    # SecureFunction sets them on the L1 and writes their statements itself; the reference is what
+    # aws_lambda.Function makes of the same settings.
+    queue = sqs.Queue(stack, "Queue", enforce_ssl=True)
+    risks = {"tracing": "Tracing is sampled upstream by the API; active tracing doubles the cost"}
+    fn = make(
+        stack,
+        dead_letter_queue=queue,
+        overrides={"tracing": tracing},
+        accepted_risks=risks if tracing != lambda_.Tracing.ACTIVE else None,
+    )
+    reference_role = iam.Role(stack, "ReferenceRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    reference = lambda_.Function(
+        stack, "Reference", code=CODE, handler="index.handler", runtime=lambda_.Runtime.PYTHON_3_13,
+        role=reference_role, tracing=tracing, dead_letter_queue=queue,
+    )
+    template = Template.from_stack(stack).to_json()["Resources"]
+    ours = template[logical_id(fn.function)]["Properties"]
+    theirs = template[logical_id(reference)]["Properties"]
+    assert ours.get("TracingConfig") == theirs.get("TracingConfig") == ({"Mode": mode} if mode else None)
+    assert ours["DeadLetterConfig"] == theirs["DeadLetterConfig"]
+    reference_statements = template[logical_id(reference_role.node.find_child("DefaultPolicy"))][
+        "Properties"]["PolicyDocument"]["Statement"]
+    statements = role_statements(Template.from_stack(stack), logical_id(fn.role))
+    # aws_lambda.Function's own statements, in its order, then the function's own
+    assert statements[: len(reference_statements)] == reference_statements
+    assert (_XRAY in statements) is (mode is not None)
+    assert fn._role_reasons.get("AwsSolutions-IAM5[Resource::*]") == (
+        None if mode is None else [fn_module._XRAY_REASON]
+    )
+
+
+def test_a_given_role_gets_the_function_statements_in_its_own_policy(stack):
+    role = iam.Role(stack, "Mine", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    fn = make(stack, role=role)
+    template = Template.from_stack(stack).to_json()["Resources"]
+    statements = template[logical_id(role.node.find_child("DefaultPolicy"))]["Properties"]["PolicyDocument"][
+        "Statement"]
+    sids = [s.get("Sid") for s in statements]
+    assert {"Action": "sqs:SendMessage", "Effect": "Allow", "Resource": {
+        "Fn::GetAtt": [logical_id(fn.dead_letter_queue), "Arn"]}} in statements
+    assert _XRAY in statements and "WriteOwnLogGroup" in sids and "SendToEncryptedDeadLetterQueue" in sids
+    # the function waits for the role's policy, as aws_lambda.Function arranges it
+    depends_on = template[logical_id(fn.function)]["DependsOn"]
+    assert logical_id(role.node.find_child("DefaultPolicy")) in depends_on
 
 
 @pytest.mark.parametrize(
