@@ -249,11 +249,12 @@ class _StackChecks:
         inline = [role for _, role in self._roles if isinstance(role, _InlinePolicyRole)]
         # A role is shared when a function other than its SecureFunction's own runs with it. The own L1s are
         # known, so only the other functions' roles are read (each read is a call into the jsii runtime).
-        own = {_object_ref(getattr(function, "_cfn", None)) for function in self._functions} - {None}
+        own = {f._path: ref for f in self._functions if (ref := _object_ref(getattr(f, "_cfn", None)))}
+        known = set(own.values())
         others = [
             node
             for node in self._stack.node.find_all()
-            if isinstance(node, lambda_.CfnFunction) and _object_ref(node) not in own
+            if isinstance(node, lambda_.CfnFunction) and _object_ref(node) not in known
         ]
         checked = self._roles if others else []
         resolved = self._stack.resolve(
@@ -272,16 +273,17 @@ class _StackChecks:
         for node, value in zip(others, resolved[1], strict=True):
             users.setdefault(json.dumps(value, sort_keys=True), []).append(node)
         for (function_path, role), value in zip(checked, resolved[2], strict=True):
-            found = users.get(json.dumps(value, sort_keys=True), [])
-            if found:
-                paths = [f"{function_path}/Function/Resource", *(node.node.path for node in found)]
+            paths = [node.node.path for node in users.get(json.dumps(value, sort_keys=True), [])]
+            if function_path in own:  # its own function was left out above
+                paths.append(f"{function_path}/Function/Resource")
+            if len(paths) > 1:
                 errors.append(str(_shared_role_error(function_path, role, paths)))
         return errors
 
 
 def _object_ref(obj: Any) -> str | None:
-    """The jsii runtime's id of the object behind a proxy (two proxies of one object share it), or None,
-    which makes the object count as another function's (checked the slow way)."""
+    """The jsii runtime's id of the object behind a proxy (two proxies of one object share it), or None when
+    it cannot be told; the role check then reads that function's role like any other's."""
     ref = getattr(getattr(obj, "__jsii_ref__", None), "ref", None)
     return ref if isinstance(ref, str) else None
 

@@ -548,6 +548,22 @@ def test_sc_fn_001_role_taken_by_a_plain_function_later_fails_the_synth(app, sta
         app.synth()
 
 
+@pytest.mark.parametrize("refs_known", [True, False])
+def test_synth_time_role_check_with_and_without_the_jsii_object_ids(app, stack, monkeypatch, refs_known):
+    # Without the runtime's object ids every function's role is read: the result must be the same.
+    if not refs_known:
+        monkeypatch.setattr(fn_module, "_object_ref", lambda obj: None)
+    make(stack, "Alone")
+    shared = make(stack, "Shared")
+    app.synth()  # each SecureFunction runs with its own role: no SC-FN-001
+    lambda_.Function(
+        stack, "Later", code=CODE, handler="index.handler", runtime=lambda_.Runtime.PYTHON_3_13,
+        role=shared.role,
+    )
+    with pytest.raises(Exception, match="SC-FN-001.*Test/Later/Resource.*Test/Shared/Function/Resource"):
+        app.synth(force=True)
+
+
 def test_an_unused_given_role_is_accepted(stack):
     role = iam.Role(stack, "Mine", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
     fn = make(stack, role=role)
