@@ -1,8 +1,8 @@
 """SecureFunction: an ``aws_lambda.Function`` that is secure by default and cheap in CloudFormation resources.
 
 Per function: an IAM role with one inline policy, the function, and its log group (3 resources). Shared per
-stack: the KMS key of function environments, the KMS key of log groups, the KMS key of queues, and one
-dead-letter queue with its SSL-only queue policy. See docs/compute.md for the KMS scheme and its evidence.
+stack: the operations KMS key (function environments, log groups, the dead-letter queue) and one dead-letter
+queue with its SSL-only queue policy. See docs/compute.md for the KMS scheme and its evidence.
 """
 
 from __future__ import annotations
