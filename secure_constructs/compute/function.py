@@ -30,6 +30,7 @@ from ..acknowledgments import acknowledge, audited_id, check_reason
 from ..errors import SecureConstructsError
 from ..monitoring.defaults import FunctionAlarmOptions, configure_alarms
 from ..monitoring.factory import stack_path_and_name
+from ..monitoring.function_alarms import FUNCTION_OWNER_ATTRIBUTE
 from ..secrets import classify, classify_resolved
 
 #: Actions that AWS only authorizes on ``Resource: "*"`` (Service Authorization Reference: no resource
@@ -95,10 +96,13 @@ _ROLE_CHECK_ID = "SecureConstructsOneFunctionPerRole"
 _DLQ_ID = "SecureConstructsFunctionDeadLetterQueue"
 _XRAY_REASON = (
     "Tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support only Resource '*' "
-    "(no X-Ray resource types exist for them), added by aws_lambda.Function when tracing is on"
+    "(no X-Ray resource types exist for them), granted when tracing is on, as aws_lambda.Function grants them"
 )
 #: ``TracingConfig.Mode`` of each ``aws_lambda.Tracing`` that traces (what aws_lambda.Function renders).
-_TRACING_MODES = {lambda_.Tracing.ACTIVE: "Active", lambda_.Tracing.PASS_THROUGH: "PassThrough"}
+_TRACING_MODES: dict[Any, str] = {
+    lambda_.Tracing.ACTIVE: "Active",
+    lambda_.Tracing.PASS_THROUGH: "PassThrough",
+}
 #: The findings a Resource '*' statement in a Lambda role's inline policy raises.
 _STAR_RULES = ("AwsSolutions-IAM5[Resource::*]", "Serverless-LambdaStarPermissions")
 _VPC_ACTIONS = (
@@ -247,45 +251,24 @@ class _StackChecks:
             for function in self._functions:
                 _acknowledge_role_findings(function)
         inline = [role for _, role in self._roles if isinstance(role, _InlinePolicyRole)]
-        # A role is shared when a function other than its SecureFunction's own runs with it. The own L1s are
-        # known, so only the other functions' roles are read (each read is a call into the jsii runtime).
-        own = {f._path: ref for f in self._functions if (ref := _object_ref(getattr(f, "_cfn", None)))}
-        known = set(own.values())
-        others = [
-            node
-            for node in self._stack.node.find_all()
-            if isinstance(node, lambda_.CfnFunction) and _object_ref(node) not in known
-        ]
-        checked = self._roles if others else []
-        resolved = self._stack.resolve(
-            [
-                [role._document for role in inline],
-                [node.role for node in others],
-                [role.role_arn for _, role in checked],
-            ]
-        )
+        functions = [node for node in self._stack.node.find_all() if isinstance(node, lambda_.CfnFunction)]
+        function_roles = [node.role for node in functions]
+        role_arns = [role.role_arn for _, role in self._roles]
+        resolved = self._stack.resolve([[role._document for role in inline], function_roles, role_arns])
         errors = [
             error
             for role, document in zip(inline, resolved[0], strict=True)
             if (error := _policy_size_error(role, document)) is not None
         ]
         users: dict[str, list[Any]] = {}
-        for node, value in zip(others, resolved[1], strict=True):
+        for node, value in zip(functions, resolved[1], strict=True):
             users.setdefault(json.dumps(value, sort_keys=True), []).append(node)
-        for (function_path, role), value in zip(checked, resolved[2], strict=True):
-            paths = [node.node.path for node in users.get(json.dumps(value, sort_keys=True), [])]
-            if function_path in own:  # its own function was left out above
-                paths.append(f"{function_path}/Function/Resource")
-            if len(paths) > 1:
+        for (function_path, role), value in zip(self._roles, resolved[2], strict=True):
+            found = users.get(json.dumps(value, sort_keys=True), [])
+            if len(found) > 1:
+                paths = [node.node.path for node in found]
                 errors.append(str(_shared_role_error(function_path, role, paths)))
         return errors
-
-
-def _object_ref(obj: Any) -> str | None:
-    """The jsii runtime's id of the object behind a proxy (two proxies of one object share it), or None when
-    it cannot be told; the role check then reads that function's role like any other's."""
-    ref = getattr(getattr(obj, "__jsii_ref__", None), "ref", None)
-    return ref if isinstance(ref, str) else None
 
 
 def _key(stack: Stack, value: Any) -> str:
@@ -444,7 +427,9 @@ class SecureFunction(Construct):
         # Tracing and the dead-letter queue are set on the L1 below rather than passed to aws_lambda.Function,
         # whose statements for them would each be a call back from the jsii runtime into the role; the role
         # gets the same statements (sqs:SendMessage, the X-Ray pair) in its first document instead.
-        tracing_mode = _TRACING_MODES.get(merged.props.pop("tracing", None))
+        tracing_mode = _TRACING_MODES.get(merged.props.get("tracing"))
+        # DISABLED rather than unset: unset, the L2 turns tracing on by itself for adot_instrumentation
+        merged.props["tracing"] = lambda_.Tracing.DISABLED
         region = shared.region if role is None else Stack.of(role).region
         # least privilege: its own log group only; exactly the secrets it was given
         statements = _function_statements(
@@ -467,6 +452,9 @@ class SecureFunction(Construct):
             log_group=self.log_group,
         )
         self.function: lambda_.Function = lambda_.Function(self, "Function", **merged.props)
+        # The L2 does not know its dead-letter queue (set on the L1 below): alarms attached to fn.function
+        # find it, and the timeout, through this.
+        setattr(self.function, FUNCTION_OWNER_ATTRIBUTE, self)
         merged.acknowledge_on(self.function)
         self._cfn: lambda_.CfnFunction = self.function.node.default_child  # type: ignore[assignment]
         if tracing_mode is not None:
@@ -1006,10 +994,13 @@ def _function_statements(
     secrets: list[dict[str, Any]],
     region: str,
 ) -> list[dict[str, Any]]:
-    """The statements every SecureFunction's role starts with, in the order aws_lambda.Function and the
-    construct used to add them: delivery to the dead-letter queue and X-Ray (what aws_lambda.Function adds
-    for ``dead_letter_queue`` and ``tracing``), writing to its own log group, reading its secrets, and the
-    data keys of an SSE-KMS dead-letter queue."""
+    """The statements every SecureFunction's role starts with: delivery to the dead-letter queue and X-Ray
+    (what aws_lambda.Function adds for ``dead_letter_queue`` and ``tracing``), writing to its own log group,
+    reading its Secrets Manager secrets, and the data keys of an SSE-KMS dead-letter queue.
+
+    Statements added later come after them: an SSM parameter's ``grant_read``, and what the L2 itself adds
+    for ``profiling`` or an ``on_failure`` destination (those used to come first; the order has no effect
+    on what the policy allows)."""
     statements: list[dict[str, Any]] = []
     if queue is not None:
         statements.append(

@@ -38,6 +38,9 @@ OPTED_OUT_ATTRIBUTE = "_secure_constructs_alarms_opted_out"
 #: Set on a construct when its alarms construct (``<construct>/Alarms``) is created, so that the synth-time
 #: attacher of default alarms need not look for the child (a call into the jsii runtime per construct).
 HAS_ALARMS_ATTRIBUTE = "_secure_constructs_has_alarms"
+#: Set by SecureFunction on its ``aws_lambda.Function`` object: the SecureFunction it belongs to, whose
+#: dead-letter queue and timeout the L2 does not know (they are set on its L1).
+FUNCTION_OWNER_ATTRIBUTE = "_secure_constructs_function"
 
 
 def mark_alarms_attached(scope: IConstruct, id: str) -> None:
@@ -96,6 +99,7 @@ class FunctionAlarms(Construct):
     ) -> None:
         super().__init__(scope, id)
         mark_alarms_attached(scope, id)
+        function = getattr(function, FUNCTION_OWNER_ATTRIBUTE, None) or function
         fn = _lambda_function(self, function)
         health = keyed(self, thresholds, FunctionHealthThresholds, what="thresholds")
         spikes = keyed(self, anomaly, AnomalyThresholds, what="anomaly")

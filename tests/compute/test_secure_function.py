@@ -548,20 +548,12 @@ def test_sc_fn_001_role_taken_by_a_plain_function_later_fails_the_synth(app, sta
         app.synth()
 
 
-@pytest.mark.parametrize("refs_known", [True, False])
-def test_synth_time_role_check_with_and_without_the_jsii_object_ids(app, stack, monkeypatch, refs_known):
-    # Without the runtime's object ids every function's role is read: the result must be the same.
-    if not refs_known:
-        monkeypatch.setattr(fn_module, "_object_ref", lambda obj: None)
-    make(stack, "Alone")
-    shared = make(stack, "Shared")
-    app.synth()  # each SecureFunction runs with its own role: no SC-FN-001
-    lambda_.Function(
-        stack, "Later", code=CODE, handler="index.handler", runtime=lambda_.Runtime.PYTHON_3_13,
-        role=shared.role,
-    )
-    with pytest.raises(Exception, match="SC-FN-001.*Test/Later/Resource.*Test/Shared/Function/Resource"):
-        app.synth(force=True)
+def test_sc_fn_001_role_given_to_a_secure_functions_l1_fails_the_synth(app, stack):
+    first, second = make(stack, "First"), make(stack, "Second")
+    second.function.node.default_child.role = first.role.role_arn  # escape hatch
+    both = "Test/First/Function/Resource, Test/Second/Function/Resource"
+    with pytest.raises(Exception, match=f"SC-FN-001.*{both}"):
+        app.synth()
 
 
 def test_an_unused_given_role_is_accepted(stack):
@@ -839,6 +831,35 @@ def test_tracing_and_dead_letter_queue_render_as_aws_lambda_function_renders_the
     assert (_XRAY in statements) is (mode is not None)
     assert fn._role_reasons.get("AwsSolutions-IAM5[Resource::*]") == (
         None if mode is None else [fn_module._XRAY_REASON]
+    )
+
+
+@pytest.mark.parametrize("tracing", [lambda_.Tracing.ACTIVE, lambda_.Tracing.DISABLED])
+def test_adot_instrumentation_keeps_the_tracing_asked_for(stack, tracing):
+    # Left unset, aws_lambda.Function turns tracing on by itself for ADOT; SecureFunction tells it DISABLED
+    # and sets tracing on the L1 itself, so the result must still be what aws_lambda.Function makes of it.
+    adot = lambda_.AdotInstrumentationConfig(
+        layer_version=lambda_.AdotLayerVersion.from_python_sdk_layer_version(
+            lambda_.AdotLambdaLayerPythonSdkVersion.LATEST
+        ),
+        exec_wrapper=lambda_.AdotLambdaExecWrapper.INSTRUMENT_HANDLER,
+    )
+    risks = {"tracing": "Traces go to the collector through ADOT; X-Ray is not used in this account"}
+    fn = make(
+        stack,
+        overrides={"tracing": tracing, "adot_instrumentation": adot},
+        accepted_risks=risks if tracing == lambda_.Tracing.DISABLED else None,
+    )
+    reference = lambda_.Function(
+        stack, "Reference", code=CODE, handler="index.handler", runtime=lambda_.Runtime.PYTHON_3_13,
+        tracing=tracing, adot_instrumentation=adot,
+    )
+    template = Template.from_stack(stack).to_json()["Resources"]
+    ours = template[logical_id(fn.function)]["Properties"]
+    theirs = template[logical_id(reference)]["Properties"]
+    assert ours.get("TracingConfig") == theirs.get("TracingConfig")
+    assert (_XRAY in role_statements(Template.from_stack(stack), logical_id(fn.role))) is (
+        tracing == lambda_.Tracing.ACTIVE
     )
 
 

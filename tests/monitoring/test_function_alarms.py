@@ -215,6 +215,22 @@ def test_real_secure_function_gets_alarms_on_its_timeout_and_shared_dlq(stack):
     assert len(alarms(template)) == 5
 
 
+def test_alarms_attached_to_a_secure_functions_l2_find_its_queue_and_timeout(stack):
+    # SecureFunction sets the dead-letter queue on the L1, so the L2 object itself does not know it.
+    from secure_constructs import SecureFunction
+
+    fn = SecureFunction(stack, "Orders", code=lambda_.Code.from_inline("x"), handler="index.handler",
+                        timeout=Duration.seconds(20), alarms=False,
+                        no_alarms_reason="Alarms are attached by hand below, to the L2 function")
+    assert fn.function.dead_letter_queue is None
+    attached = attach_function_alarms(fn.function)
+    assert len(attached.dead_letter_queue_alarms) == 1
+    template = Template.from_stack(stack)
+    health = by_name(template, "Test/Orders/Function/Alarms/HealthCritical")
+    assert "FILL(duration, 0) >= 16000," in expression(health)
+    assert [r for r in alarms(template).values() if "BacklogAlarm" in r["Properties"]["AlarmName"]]
+
+
 def test_invocation_spike_alarm_can_be_left_out_to_save_budget(stack):
     attach_function_alarms(make_fn(stack), invocation_spike=False)
     names = [r["Properties"]["AlarmName"] for r in alarms(Template.from_stack(stack)).values()]
