@@ -250,30 +250,25 @@ def run_once(variant: str, routes: int, per_stack: int, env: dict[str, str]) -> 
     return result
 
 
-def round_trips(env: dict[str, str]) -> dict[str, dict[str, float]]:
-    """jsii round trips per route and per stack (from 10 and 50 routes in one stack), counted, not timed."""
+def footprint(env: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Per route and per stack, from the same two runs of 10 and 50 routes in one stack (counted, not
+    timed): CloudFormation resources with how many routes fit under 500, and jsii round trips."""
     counting = {**env, "BENCH_COUNT_CALLS": "1"}
     small, large = 10, 50
-    found = {}
+    fit: dict[str, Any] = {}
+    calls: dict[str, Any] = {}
     for variant in ("plain", "secure"):
-        a = run_once(variant, small, large, counting)["calls"]
-        b = run_once(variant, large, large, counting)["calls"]
-        per_route = (b - a) / (large - small)
-        found[variant] = {"per_route": per_route, "fixed": a - per_route * small, "at_50": b}
-    return found
+        a, b = (run_once(variant, routes, large, counting) for routes in (small, large))
 
+        def line(at_small: float, at_large: float) -> tuple[float, float]:
+            per_route = (at_large - at_small) / (large - small)
+            return per_route, at_small - per_route * small
 
-def footprint(env: dict[str, str]) -> dict[str, Any]:
-    """Resources per route (from two sizes in one stack) and how many routes fit under 500."""
-    small, large = 10, 40
-    counts = {}
-    for variant in ("plain", "secure"):
-        a = sum(run_once(variant, small, small, env)["resources"].values())
-        b = sum(run_once(variant, large, large, env)["resources"].values())
-        per_route = (b - a) / (large - small)
-        fixed = a - per_route * small
-        counts[variant] = {"per_route": per_route, "fixed": fixed, "fit": int((500 - fixed) // per_route)}
-    return counts
+        per_route, fixed = line(sum(a["resources"].values()), sum(b["resources"].values()))
+        fit[variant] = {"per_route": per_route, "fixed": fixed, "fit": int((500 - fixed) // per_route)}
+        per_route, fixed = line(a["calls"], b["calls"])
+        calls[variant] = {"per_route": per_route, "fixed": fixed, "at_50": b["calls"]}
+    return fit, calls
 
 
 def main(argv: list[str]) -> int:
@@ -305,8 +300,7 @@ def main(argv: list[str]) -> int:
                     f"peak {result['peak_mb']:7.1f} MB",
                     flush=True,
                 )
-    fit = footprint(env)
-    calls = round_trips(env)
+    fit, calls = footprint(env)
     text = render(args, samples, fit, calls)
     print(text)
     if args.out:
