@@ -390,7 +390,7 @@ class SecureFunction(Construct):
         _check_reserved(self, reserved_concurrent_executions)
         url_auth = _check_function_url(self, function_url, url_reason)
         plain_env = _check_environment(self, environment or {}, shared.stack)
-        secret_env, secret_reads = _check_secrets(self, secrets or {}, plain_env)
+        secret_env, secret_list, parameters = _check_secrets(self, secrets or {}, plain_env)
         self._secret_env_names = frozenset(secret_env)
         self._secret_names = frozenset(secrets or {})
 
@@ -437,14 +437,14 @@ class SecureFunction(Construct):
             queue=self.dead_letter_queue,
             tracing=tracing_mode is not None,
             log_group_arn=self.log_group.log_group_arn,
-            secrets=[statement for read in secret_reads for statement in read.statements(region)],
+            secrets=[statement for secret in secret_list for statement in _secret_statements(secret, region)],
             region=region,
         )
         self.role: iam.IRole = self._execution_role(role, shared, statements)
         self._role_reasons: dict[str, list[str]] = {}
         shared.checks.register_function(self)  # its role's findings are acknowledged at synth
-        for read in secret_reads:
-            read.grant(self.role)  # SSM parameters: their own grant_read
+        for parameter in parameters:
+            parameter.grant_read(self.role)  # read on exactly that parameter, decrypt on its key
         merged.props.update(
             environment={**plain_env, **secret_env},
             environment_encryption=self.environment_key,
@@ -795,17 +795,20 @@ def _check_environment(
 
 def _check_secrets(
     where: Construct, secrets: Mapping[str, Any], environment: Mapping[str, Any]
-) -> tuple[dict[str, str], list[_SecretRead | _ParameterRead]]:
+) -> tuple[dict[str, str], list[Any], list[Any]]:
+    """The environment variables ``secrets`` set, then the Secrets Manager secrets and the SSM parameters
+    among them."""
     env: dict[str, str] = {}
-    grants: list[_SecretRead | _ParameterRead] = []
+    secret_list: list[Any] = []
+    parameters: list[Any] = []
     for name, secret in secrets.items():
         _check_env_name(where, name, "secret")
         if getattr(secret, "secret_arn", None) is not None and hasattr(secret, "grant_read"):
             env_name, value = f"{name}{SECRET_ARN_SUFFIX}", secret.secret_arn
-            grant: _SecretRead | _ParameterRead = _SecretRead(secret)
+            kind = secret_list
         elif _parameter_type(secret) == "SecureString":
             env_name, value = f"{name}{PARAMETER_NAME_SUFFIX}", secret.parameter_name
-            grant = _ParameterRead(secret)
+            kind = parameters
         else:
             raise SecureConstructsError(
                 "SC-FN-005",
@@ -827,59 +830,35 @@ def _check_secrets(
                     fix=f"Remove {clash} from environment=; secrets={{'{name}': ...}} sets {env_name} itself",
                 )
         env[env_name] = value
-        grants.append(grant)
-    return env, grants
+        kind.append(secret)
+    return env, secret_list, parameters
 
 
-class _SecretRead:
-    """Read on exactly a Secrets Manager secret (and decrypt on its key, only through Secrets Manager), as
-    identity policy statements in the role's first document.
+def _secret_statements(secret: Any, region: str) -> list[dict[str, Any]]:
+    """Read on exactly ``secret`` (and decrypt on its key, only through Secrets Manager), as identity
+    policy statements for the role's first document.
 
     ``ISecret.grant_read`` would also put the role into the key's resource policy (its ViaServicePrincipal
     counts as another account), which with an inline role policy is a dependency cycle.
     """
-
-    def __init__(self, secret: Any) -> None:
-        self.secret = secret
-
-    def statements(self, region: str) -> list[dict[str, Any]]:
-        secret = self.secret
-        arn = secret.secret_full_arn or f"{secret.secret_arn}-??????"
-        found: list[dict[str, Any]] = [
+    arn = secret.secret_full_arn or f"{secret.secret_arn}-??????"
+    found: list[dict[str, Any]] = [
+        {
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            "Resource": arn,
+        }
+    ]
+    if secret.encryption_key is not None:
+        found.append(
             {
                 "Effect": "Allow",
-                "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                "Resource": arn,
+                "Action": "kms:Decrypt",
+                "Resource": secret.encryption_key.key_arn,
+                "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
             }
-        ]
-        if secret.encryption_key is not None:
-            found.append(
-                {
-                    "Effect": "Allow",
-                    "Action": "kms:Decrypt",
-                    "Resource": secret.encryption_key.key_arn,
-                    "Condition": {
-                        "StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}
-                    },
-                }
-            )
-        return found
-
-    def grant(self, role: iam.IRole) -> None:
-        """Nothing to add: the statements are in the role's first document."""
-
-
-class _ParameterRead:
-    """Read on exactly an SSM SecureString parameter: its own ``grant_read`` (read; decrypt on its key)."""
-
-    def __init__(self, parameter: Any) -> None:
-        self.parameter = parameter
-
-    def statements(self, region: str) -> list[dict[str, Any]]:
-        return []
-
-    def grant(self, role: iam.IRole) -> None:
-        self.parameter.grant_read(role)
+        )
+    return found
 
 
 def _parameter_type(candidate: Any) -> str | None:
