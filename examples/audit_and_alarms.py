@@ -50,7 +50,6 @@ def handler(stack: Stack, id: str, code: str) -> SecureFunction:
         code=lambda_.Code.from_inline(code),
         handler="index.handler",
         log_retention=logs.RetentionDays.ONE_MONTH,  # example stack: short retention
-        log_removal_policy=RemovalPolicy.DESTROY,
     )
 
 
@@ -75,7 +74,6 @@ def build(app: App) -> Stack:
         description="Orders, signed with SigV4",
         cloud_watch_role=account_role,
         log_retention=logs.RetentionDays.ONE_MONTH,  # example stack: short retention
-        log_removal_policy=RemovalPolicy.DESTROY,
     )
     list_orders = handler(stack, "ListOrders", LIST_ORDERS)
     create_order = handler(stack, "CreateOrder", CREATE_ORDER)

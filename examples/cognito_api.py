@@ -7,7 +7,7 @@ app at https://shop.example.com calls the API cross-origin (CORS). Run it with e
 
 from __future__ import annotations
 
-from aws_cdk import App, Environment, RemovalPolicy, Stack
+from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -54,7 +54,6 @@ def handler(stack: Stack, id: str, code: str) -> SecureFunction:
         code=lambda_.Code.from_inline(code),
         handler="index.handler",
         log_retention=logs.RetentionDays.ONE_MONTH,  # example stack: short retention
-        log_removal_policy=RemovalPolicy.DESTROY,
     )
 
 
@@ -82,7 +81,6 @@ def build(app: App) -> Stack:
         description="Orders of signed-in customers",
         cors=CorsOptions(allow_origins=[ORIGIN], allow_headers=["Content-Type", "Authorization"]),
         log_retention=logs.RetentionDays.ONE_MONTH,  # example stack: short retention
-        log_removal_policy=RemovalPolicy.DESTROY,
     )
     api.add_route(
         "GET",

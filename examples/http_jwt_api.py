@@ -8,7 +8,7 @@ docs/api.md for the CloudFront-in-front option. Run it with every check on:
 
 from __future__ import annotations
 
-from aws_cdk import App, Environment, RemovalPolicy, Stack
+from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -45,7 +45,6 @@ def function(stack: Stack, id: str, code: str) -> SecureFunction:
         code=lambda_.Code.from_inline(code),
         handler="index.handler",
         log_retention=logs.RetentionDays.ONE_MONTH,  # example stack: short retention
-        log_removal_policy=RemovalPolicy.DESTROY,
     )
 
 
@@ -67,7 +66,6 @@ def build(app: App) -> Stack:
         description="Orders for the mobile app",
         default_auth=Auth.jwt(users),  # issuer and audience (the app clients) from the pool
         log_retention=logs.RetentionDays.ONE_MONTH,  # example stack: short retention
-        log_removal_policy=RemovalPolicy.DESTROY,
     )
     api.add_route(
         "GET",

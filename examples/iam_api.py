@@ -7,7 +7,7 @@ Call it from Python with ``secure_constructs.client`` (SigV4 via botocore).
 
 from __future__ import annotations
 
-from aws_cdk import App, Environment, RemovalPolicy, Stack
+from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -62,7 +62,6 @@ def handler(stack: Stack, id: str, code: str) -> SecureFunction:
         code=lambda_.Code.from_inline(code),
         handler="index.handler",
         log_retention=logs.RetentionDays.ONE_MONTH,  # example stack: short retention
-        log_removal_policy=RemovalPolicy.DESTROY,
     )
 
 
@@ -80,7 +79,6 @@ def build(app: App) -> Stack:
         default_auth=Auth.iam(),  # the default, spelled out
         cloud_watch_role=account_role,
         log_retention=logs.RetentionDays.ONE_MONTH,  # example stack: short retention
-        log_removal_policy=RemovalPolicy.DESTROY,
     )
     api.add_route("GET", "/orders", handler(stack, "ListOrders", LIST_ORDERS))
     api.add_route("GET", "/orders/{id}", handler(stack, "GetOrder", GET_ORDER))

@@ -56,7 +56,6 @@ def handler(stack: Stack, id: str, code: str) -> SecureFunction:
         code=lambda_.Code.from_inline(code),
         handler="index.handler",
         log_retention=logs.RetentionDays.ONE_MONTH,  # example stack: short retention
-        log_removal_policy=RemovalPolicy.DESTROY,
     )
 
 
@@ -76,7 +75,6 @@ def build(app: App) -> Stack:
         description="Orders, signed with the identity pool's credentials (SigV4)",
         cloud_watch_role=account_role,
         log_retention=logs.RetentionDays.ONE_MONTH,  # example stack: short retention
-        log_removal_policy=RemovalPolicy.DESTROY,
     )
     list_orders = handler(stack, "ListOrders", LIST_ORDERS)
     place_order = handler(stack, "PlaceOrder", PLACE_ORDER)
@@ -107,22 +105,29 @@ def build(app: App) -> Stack:
     # Only items whose partition key is the caller's identity id; the key only through DynamoDB.
     identities.grant_own_items(customers, carts)
 
-    access_logs = s3.Bucket(
-        stack,
-        "AccessLogs",
-        enforce_ssl=True,
-        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-        removal_policy=RemovalPolicy.DESTROY,  # example stack
-    )
+    hardened = {
+        "enforce_ssl": True,
+        "minimum_tls_version": 1.2,
+        "block_public_access": s3.BlockPublicAccess.BLOCK_ALL,
+        "object_ownership": s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        "versioned": True,
+        "removal_policy": RemovalPolicy.DESTROY,  # example stack
+    }
+    # Server access logs are delivered with SSE-S3 only, so this bucket cannot use the KMS key.
+    access_logs = s3.Bucket(stack, "AccessLogs", encryption=s3.BucketEncryption.S3_MANAGED, **hardened)
     uploads = s3.Bucket(
         stack,
         "Uploads",
-        enforce_ssl=True,
-        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        encryption=s3.BucketEncryption.KMS,
+        encryption_key=kms.Key(
+            stack,
+            "UploadsKey",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.DESTROY,  # example stack
+        ),
         server_access_logs_bucket=access_logs,
         server_access_logs_prefix="uploads/",
-        removal_policy=RemovalPolicy.DESTROY,  # example stack
+        **hardened,
     )
     # Only objects under private/<identity id>/, and listing only that folder.
     identities.grant_own_prefix(customers, uploads, prefix="private/")

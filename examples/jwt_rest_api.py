@@ -8,7 +8,7 @@ Docker. Run it with every check on: ``python examples/jwt_rest_api.py``.
 
 from __future__ import annotations
 
-from aws_cdk import App, Environment, RemovalPolicy, Stack
+from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
@@ -38,7 +38,6 @@ def handler(stack: Stack, id: str) -> SecureFunction:
         code=lambda_.Code.from_inline(ORDERS),
         handler="index.handler",
         log_retention=logs.RetentionDays.ONE_MONTH,  # example stack: short retention
-        log_removal_policy=RemovalPolicy.DESTROY,
     )
 
 
@@ -74,7 +73,6 @@ def build(app: App) -> Stack:
         default_auth=auth,
         cloud_watch_role=account_role,
         log_retention=logs.RetentionDays.ONE_MONTH,  # example stack: short retention
-        log_removal_policy=RemovalPolicy.DESTROY,
     )
     api.add_route("GET", "/orders", handler(stack, "ListOrders"))
     api.add_route("GET", "/orders/{id}", handler(stack, "GetOrder"))

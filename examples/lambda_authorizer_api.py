@@ -65,7 +65,6 @@ def function(stack: Stack, id: str, code: str, **kwargs) -> SecureFunction:
         code=lambda_.Code.from_inline(code),
         handler="index.handler",
         log_retention=logs.RetentionDays.ONE_MONTH,  # example stack: short retention
-        log_removal_policy=RemovalPolicy.DESTROY,
         **kwargs,
     )
 
@@ -99,7 +98,6 @@ def build(app: App) -> Stack:
             authorizer, result_cache_ttl=Duration.minutes(1), validation_regex="^Bearer [A-Za-z0-9._~+/=-]+$"
         ),
         log_retention=logs.RetentionDays.ONE_MONTH,  # example stack: short retention
-        log_removal_policy=RemovalPolicy.DESTROY,
     )
     api.add_route("GET", "/partner/stock/{sku}", function(stack, "Stock", STOCK))
     api.add_route(

@@ -37,6 +37,11 @@ from secure_constructs import (
 from secure_constructs.api import ApiGatewayCloudWatchRole
 
 ENV = Environment(account="111122223333", region="eu-west-1")
+#: Why the demo deletes its logs with the stack (the library keeps them by default: they are evidence).
+DEMO_LOGS = (
+    "Demo stack, deployed and destroyed by the tests: it serves no real traffic, so its logs hold no "
+    "evidence worth keeping after it is gone"
+)
 
 _RESPOND = """
 import json
@@ -222,6 +227,7 @@ class OrdersService(Stack):
         rest_logs = {
             "log_retention": logs.RetentionDays.THREE_MONTHS,
             "log_removal_policy": RemovalPolicy.DESTROY,
+            "accepted_risks": {"log_removal_policy": DEMO_LOGS},
         }
 
         self.internal_api = SecureRestApi(
@@ -280,11 +286,21 @@ class OrdersService(Stack):
             default_auth=Auth.jwt(self.users, scopes=["orders/read"]),
             log_retention=logs.RetentionDays.THREE_MONTHS,
             log_removal_policy=RemovalPolicy.DESTROY,
+            accepted_risks={"log_removal_policy": DEMO_LOGS},
         )
         self.mobile_api.add_route("GET", "/orders/{id}", mobile_order)
 
         # --- audit -------------------------------------------------------------------------------------
-        self.trail = DataEventsTrail(self, "Audit", removal_policy=RemovalPolicy.DESTROY) if trail else None
+        self.trail = (
+            DataEventsTrail(
+                self,
+                "Audit",
+                removal_policy=RemovalPolicy.DESTROY,
+                accepted_risks={"removal_policy": DEMO_LOGS},
+            )
+            if trail
+            else None
+        )
 
     def _function(self, name: str, code: str, environment: dict[str, str], **kwargs) -> SecureFunction:
         fn = SecureFunction(
@@ -295,6 +311,7 @@ class OrdersService(Stack):
             environment=environment,
             log_retention=logs.RetentionDays.THREE_MONTHS,  # demo stack: a quarter of logs
             log_removal_policy=RemovalPolicy.DESTROY,
+            accepted_risks={"log_removal_policy": DEMO_LOGS},
             **kwargs,
         )
         self.functions[name] = fn

@@ -73,7 +73,6 @@ def build(app: App) -> Stack:
         environment={"ORDERS_TABLE": orders.table_name},
         secrets={"PAYMENT_API_KEY": payment_api_key},
         log_retention=logs.RetentionDays.ONE_MONTH,  # example stack: short retention
-        log_removal_policy=RemovalPolicy.DESTROY,
     )
     orders.grant_read_data(lookup.role)
     attach_function_alarms(lookup)  # errors and throttles, to the stack's encrypted alarm topic

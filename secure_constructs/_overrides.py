@@ -1,52 +1,28 @@
-"""Merging secure defaults (data) with user overrides, refusing the ones that weaken an invariant.
+"""Merging secure defaults with user overrides, and the guard that refuses an override that weakens a
+declared security property.
 
-Plumbing defaults are freely overridable. Security invariants are not: an override that weakens one raises
-SC-GEN-002 unless the caller names it in ``accepted_risks`` with a reason, and that reason is then recorded
-as an audited acknowledgment of the findings the weakened value triggers. Misspelt keys raise SC-GEN-001,
-checked against the wrapped CDK class's own signature (Python kwargs are otherwise untyped).
+The guard does not keep its own idea of "weaker": it applies the property's declared CloudFormation
+condition (the rule of the pack, :mod:`secure_constructs.nag`) to the resources the construct has just
+built. An argument the user changed that makes a property's rule fail raises SC-GEN-002, unless the caller
+names it in ``accepted_risks`` with a reason; the reason then acknowledges exactly the findings the rule
+reports (and the declared cdk-nag findings of the same property), so the validation report carries it.
+Misspelt keys raise SC-GEN-001, checked against the wrapped CDK class's own signature; keys the construct
+manages raise SC-GEN-004.
 """
 
 from __future__ import annotations
 
 import difflib
 import inspect
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
 from functools import cache
 from typing import Any
 
 from constructs import IConstruct
 
-from .acknowledgments import acknowledge, check_reason
+from .acknowledgments import acknowledge_all, check_reason
 from .errors import SecureConstructsError
-
-
-@dataclass(frozen=True)
-class Invariant:
-    """A security property that an override may only weaken with a reason.
-
-    ``weakens(value)`` says whether an overriding value weakens it; ``rule_ids`` are the validation findings
-    that such a value triggers, acknowledged with the caller's reason so the report carries it.
-    """
-
-    key: str
-    description: str
-    weakens: Callable[[Any], bool]
-    rule_ids: tuple[str, ...] = ()
-
-
-@dataclass
-class Merged:
-    """Result of :func:`merge_props`: the kwargs to build with and the risks the caller accepted."""
-
-    props: dict[str, Any]
-    accepted: list[tuple[Invariant, str]] = field(default_factory=list)
-
-    def acknowledge_on(self, construct: IConstruct) -> None:
-        """Record every accepted risk as an audited acknowledgment on ``construct``."""
-        for invariant, reason in self.accepted:
-            for rule_id in invariant.rule_ids:
-                acknowledge(construct, rule_id, f"{invariant.description} weakened on purpose: {reason}")
+from .nag.declarations import ConstructSettings, settings_of
 
 
 @cache
@@ -72,59 +48,123 @@ def check_keys(where: IConstruct | str, cls: type, keys: Collection[str], *, wha
             )
 
 
-def merge_props(
-    where: IConstruct | str,
-    cls: type,
-    defaults: Mapping[str, Any],
-    overrides: Mapping[str, Any] | None,
-    *,
-    invariants: Sequence[Invariant] = (),
-    managed: Collection[str] = (),
-    accepted_risks: Mapping[str, str] | None = None,
-) -> Merged:
-    """Merge ``overrides`` over ``defaults`` for ``cls``, enforcing ``invariants``.
+class Guard:
+    """One construct's overrides, the arguments it was given, and the check of what they built.
 
-    ``managed`` keys are set by the construct itself (e.g. ``role``) and cannot be overridden (SC-GEN-004):
-    the construct offers a dedicated parameter for them.
+    ``construct`` names the construct in the declarations (``"SecureFunction"``); ``parameters`` are the
+    construct's own arguments that set a declared property (``{"log_removal_policy": ...}``), judged when
+    they differ from the declared default.
     """
-    overrides = dict(overrides or {})
-    accepted_risks = dict(accepted_risks or {})
-    check_keys(where, cls, overrides)
-    for key in overrides:
-        if key in managed:
-            raise SecureConstructsError(
-                "SC-GEN-004",
-                where,
-                f"override {key!r} is managed by the construct",
-                received=key,
-                fix="Use the construct's own parameter for it (see its docstring) instead of overrides",
-            )
-    by_key = {inv.key: inv for inv in invariants}
-    for key in accepted_risks:
-        if key not in by_key or key not in overrides:
+
+    def __init__(
+        self,
+        where: IConstruct | str,
+        construct: str,
+        accepted_risks: Mapping[str, str] | None = None,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.where = where
+        self.settings: ConstructSettings = settings_of(construct)
+        self.changed: dict[str, Any] = {}
+        self.reasons: dict[str, str] = {}
+        for key, reason in dict(accepted_risks or {}).items():
+            if key not in self.settings.guarded:
+                raise SecureConstructsError(
+                    "SC-GEN-001",
+                    where,
+                    f"accepted_risks names {key!r}, which is not a security setting of {construct}",
+                    received=key,
+                    fix=f"Only name arguments that set a security property: {sorted(self.settings.guarded)}",
+                )
+            self.reasons[key] = check_reason(where, reason, f"Weakening {key!r}")
+        for key, value in dict(parameters or {}).items():
+            if self.settings.differs(key, value):
+                self.changed[key] = value
+
+    def merge(
+        self,
+        cls: type,
+        defaults: Mapping[str, Any],
+        overrides: Mapping[str, Any] | None,
+        *,
+        managed: Collection[str] = (),
+    ) -> dict[str, Any]:
+        """``defaults`` with ``overrides`` over them, for ``cls`` (SC-GEN-001, SC-GEN-004)."""
+        overrides = dict(overrides or {})
+        check_keys(self.where, cls, overrides)
+        for key in overrides:
+            if key in managed:
+                raise SecureConstructsError(
+                    "SC-GEN-004",
+                    self.where,
+                    f"override {key!r} is managed by the construct",
+                    received=key,
+                    fix="Use the construct's own parameter for it (see its docstring) instead of overrides",
+                )
+        self.changed.update({key: value for key, value in overrides.items() if key in self.settings.guarded})
+        return {**defaults, **overrides}
+
+    def check(self, *scopes: IConstruct) -> None:
+        """Judge the resources under ``scopes`` (just built) with the rules of the properties that a changed
+        argument sets: acknowledge what the user accepted with a reason, refuse the rest (SC-GEN-002).
+
+        Nothing is rendered when no security argument was changed: the defaults themselves are proven by
+        the examples' synth and the self-mutation test.
+        """
+        unused = {key for key in self.reasons if key not in self.changed}
+        if unused:
+            key = sorted(unused)[0]
             raise SecureConstructsError(
                 "SC-GEN-001",
-                where,
-                f"accepted_risks names {key!r}, which is not a weakened security default of this construct",
+                self.where,
+                f"accepted_risks names {key!r}, which was not changed from its secure default",
                 received=key,
-                fix=f"Only name overridden security defaults: {sorted(by_key)}",
+                fix=f"Remove {key!r} from accepted_risks",
             )
-    merged = Merged(props={**defaults, **overrides})
-    for key, value in overrides.items():
-        invariant = by_key.get(key)
-        if invariant is None or not invariant.weakens(value):
-            continue
-        if key not in accepted_risks:
+        specs = self.settings.specs_for(self.changed)
+        if not specs:
+            return
+        from ._render import render_resources
+        from .nag.declarations import judge
+
+        rendered = render_resources(scopes)
+        used: set[str] = set()
+        for construct, logical_id, finding_ids, spec in judge(rendered, specs):
+            keys = sorted(self.settings.keys_of(spec) & set(self.changed))
+            accepted = [key for key in keys if key in self.reasons]
+            if not accepted:
+                self._discard()
+                raise SecureConstructsError(
+                    "SC-GEN-002",
+                    self.where,
+                    f"{'/'.join(repr(k) for k in keys)} weakens a security default: {finding_ids[0][1]}",
+                    received={key: self.changed[key] for key in keys} if keys else logical_id,
+                    fix=(
+                        f"Remove the override, or accept the risk explicitly with accepted_risks="
+                        f"{{{keys[0] if keys else 'key'!r}: '<why this is acceptable>'}} ({spec.rule_id})"
+                    ),
+                )
+            used.update(accepted)
+            reason = " | ".join(self.reasons[key] for key in accepted)
+            acknowledge_all(
+                construct,
+                [rule for rule, _ in finding_ids] + list(spec.stock_ids),
+                f"{spec.info.rstrip('.')}, on purpose: {reason}",
+            )
+        checked = {key for key in self.reasons if self.settings.all_guarded(key)}
+        idle = sorted(checked - used)
+        if idle:
             raise SecureConstructsError(
-                "SC-GEN-002",
-                where,
-                f"override {key!r} weakens a security default ({invariant.description})",
-                received=value,
-                fix=(
-                    f"Remove the override, or accept the risk explicitly with "
-                    f"accepted_risks={{{key!r}: '<why this is acceptable>'}}"
-                ),
+                "SC-GEN-001",
+                self.where,
+                f"accepted_risks names {idle[0]!r}, but its value weakens no security property",
+                received=idle[0],
+                fix=f"Remove {idle[0]!r} from accepted_risks",
             )
-        reason = check_reason(where, accepted_risks[key], f"Weakening {key!r}")
-        merged.accepted.append((invariant, reason))
-    return merged
+
+    def _discard(self) -> None:
+        """Take the refused construct out of the tree, so that code that catches the error (a test, a
+        notebook) does not synthesize what was refused."""
+        node = getattr(self.where, "node", None)
+        if node is not None and node.scope is not None:
+            node.scope.node.try_remove_child(node.id)

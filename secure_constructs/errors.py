@@ -24,7 +24,8 @@ CODES: dict[str, str] = {
     # compute: SecureFunction
     "SC-FN-001": "The role is already used by another function.",
     "SC-FN-002": "A policy statement allows a wildcard action and no reason was given.",
-    "SC-FN-003": "A policy statement allows Resource '*' on actions that support resource scoping.",
+    "SC-FN-003": "A policy statement allows Resource '*' or a wildcard ARN on actions that support resource "
+    "scoping.",
     "SC-FN-004": "An environment variable looks like a plaintext secret.",
     "SC-FN-005": "A secret reference is not a Secrets Manager secret or an SSM SecureString parameter.",
     "SC-FN-006": "Memory size or timeout is missing or out of range.",

@@ -53,6 +53,9 @@ _PLACEHOLDER = re.compile(
 _PATH_SEGMENT = re.compile(r"^[A-Za-z0-9]+(?:[-_.][A-Za-z0-9]+)*$")
 _NAME_PIECE = re.compile(r"^(?:[A-Za-z]+[0-9]{0,4}|[0-9]{1,4})$")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+#: A name CDK generates from a construct path: capitalized words and digits, then an 8-hex-digit hash
+#: (``IdentitiesStaffRoleDefaultPolicyEB02FF14``).
+_CDK_GENERATED_NAME = re.compile(r"^(?:[A-Z][a-z0-9]*)+[0-9A-F]{8}$")
 _BOOLEANS = frozenset({"true", "false", "yes", "no", "on", "off", "enabled", "disabled", "none", "null"})
 
 # --- names ------------------------------------------------------------------------------------------------
@@ -130,6 +133,22 @@ def _classes(value: str) -> int:
     )
 
 
+_WORD = re.compile(r"[A-Z]?[a-z]{2,}")
+
+
+def _wordy(value: str) -> bool:
+    """Mostly made of words, whatever the separators or capitals (``Orders/Api/Alarms/WafBlockedSpike``,
+    ``IdentitiesStaffRoleDefaultPolicy``): names people and CDK give, not random material."""
+    letters = sum(len(m) for m in _WORD.findall(value) if len(m) >= 3)
+    return letters >= 0.7 * len(re.sub(r"[^A-Za-z0-9]", "", value))
+
+
+def _aws_secret_key(value: str) -> bool:
+    """Shaped like an AWS secret access key: 40 base64 characters, varied, random rather than words."""
+    shaped = bool(_AWS_SECRET_KEY.match(value)) and _classes(value) >= 3
+    return shaped and entropy(value) >= 4.0 and not _wordy(value)
+
+
 def _looks_random(value: str) -> bool:
     """Random-looking: long enough, varied, and not made of words (``prod-orders-table``)."""
     if len(value) < 8 or " " in value.strip():
@@ -151,6 +170,8 @@ def _is_reference_or_config(value: str) -> bool:
     if any(m in stripped for m in _TOKEN_MARKERS) and not _SECRET_DYNAMIC_REFERENCE.search(stripped):
         return True
     if _ARN.match(stripped) or _PLACEHOLDER.match(stripped) or _NUMBER.match(stripped):
+        return True
+    if _CDK_GENERATED_NAME.match(stripped):
         return True
     if stripped.lower() in _BOOLEANS:
         return True
@@ -213,7 +234,7 @@ def classify(name: str, value: str) -> str | None:
     if _is_reference_or_config(value):
         return None
     stripped = value.strip()
-    if _AWS_SECRET_KEY.match(stripped) and _classes(stripped) >= 3 and entropy(stripped) >= 4.0:
+    if _aws_secret_key(stripped):
         return "AWS secret access key"
     if is_secret_like_name(name) and _looks_random(stripped):
         return "high-entropy value under a secret-like name"
@@ -300,7 +321,7 @@ def scan_code(text: str) -> list[str]:
             name, value = match.group("name").rsplit(".", 1)[-1], match.group("value")
             if _is_reference_or_config(value) or "{" in value:
                 continue  # f-string / template placeholders are filled at run time
-            if _AWS_SECRET_KEY.match(value) and _classes(value) >= 3 and entropy(value) >= 4.0:
+            if _aws_secret_key(value):
                 add(f"AWS secret access key assigned to {name}")
             elif is_secret_like_name(name) and _looks_random(value):
                 add(f"high-entropy string assigned to {name}")

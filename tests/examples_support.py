@@ -30,8 +30,14 @@ def cdk_examples() -> list[pathlib.Path]:
     return found
 
 
+def app_context() -> dict:
+    """The feature flags of the project's cdk.json, so that an example synthesizes here as ``cdk synth``
+    synthesizes it."""
+    return json.loads((ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+
+
 def synth_example(path: pathlib.Path, outdir: pathlib.Path):
-    """Build the example in a fresh App with every check on and synthesize it.
+    """Build the example in a fresh App (with cdk.json's feature flags) with every check on and synthesize it.
 
     Returns (validation result, {stack artifact id: template dict}).
     """
@@ -40,7 +46,7 @@ def synth_example(path: pathlib.Path, outdir: pathlib.Path):
     from secure_constructs import add_checks
     from secure_constructs.testing import synth_and_validate
 
-    app = App(outdir=str(outdir))
+    app = App(outdir=str(outdir), context=app_context())
     load(path).build(app)
     add_checks(app)
     result = synth_and_validate(app)

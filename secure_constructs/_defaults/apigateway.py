@@ -12,6 +12,8 @@ from typing import Any
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
 
+from ..nag.declarations import defaults_of
+
 #: Default stage throttling (requests per second, steady and burst). The account-wide API Gateway quota
 #: (10,000 rps) is shared by every API of the account and region, so each API gets a modest slice.
 THROTTLE_RATE_LIMIT = 100
@@ -84,29 +86,19 @@ def rest_api_props() -> dict[str, Any]:
 
 
 def rest_stage_options() -> dict[str, Any]:
-    """Keyword arguments for ``apigateway.StageOptions`` (access logs are added by the construct)."""
-    return {
-        "stage_name": "prod",
-        "logging_level": apigw.MethodLoggingLevel.ERROR,
-        "data_trace_enabled": False,
-        "metrics_enabled": True,
-        "tracing_enabled": True,
-        "throttling_rate_limit": THROTTLE_RATE_LIMIT,
-        "throttling_burst_limit": THROTTLE_BURST_LIMIT,
-    }
+    """Keyword arguments for ``apigateway.StageOptions`` (access logs are added by the construct): the
+    declared secure defaults of the stage (execution logging without data trace, metrics, tracing,
+    throttling; ``secure_constructs.nag.rules.apigateway``) and the stage name."""
+    return {"stage_name": "prod", **defaults_of("SecureRestApi", via="stage_overrides")}
 
 
 def http_stage_props() -> dict[str, Any]:
-    """Keyword arguments for ``apigatewayv2.HttpStage`` (access logs are added by the construct)."""
-    from aws_cdk import aws_apigatewayv2 as apigwv2
-
+    """Keyword arguments for ``apigatewayv2.HttpStage`` (access logs are added by the construct): the
+    declared secure defaults (detailed metrics, throttling) and the auto-deployed ``$default`` stage."""
     return {
         "stage_name": "$default",
         "auto_deploy": True,
-        "detailed_metrics_enabled": True,
-        "throttle": apigwv2.ThrottleSettings(
-            rate_limit=THROTTLE_RATE_LIMIT, burst_limit=THROTTLE_BURST_LIMIT
-        ),
+        **defaults_of("SecureHttpApi", via="stage_overrides"),
     }
 
 

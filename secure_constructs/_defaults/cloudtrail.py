@@ -12,6 +12,8 @@ from aws_cdk import Duration
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 
+from ..nag.declarations import defaults_of
+
 #: Advanced event selectors: CloudTrail accepts at most 500 values over all conditions of one trail.
 MAX_SELECTOR_VALUES = 500
 
@@ -31,13 +33,11 @@ ACCESS_LOGS_EXPIRE_AFTER = Duration.days(400)
 def trail_props() -> dict[str, Any]:
     """Keyword arguments for ``aws_cloudtrail.Trail``.
 
-    Bucket, key, log group, name and CloudWatch Logs delivery are managed by the construct.
+    Bucket, key, log group, name and CloudWatch Logs delivery are managed by the construct; the rest are the
+    declared secure defaults (file validation, global service events, every region;
+    ``secure_constructs.nag.rules.cloudtrail``).
     """
-    return {
-        "enable_file_validation": True,
-        "include_global_service_events": True,
-        "is_multi_region_trail": True,
-    }
+    return defaults_of("DataEventsTrail")
 
 
 def trail_bucket_props() -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 
-from .._overrides import Invariant
+from ..nag.declarations import defaults_of
 
 #: Memory in MB. 512 MB gives a Python function a full share of a vCPU fraction large enough for
 #: cold starts and JSON work; the 128 MB platform default is a common cause of slow, throttled functions.
@@ -48,48 +48,26 @@ def _arm_64() -> lambda_.Architecture:
 
 
 def function_defaults() -> dict[str, Any]:
-    """Secure, explicit ``aws_lambda.Function`` kwargs (everything the construct does not wire itself)."""
+    """Secure, explicit ``aws_lambda.Function`` kwargs (everything the construct does not wire itself).
+
+    The security settings among them (tracing, log format, recursive-loop detection) are the declared
+    defaults of their properties (``secure_constructs.nag.rules.lambda_``); the rest is plumbing.
+    """
     return {
         "runtime": latest_python_runtime(),
         "architecture": _arm_64(),
         "memory_size": DEFAULT_MEMORY_MB,
         "timeout": DEFAULT_TIMEOUT,
-        "tracing": lambda_.Tracing.ACTIVE,
-        "logging_format": lambda_.LoggingFormat.JSON,
         "application_log_level_v2": lambda_.ApplicationLogLevel.INFO,
         "system_log_level_v2": lambda_.SystemLogLevel.INFO,
-        "recursive_loop": lambda_.RecursiveLoop.TERMINATE,
+        **_declared(),
     }
 
 
-def _not(expected: Any):
-    return lambda value: value != expected
+@cache
+def _declared() -> dict[str, Any]:
+    return defaults_of("SecureFunction")
 
-
-#: Overrides that weaken a default above; each needs ``accepted_risks={key: reason}``.
-FUNCTION_INVARIANTS: tuple[Invariant, ...] = (
-    Invariant(
-        "tracing",
-        "active X-Ray tracing",
-        _not(lambda_.Tracing.ACTIVE),
-        ("Serverless-LambdaTracing",),
-    ),
-    Invariant(
-        "logging_format",
-        "structured JSON logs",
-        _not(lambda_.LoggingFormat.JSON),
-    ),
-    Invariant(
-        "recursive_loop",
-        "recursive-loop detection that stops runaway invocations",
-        _not(lambda_.RecursiveLoop.TERMINATE),
-    ),
-    Invariant(
-        "allow_public_subnet",
-        "no function in a public subnet",
-        lambda value: bool(value),
-    ),
-)
 
 #: Function kwargs the construct wires itself; each has a dedicated SecureFunction parameter (or none, when
 #: the kwarg would bypass a default: ``initial_policy`` skips the wildcard checks of ``add_to_role_policy``,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +12,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import IConstruct
 
-from .._overrides import Invariant, Merged, merge_props
 from ..errors import SecureConstructsError
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY")
@@ -152,40 +151,3 @@ def deny_execute(grantee: iam.IGrantable, arn: str) -> iam.AddToPrincipalPolicyR
 
 def route_key(method: str, path: str) -> str:
     return f"{method} {path}"
-
-
-def merge_api_and_stage(
-    where: IConstruct,
-    *,
-    api_class: type,
-    api_defaults: Mapping[str, Any],
-    overrides: Mapping[str, Any] | None,
-    api_managed: Sequence[str],
-    stage_class: type,
-    stage_defaults: Mapping[str, Any],
-    stage_overrides: Mapping[str, Any] | None,
-    stage_invariants: Sequence[Invariant],
-    stage_managed: Sequence[str],
-    accepted_risks: Mapping[str, str] | None,
-) -> tuple[Merged, Merged]:
-    """Merge an API's and its stage's overrides; each accepted risk goes to the mapping that names its key."""
-    risks = dict(accepted_risks or {})
-    stage_keys = set(stage_overrides or {})
-    api = merge_props(
-        where,
-        api_class,
-        api_defaults,
-        overrides,
-        managed=api_managed,
-        accepted_risks={k: v for k, v in risks.items() if k not in stage_keys},
-    )
-    stage = merge_props(
-        where,
-        stage_class,
-        stage_defaults,
-        stage_overrides,
-        invariants=stage_invariants,
-        managed=stage_managed,
-        accepted_risks={k: v for k, v in risks.items() if k in stage_keys},
-    )
-    return api, stage

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from ..acknowledgments import acknowledge
+from ..acknowledgments import acknowledge_all
+from ..nag._template import flatten
+from ..policy import analyse, our_findings
 
 #: Execution logs go to groups that API Gateway names and creates itself.
 EXECUTION_LOG_GROUP_PREFIX = "API-Gateway-Execution-Logs_"
@@ -103,12 +106,21 @@ class ApiGatewayCloudWatchRole(Construct):
                     "access logs of the account's REST APIs go to log groups of other stacks and to log "
                     "streams that API Gateway names itself"
                 )
-        for resource, why in reasons.items():
-            acknowledge(
-                self.role,
-                f"AwsSolutions-IAM5[Resource::{_nag_arn(self, resource)}]",
-                "API Gateway's account-level CloudWatch role: " + "; ".join(why),
-            )
+        # Each wildcard as cdk-nag and as our pack report it, acknowledged with why it cannot be narrower.
+        for statement in policy.to_json()["Statement"]:
+            actions = _as_list(statement["Action"])
+            for resource in _as_list(statement["Resource"]):
+                if resource not in reasons:
+                    continue
+                why = "API Gateway's account-level CloudWatch role: " + "; ".join(reasons[resource])
+                template_arn = flatten(stack.resolve(resource)) or resource
+                ours = [finding for finding, _ in our_findings(analyse(actions, [template_arn]))]
+                nag = f"AwsSolutions-IAM5[Resource::{_nag_arn(self, resource)}]"
+                acknowledge_all(self.role, [nag, *ours], why)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def _nag_arn(scope: Construct, arn: str) -> str:

@@ -15,7 +15,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .._defaults import apigateway as defaults
-from .._overrides import Invariant
+from .._overrides import Guard
 from .._shared import encrypted_log_group
 from ..acknowledgments import acknowledge
 from ..errors import SecureConstructsError
@@ -39,12 +39,6 @@ from .domain import DomainOptions
 #: The finding ids an unauthenticated route triggers; Auth.public acknowledges them with its reason.
 PUBLIC_ROUTE_RULES = ("AwsSolutions-APIG4", "SecureServerless-ApiRouteAuth")
 
-_STAGE_INVARIANTS = (
-    Invariant(
-        "throttle", "default route throttling", lambda v: v is None, ("Serverless-APIGWDefaultThrottling",)
-    ),
-    Invariant("detailed_metrics_enabled", "per-route CloudWatch metrics", lambda v: v is not True, ()),
-)
 _STAGE_MANAGED = ("http_api", "access_log_settings", "domain_mapping")
 _API_MANAGED = (
     "create_default_stage",
@@ -133,18 +127,15 @@ class SecureHttpApi(ApiVerbs, Construct):
             cors.check(self)
         if domain is not None:
             domain.check(self)
-        api_merged, stage_merged = _routes.merge_api_and_stage(
+        guard = Guard(
             self,
-            api_class=apigwv2.HttpApi,
-            api_defaults=defaults.http_api_props(),
-            overrides=overrides,
-            api_managed=_API_MANAGED,
-            stage_class=apigwv2.HttpStage,
-            stage_defaults=defaults.http_stage_props(),
-            stage_overrides=stage_overrides,
-            stage_invariants=_STAGE_INVARIANTS,
-            stage_managed=_STAGE_MANAGED,
-            accepted_risks=accepted_risks,
+            "SecureHttpApi",
+            accepted_risks,
+            parameters={"log_retention": log_retention, "log_removal_policy": log_removal_policy},
+        )
+        api_props = guard.merge(apigwv2.HttpApi, defaults.http_api_props(), overrides, managed=_API_MANAGED)
+        stage_props = guard.merge(
+            apigwv2.HttpStage, defaults.http_stage_props(), stage_overrides, managed=_STAGE_MANAGED
         )
 
         self.access_log_group = encrypted_log_group(
@@ -153,7 +144,7 @@ class SecureHttpApi(ApiVerbs, Construct):
         self.http_api = apigwv2.HttpApi(
             self,
             "Api",
-            **api_merged.props,
+            **api_props,
             description=description,
             disable_execute_api_endpoint=domain is not None,
             cors_preflight=None if cors is None else _cors_preflight(cors),
@@ -171,7 +162,7 @@ class SecureHttpApi(ApiVerbs, Construct):
             )
             mapping = apigwv2.DomainMappingOptions(domain_name=self.domain, mapping_key=domain.base_path)
         self.stage = apigwv2.HttpStage(
-            self, "Stage", http_api=self.http_api, domain_mapping=mapping, **stage_merged.props
+            self, "Stage", http_api=self.http_api, domain_mapping=mapping, **stage_props
         )
         cfn_stage = self.stage.node.default_child
         assert isinstance(cfn_stage, apigwv2.CfnStage)
@@ -182,8 +173,7 @@ class SecureHttpApi(ApiVerbs, Construct):
         self.url: str = (
             self.stage.url if domain is None else f"https://{domain.name}/{domain.base_path or ''}"
         )
-        api_merged.acknowledge_on(self.http_api)
-        stage_merged.acknowledge_on(self.stage)
+        guard.check(self.http_api, self.stage, self.access_log_group)
 
         self._integrations: dict[int, _LambdaProxy] = {}
         self._authorizers: dict[tuple[Any, ...], apigwv2.IHttpRouteAuthorizer] = {}

@@ -16,7 +16,7 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from .._defaults import apigateway as defaults
-from .._overrides import Invariant
+from .._overrides import Guard
 from .._shared import encrypted_log_group
 from ..acknowledgments import acknowledge, acknowledge_all
 from ..errors import SecureConstructsError
@@ -36,7 +36,7 @@ from .auth import (
     rest_identity_source,
 )
 from .domain import DomainOptions
-from .waf import WafOptions, regional_web_acl
+from .waf import WafOptions, regional_web_acl, web_acl_logging
 
 #: The finding ids an unauthenticated route triggers; Auth.public acknowledges them with its reason.
 PUBLIC_ROUTE_RULES = (
@@ -53,32 +53,6 @@ _LAMBDA_COG4 = (
     "runs), so a Cognito user-pool authorizer does not apply"
 )
 
-_STAGE_INVARIANTS = (
-    Invariant(
-        "logging_level",
-        "execution logging (ERROR or INFO)",
-        lambda v: v not in (apigw.MethodLoggingLevel.ERROR, apigw.MethodLoggingLevel.INFO),
-        ("AwsSolutions-APIG6",),
-    ),
-    Invariant(
-        "data_trace_enabled", "no full request/response data trace in execution logs", lambda v: v is True, ()
-    ),
-    Invariant("tracing_enabled", "X-Ray tracing", lambda v: v is not True, ("Serverless-APIGWXrayEnabled",)),
-    Invariant("metrics_enabled", "detailed CloudWatch metrics", lambda v: v is not True, ()),
-    Invariant(
-        "throttling_rate_limit",
-        "default stage throttling",
-        lambda v: v is None,
-        ("Serverless-APIGWDefaultThrottling",),
-    ),
-    Invariant(
-        "throttling_burst_limit",
-        "default stage throttling",
-        lambda v: v is None,
-        ("Serverless-APIGWDefaultThrottling",),
-    ),
-    Invariant("cache_data_encrypted", "encrypted response cache", lambda v: v is False, ()),
-)
 _STAGE_MANAGED = ("access_log_destination", "access_log_format")
 _API_MANAGED = (
     "cloud_watch_role",
@@ -180,32 +154,29 @@ class SecureRestApi(ApiVerbs, Construct):
                 fix="Pass waf=WafOptions.disabled('<why this API needs no WAF>') (or keep the default)",
             )
         waf.check(self)
-        api_merged, stage_merged = _routes.merge_api_and_stage(
+        guard = Guard(
             self,
-            api_class=apigw.RestApi,
-            api_defaults=defaults.rest_api_props(),
-            overrides=overrides,
-            api_managed=_API_MANAGED,
-            stage_class=apigw.StageOptions,
-            stage_defaults=defaults.rest_stage_options(),
-            stage_overrides=stage_overrides,
-            stage_invariants=_STAGE_INVARIANTS,
-            stage_managed=_STAGE_MANAGED,
-            accepted_risks=accepted_risks,
+            "SecureRestApi",
+            accepted_risks,
+            parameters={"log_retention": log_retention, "log_removal_policy": log_removal_policy},
+        )
+        api_props = guard.merge(apigw.RestApi, defaults.rest_api_props(), overrides, managed=_API_MANAGED)
+        stage_props = guard.merge(
+            apigw.StageOptions, defaults.rest_stage_options(), stage_overrides, managed=_STAGE_MANAGED
         )
 
         self.access_log_group = encrypted_log_group(
             self, "AccessLogs", retention=log_retention, removal_policy=log_removal_policy, key=log_key
         )
         stage_options = apigw.StageOptions(
-            **stage_merged.props,
+            **stage_props,
             access_log_destination=apigw.LogGroupLogDestination(self.access_log_group),
             access_log_format=defaults.access_log_format(defaults.REST_ACCESS_LOG_FIELDS),
         )
         self.rest_api = apigw.RestApi(
             self,
             "Api",
-            **api_merged.props,
+            **api_props,
             description=description,
             deploy_options=stage_options,
             policy=resource_policy,
@@ -226,28 +197,36 @@ class SecureRestApi(ApiVerbs, Construct):
         self.url: str = (
             self.rest_api.url if domain is None else f"https://{domain.name}/{domain.base_path or ''}"
         )
-        api_merged.acknowledge_on(self.rest_api)
-        stage_merged.acknowledge_on(self.stage)
         if cloud_watch_role is not None:
             self.stage.node.add_dependency(cloud_watch_role.account)
 
         self.web_acl: wafv2.CfnWebACL | None = None
         self.web_acl_arn: str | None = None
+        self.waf_log_group: logs.LogGroup | None = None
         if waf.disabled_reason is not None:
             for rule in ("AwsSolutions-APIG3", "SecureServerless-ApiStageWaf"):
                 acknowledge(self.stage, rule, f"WAF turned off on purpose: {waf.disabled_reason}")
         else:
             if waf.web_acl_arn is None:
-                self.web_acl = regional_web_acl(
-                    self, "WebAcl", waf, metric_prefix=Names.unique_id(self)[-200:]
-                )
+                unique = Names.unique_id(self)[-200:]
+                self.web_acl = regional_web_acl(self, "WebAcl", waf, metric_prefix=unique)
                 self.web_acl_arn = self.web_acl.attr_arn
+                self.waf_log_group, _ = web_acl_logging(
+                    self,
+                    self.web_acl,
+                    name=unique,
+                    retention=log_retention,
+                    removal_policy=log_removal_policy,
+                    key=log_key,
+                )
             else:
                 self.web_acl_arn = waf.web_acl_arn
             association = wafv2.CfnWebACLAssociation(
                 self, "WebAclAssociation", resource_arn=self.stage.stage_arn, web_acl_arn=self.web_acl_arn
             )
             association.node.add_dependency(self.stage)
+        built = (self.rest_api, self.stage, self.access_log_group, self.waf_log_group)
+        guard.check(*(c for c in built if c is not None))
 
         # Shared by every route: one validator for bodies and parameters (the one AwsSolutions-APIG2 looks
         # for). A route without a request schema needs no second, parameters-only validator: API Gateway

@@ -6,10 +6,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from aws_cdk import ArnFormat, RemovalPolicy, Stack
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct, IConstruct
 
 from .._defaults.wafv2 import MANAGED_RULE_GROUPS, MAX_RATE_LIMIT, MIN_RATE_LIMIT, RATE_LIMIT_PER_5_MIN
+from .._shared import logs_key
 from ..acknowledgments import check_reason
 from ..errors import SecureConstructsError
 
@@ -46,6 +50,15 @@ class WafOptions:
                 received=self.rate_limit,
                 fix=f"Use an int from {MIN_RATE_LIMIT} to {MAX_RATE_LIMIT} (requests per IP, 5 minutes)",
             )
+        if not self.managed_rule_groups and self.disabled_reason is None and self.web_acl_arn is None:
+            raise SecureConstructsError(
+                "SC-API-009",
+                where,
+                "a web ACL without managed rule groups blocks nothing but floods",
+                received=list(self.managed_rule_groups),
+                fix="Keep the default rule groups, name the ones you want, or turn WAF off with "
+                "WafOptions.disabled('<why this API needs no WAF>')",
+            )
         if isinstance(self.managed_rule_groups, str) or any(
             not isinstance(n, str) or not re.match(r"^AWSManagedRules[A-Za-z0-9]+$", n)
             for n in self.managed_rule_groups
@@ -63,6 +76,51 @@ def _visibility(metric: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
     return wafv2.CfnWebACL.VisibilityConfigProperty(
         cloud_watch_metrics_enabled=True, metric_name=metric, sampled_requests_enabled=True
     )
+
+
+#: Request headers whose values WAF logs must not hold (credentials and sessions).
+REDACTED_HEADERS = ("authorization", "cookie")
+
+
+def web_acl_logging(
+    scope: Construct,
+    web_acl: wafv2.CfnWebACL,
+    *,
+    name: str,
+    retention: logs.RetentionDays,
+    removal_policy: RemovalPolicy,
+    key: kms.IKey | None = None,
+) -> tuple[logs.LogGroup, wafv2.CfnLoggingConfiguration]:
+    """Log what the web ACL sees to an encrypted log group (WAF requires the ``aws-waf-logs-`` prefix), with
+    the credential headers redacted. Billed as vended logs per GB; no fixed charge."""
+    group = logs.LogGroup(
+        scope,
+        "WafLogs",
+        log_group_name=f"aws-waf-logs-{name}"[:512],
+        retention=retention,
+        removal_policy=removal_policy,
+        encryption_key=key if key is not None else logs_key(scope),
+    )
+    stack = Stack.of(scope)
+    config = wafv2.CfnLoggingConfiguration(
+        scope,
+        "WafLogging",
+        resource_arn=web_acl.attr_arn,
+        # WAF takes the log group's ARN without the ":*" suffix that LogGroup.log_group_arn carries.
+        log_destination_configs=[
+            stack.format_arn(
+                service="logs",
+                resource="log-group",
+                resource_name=group.log_group_name,
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            )
+        ],
+        redacted_fields=[
+            wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": header})
+            for header in REDACTED_HEADERS
+        ],
+    )
+    return group, config
 
 
 def regional_web_acl(

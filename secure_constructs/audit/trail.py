@@ -33,31 +33,13 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct, IValidation
 
 from .._defaults import cloudtrail as _d
-from .._overrides import Invariant, merge_props
+from .._overrides import Guard
 from .._shared import encrypted_log_group
 from ..acknowledgments import acknowledge
 from ..errors import SecureConstructsError
 from ..monitoring.thresholds import SecurityEventThresholds
 from .security_alarms import SecurityAlarms
 
-INVARIANTS = (
-    Invariant(
-        "enable_file_validation",
-        "log file integrity validation (digest files prove the logs were not altered)",
-        lambda v: v is not True,
-        ("NIST.800.53.R5-CloudTrailLogFileValidationEnabled",),
-    ),
-    Invariant(
-        "is_multi_region_trail",
-        "recording in every region (activity in an unused region is a classic blind spot)",
-        lambda v: v is not True,
-    ),
-    Invariant(
-        "include_global_service_events",
-        "recording global services (IAM, STS, CloudFront), without which IAM changes go unseen",
-        lambda v: v is not True,
-    ),
-)
 MANAGED = (
     "bucket",
     "encryption_key",
@@ -130,8 +112,13 @@ class DataEventsTrail(Construct):
     ) -> None:
         super().__init__(scope, id)
         stack = Stack.of(self)
-        merged = merge_props(self, cloudtrail.Trail, _d.trail_props(), overrides, invariants=INVARIANTS,
-                             managed=MANAGED, accepted_risks=accepted_risks)
+        guard = Guard(
+            self,
+            "DataEventsTrail",
+            accepted_risks,
+            parameters={"removal_policy": removal_policy, "log_group_retention": log_group_retention},
+        )
+        props = guard.merge(cloudtrail.Trail, _d.trail_props(), overrides, managed=MANAGED)
         function_arns = None if functions is None else [_function_arn(self, f) for f in functions]
         bucket_arns = [_bucket_arn(self, b) for b in s3_buckets]
         table_arns = [_table_arn(self, t) for t in dynamodb_tables]
@@ -201,9 +188,9 @@ class DataEventsTrail(Construct):
             cloud_watch_log_group=self.log_group,
             send_to_cloud_watch_logs=True,
             trail_name=self.trail_name,
-            **merged.props,
+            **props,
         )
-        merged.acknowledge_on(self.trail)
+        guard.check(self.trail, self.log_group)
         logs_role = self.trail.node.try_find_child("LogsRole")
         if logs_role is not None:
             acknowledge(

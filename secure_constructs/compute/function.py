@@ -24,39 +24,16 @@ from constructs import Construct, IValidation
 
 from .._defaults import lambda_ as defaults
 from .._defaults import logs as log_defaults
-from .._overrides import merge_props
+from .._overrides import Guard
 from .._shared import encrypted_log_group, logs_key, operations_key, seconds_of, secure_queue
 from ..acknowledgments import acknowledge, audited_id, check_reason
 from ..errors import SecureConstructsError
 from ..monitoring.defaults import FunctionAlarmOptions, configure_alarms
 from ..monitoring.factory import stack_path_and_name
 from ..monitoring.function_alarms import FUNCTION_OWNER_ATTRIBUTE
+from ..policy import VPC_NETWORK_INTERFACE_ACTIONS, analyse, role_statement_findings
 from ..secrets import classify, classify_resolved
 
-#: Actions that AWS only authorizes on ``Resource: "*"`` (Service Authorization Reference: no resource
-#: types). Statements made only of these need no reason; the finding is acknowledged with this one.
-STAR_ONLY_ACTIONS = frozenset(
-    {
-        "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords",
-        "xray:GetSamplingRules",
-        "xray:GetSamplingTargets",
-        "xray:GetSamplingStatisticSummaries",
-        "cloudwatch:PutMetricData",
-        "cloudwatch:GetMetricData",
-        "ec2:DescribeNetworkInterfaces",
-        "ssm:DescribeParameters",
-        "secretsmanager:GetRandomPassword",
-        "secretsmanager:ListSecrets",
-        "kms:ListAliases",
-        "kms:ListKeys",
-        "dynamodb:ListTables",
-        "s3:ListAllMyBuckets",
-        "sqs:ListQueues",
-        "sns:ListTopics",
-        "lambda:ListFunctions",
-    }
-)
 _STAR_ONLY_REASON = (
     "{actions}: the Service Authorization Reference lists no resource type for these actions, so IAM "
     "only accepts Resource '*' for them"
@@ -103,16 +80,7 @@ _TRACING_MODES: dict[Any, str] = {
     lambda_.Tracing.ACTIVE: "Active",
     lambda_.Tracing.PASS_THROUGH: "PassThrough",
 }
-#: The findings a Resource '*' statement in a Lambda role's inline policy raises.
-_STAR_RULES = ("AwsSolutions-IAM5[Resource::*]", "Serverless-LambdaStarPermissions")
-_VPC_ACTIONS = (
-    "ec2:CreateNetworkInterface",
-    "ec2:DescribeNetworkInterfaces",
-    "ec2:DescribeSubnets",
-    "ec2:DeleteNetworkInterface",
-    "ec2:AssignPrivateIpAddresses",
-    "ec2:UnassignPrivateIpAddresses",
-)
+_XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 _VPC_REASON = (
     "VPC function: the actions of AWSLambdaVPCAccessExecutionRole, inline; Lambda creates and deletes its "
     "network interfaces before their ids exist, and the ec2:Describe actions support only Resource '*'"
@@ -394,8 +362,13 @@ class SecureFunction(Construct):
         self._secret_env_names = frozenset(secret_env)
         self._secret_names = frozenset(secrets or {})
 
-        merged = merge_props(
+        guard = Guard(
             self,
+            "SecureFunction",
+            risks,
+            parameters={"log_retention": log_retention, "log_removal_policy": log_removal_policy},
+        )
+        props = guard.merge(
             lambda_.Function,
             {
                 **defaults.function_defaults(),
@@ -409,10 +382,14 @@ class SecureFunction(Construct):
                 "code_signing_config": code_signing_config,
             },
             overrides,
-            invariants=defaults.FUNCTION_INVARIANTS,
             managed=defaults.FUNCTION_MANAGED,
-            accepted_risks=risks,
         )
+
+        if props.get("logging_format") != lambda_.LoggingFormat.JSON:
+            # log levels exist only for JSON logs: a user who chose text gets none (LambdaJsonLogs says so)
+            for level in ("application_log_level_v2", "system_log_level_v2"):
+                if level not in (overrides or {}):
+                    props.pop(level, None)
 
         # build: log group, role with its statements, key, queue, function
         self.log_group: logs.LogGroup = encrypted_log_group(
@@ -427,9 +404,9 @@ class SecureFunction(Construct):
         # Tracing and the dead-letter queue are set on the L1 below rather than passed to aws_lambda.Function,
         # whose statements for them would each be a call back from the jsii runtime into the role; the role
         # gets the same statements (sqs:SendMessage, the X-Ray pair) in its first document instead.
-        tracing_mode = _TRACING_MODES.get(merged.props.get("tracing"))
+        tracing_mode = _TRACING_MODES.get(props.get("tracing"))
         # DISABLED rather than unset: unset, the L2 turns tracing on by itself for adot_instrumentation
-        merged.props["tracing"] = lambda_.Tracing.DISABLED
+        props["tracing"] = lambda_.Tracing.DISABLED
         region = shared.region if role is None else Stack.of(role).region
         # least privilege: its own log group only; exactly the secrets it was given
         statements = _function_statements(
@@ -445,17 +422,16 @@ class SecureFunction(Construct):
         shared.checks.register_function(self)  # its role's findings are acknowledged at synth
         for parameter in parameters:
             parameter.grant_read(self.role)  # read on exactly that parameter, decrypt on its key
-        merged.props.update(
+        props.update(
             environment={**plain_env, **secret_env},
             environment_encryption=self.environment_key,
             role=self.role,
             log_group=self.log_group,
         )
-        self.function: lambda_.Function = lambda_.Function(self, "Function", **merged.props)
+        self.function: lambda_.Function = lambda_.Function(self, "Function", **props)
         # The L2 does not know its dead-letter queue (set on the L1 below): alarms attached to fn.function
         # find it, and the timeout, through this.
         setattr(self.function, FUNCTION_OWNER_ATTRIBUTE, self)
-        merged.acknowledge_on(self.function)
         self._cfn: lambda_.CfnFunction = self.function.node.default_child  # type: ignore[assignment]
         if tracing_mode is not None:
             self._cfn.tracing_config = lambda_.CfnFunction.TracingConfigProperty(mode=tracing_mode)
@@ -463,10 +439,10 @@ class SecureFunction(Construct):
             self._cfn.dead_letter_config = lambda_.CfnFunction.DeadLetterConfigProperty(
                 target_arn=shared.queue_arn(self.dead_letter_queue)
             )
-        if merged.props.get("vpc") is not None:
+        if props.get("vpc") is not None:
             self._allow_vpc_networking()
         if tracing_mode is not None:
-            for rule_id in _STAR_RULES:
+            for rule_id in role_statement_findings(analyse(_XRAY_ACTIONS, ["*"])):
                 self._note(rule_id, _XRAY_REASON)
 
         self.function_url: lambda_.FunctionUrl | None = (
@@ -476,6 +452,7 @@ class SecureFunction(Construct):
             # Accepted in so many words: the public URL and its public invoke permissions.
             for rule_id in _PUBLIC_URL_RULES:
                 acknowledge(self.function, rule_id, f"Public Function URL accepted on purpose: {url_reason}")
+        guard.check(self.function, self.log_group)
         configure_alarms(
             self, alarms, no_alarms_reason, options_type=FunctionAlarmOptions, stack=shared.stack
         )
@@ -539,11 +516,11 @@ class SecureFunction(Construct):
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="ManageVpcNetworkInterfaces",
-                actions=list(_VPC_ACTIONS),
+                actions=list(VPC_NETWORK_INTERFACE_ACTIONS),
                 resources=["*"],
             )
         )
-        for rule_id in _STAR_RULES:
+        for rule_id in role_statement_findings(analyse(VPC_NETWORK_INTERFACE_ACTIONS, ["*"])):
             self._note(rule_id, _VPC_REASON)
 
     def _note(self, rule_id: str, reason: str) -> None:
@@ -578,7 +555,8 @@ class SecureFunction(Construct):
         A wildcard action (``s3:*``, ``s3:Get*``, ``*``) or ``NotAction`` raises SC-FN-002, and
         ``Resource: "*"`` (or ``NotResource``) on actions that support resource scoping raises SC-FN-003,
         unless ``reason`` says why; the reason then acknowledges the matching AwsSolutions-IAM5 findings.
-        Actions that IAM only accepts on ``*`` (:data:`STAR_ONLY_ACTIONS`, e.g. X-Ray's) need no reason.
+        Actions that IAM only accepts on ``*`` (``secure_constructs.policy.STAR_ONLY_ACTIONS``, e.g. X-Ray's)
+        need no reason.
         Deny statements are always accepted.
 
         :param statement: the statement to add. Default: none (required).
@@ -591,46 +569,39 @@ class SecureFunction(Construct):
             self.role.add_to_principal_policy(statement)
             return
         actions = _as_list(document.get("Action"))
-        resources = _as_list(document.get("Resource"))
-        wildcards = [a for a in actions if "*" in a]
-        if (wildcards or "NotAction" in document) and reason is None:
+        resources = _as_list(document.get("Resource")) or (["*"] if "NotResource" in document else [])
+        found = analyse(
+            actions, resources, not_action="NotAction" in document, not_resource="NotResource" in document
+        )
+        # Any '*' in an action: cdk-nag's AwsSolutions-IAM5 reports even a narrow one (kms:GenerateDataKey*).
+        if (found.starred_actions or found.not_action) and reason is None:
             raise SecureConstructsError(
                 "SC-FN-002",
                 self,
                 "the policy statement allows a wildcard action",
-                received=wildcards or {"NotAction": document["NotAction"]},
+                received=list(found.starred_actions) or {"NotAction": document["NotAction"]},
                 fix="List the exact actions the function needs, or pass reason='<why a wildcard is needed>'",
             )
-        star = "*" in resources or "NotResource" in document
-        scoped_actions = [a for a in actions if a not in STAR_ONLY_ACTIONS]
-        if star and (scoped_actions or "NotAction" in document) and reason is None:
+        if (found.star_scoped_actions or found.wildcard_arns) and reason is None:
             raise SecureConstructsError(
                 "SC-FN-003",
                 self,
-                "the policy statement allows Resource '*' on actions that support resource-level scoping",
-                received=scoped_actions or "NotResource",
+                "the policy statement allows Resource '*' (or a wildcard ARN) on actions that support "
+                "resource-level scoping",
+                received=list(found.star_scoped_actions)
+                or [arn for arn, _ in found.wildcard_arns]
+                or "NotResource",
                 fix=(
                     "Name the exact resource ARNs (or use a grant_* method of the resource), or pass "
                     "reason='<why every resource is needed>'"
                 ),
             )
         self.role.add_to_principal_policy(statement)
-        # The findings this statement raises in cdk-nag's packs and in ours, acknowledged with the reason.
-        for action in wildcards:
-            self._note(f"AwsSolutions-IAM5[Action::{action}]", reason or "")
-            self._note(f"SecureServerless-IamNoWildcardAction[Action::{action}]", reason or "")
-        if any(a == "*" or a.endswith(":*") for a in wildcards):
-            self._note("Serverless-LambdaStarPermissions", reason or "")
-        if star and "*" in resources:
-            why = reason if scoped_actions else _STAR_ONLY_REASON.format(actions=", ".join(sorted(actions)))
-            for rule_id in _STAR_RULES:
-                self._note(rule_id, why or "")
-            for action in scoped_actions:
-                self._note(f"SecureServerless-IamNoWildcardResource[Action::{action}]", reason or "")
-        if reason is not None:
-            for resource in resources:
-                if resource != "*" and "*" in resource and not Token.is_unresolved(resource):
-                    self._note(f"AwsSolutions-IAM5[Resource::{resource}]", reason)
+        # Every finding this statement raises in cdk-nag's packs and in ours (one analyser decides), each
+        # acknowledged with the reason; a '*' that IAM alone forces is explained as such.
+        star_only = _STAR_ONLY_REASON.format(actions=", ".join(sorted(actions)))
+        for rule_id in role_statement_findings(found):
+            self._note(rule_id, reason or star_only)
 
     # --- metrics (delegated to the function) ---------------------------------------------------------------
 

@@ -22,9 +22,10 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct, IValidation
 
-from .._overrides import Invariant, merge_props
+from .._overrides import Guard
 from ..acknowledgments import acknowledge
 from ..errors import SecureConstructsError
+from ..nag.declarations import defaults_of
 from .user_pool import SecureUserPool
 
 #: IAM policy variable: the caller's Cognito identity id (``<region>:<uuid>``), set by the identity pool.
@@ -47,19 +48,6 @@ OBJECT_WRITE_ACTIONS = ("s3:PutObject", "s3:DeleteObject")
 _GROUP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$")
 _PREFIX = re.compile(r"^([A-Za-z0-9!_.'()-]+/)*$")
 
-IDENTITY_POOL_INVARIANTS: tuple[Invariant, ...] = (
-    Invariant(
-        "allow_unauthenticated_identities",
-        "no unauthenticated (guest) identities",
-        lambda v: v is not False,
-        ("AwsSolutions-COG7", "SecureServerless-IdentityPoolUnauthenticated"),
-    ),
-    Invariant(
-        "allow_classic_flow",
-        "the enhanced authentication flow only (no classic flow, where clients pick any trusting role)",
-        lambda v: v is not False,
-    ),
-)
 IDENTITY_POOL_MANAGED = frozenset(
     {"authentication_providers", "role_mappings", "authenticated_role", "unauthenticated_role"}
 )
@@ -112,14 +100,12 @@ class SecureIdentityPool(Construct):
         """
         super().__init__(scope, id)
         pool, chosen = self._clients(user_pool, clients)
-        merged = merge_props(
-            self,
+        guard = Guard(self, "SecureIdentityPool", accepted_risks)
+        props = guard.merge(
             identitypool.IdentityPool,
-            {"allow_unauthenticated_identities": False, "allow_classic_flow": False},
+            defaults_of("SecureIdentityPool"),
             overrides,
-            invariants=IDENTITY_POOL_INVARIANTS,
             managed=IDENTITY_POOL_MANAGED,
-            accepted_risks=accepted_risks,
         )
         self._user_pool = pool
         self._secure_pool = user_pool if isinstance(user_pool, SecureUserPool) and clients is None else None
@@ -145,9 +131,9 @@ class SecureIdentityPool(Construct):
                 )
                 for name, client in chosen.items()
             ],
-            **merged.props,
+            **props,
         )
-        merged.acknowledge_on(self.identity_pool)
+        guard.check(self.identity_pool, self.identity_pool.unauthenticated_role)
         self.identity_pool_id: str = self.identity_pool.identity_pool_id
         self.authenticated_role: iam.IRole = self.identity_pool.authenticated_role
         self.roles: dict[str, iam.Role] = {}

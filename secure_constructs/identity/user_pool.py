@@ -14,16 +14,14 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from .._defaults.cognito import (
-    CLIENT_INVARIANTS,
     CLIENT_MANAGED,
     DEFAULT_OAUTH_SCOPES,
-    USER_POOL_INVARIANTS,
     USER_POOL_MANAGED,
     client_defaults,
     field,
     user_pool_defaults,
 )
-from .._overrides import merge_props
+from .._overrides import Guard
 from .._shared import add_key_statement_once, stack_key
 from ..errors import SecureConstructsError
 
@@ -72,16 +70,8 @@ class SecureUserPool(Construct):
             (e.g. ``AwsSolutions-COG2`` for ``mfa``). Default: no weakening accepted (SC-GEN-002).
         """
         super().__init__(scope, id)
-        merged = merge_props(
-            self,
-            cognito.UserPool,
-            user_pool_defaults(),
-            overrides,
-            invariants=USER_POOL_INVARIANTS,
-            managed=USER_POOL_MANAGED,
-            accepted_risks=accepted_risks,
-        )
-        props = merged.props
+        guard = Guard(self, "SecureUserPool", accepted_risks)
+        props = guard.merge(cognito.UserPool, user_pool_defaults(), overrides, managed=USER_POOL_MANAGED)
         _check_threat_protection_plan(self, props)
         self.custom_sender_key: kms.IKey | None = props.get("custom_sender_kms_key")
         senders = [field(props.get("lambda_triggers"), t) for t in _SENDER_TRIGGERS]
@@ -90,7 +80,6 @@ class SecureUserPool(Construct):
             props["custom_sender_kms_key"] = self.custom_sender_key
 
         self.user_pool = cognito.UserPool(self, "UserPool", **props)
-        merged.acknowledge_on(self.user_pool)
         self._grant_senders_decrypt(props.get("lambda_triggers"))
         self.issuer_url: str = f"https://{self.user_pool.user_pool_provider_url}"
         self.clients: dict[str, cognito.UserPoolClient] = {}
@@ -101,6 +90,7 @@ class SecureUserPool(Construct):
             == cognito.StandardThreatProtectionMode.FULL_FUNCTION
         ):
             self.risk_configuration = self._risk_configuration()
+        guard.check(*(c for c in (self.user_pool, self.risk_configuration) if c is not None))
 
     @property
     def client_ids(self) -> list[str]:
@@ -156,19 +146,16 @@ class SecureUserPool(Construct):
                 fix="Give each client its own name",
             )
         where = f"{self.node.path}/Client{name}"
-        merged = merge_props(
-            where,
+        guard = Guard(where, "SecureUserPool.add_client", accepted_risks)
+        props = guard.merge(
             cognito.UserPoolClient,
             {**client_defaults(confidential=confidential), "user_pool_client_name": name},
             overrides,
-            invariants=CLIENT_INVARIANTS,
             managed=CLIENT_MANAGED,
-            accepted_risks=accepted_risks,
         )
-        props = merged.props
         props.update(self._oauth(where, props, confidential, callback_urls, logout_urls, oauth_scopes))
         client = self.user_pool.add_client(f"Client{name}", **props)
-        merged.acknowledge_on(client)
+        guard.check(client)
         self.clients[name] = client
         return client
 

@@ -6,6 +6,7 @@ CfnInclude'd resources exactly as CloudFormation will.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -15,6 +16,19 @@ from ._model import Undecidable
 T = TypeVar("T")
 
 NO_VALUE = {"Ref": "AWS::NoValue"}
+
+
+class _Missing:
+    """An absent property (or ``AWS::NoValue``): distinct from an explicit ``null``."""
+
+    def __repr__(self) -> str:
+        return "absent"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING: Any = _Missing()
 _SUB_REF = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 
 
@@ -49,8 +63,9 @@ def get_path(value: Any, *keys: str) -> Any:
 
 
 def flatten(value: Any) -> str | None:
-    """A string view of a value built with Fn::Join/Fn::Sub: literal parts kept, other intrinsics as
-    ``${...}``. None when the value is not string-like (a number, a list, a Fn::If)."""
+    """A string view of a value built with Fn::Join/Fn::Sub: literal parts kept, references shown as
+    ``${Name}`` (a Ref: a resource, a parameter or ``AWS::Partition``) or ``${Name.Attr}`` (Fn::GetAtt), other
+    intrinsics as ``${?}``. None when the value is not string-like (a number, a list, a Fn::If)."""
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and len(value) == 1:
@@ -62,7 +77,14 @@ def flatten(value: Any) -> str | None:
         if key == "Fn::Sub":
             text = arg[0] if isinstance(arg, list) and arg else arg
             return text if isinstance(text, str) else None
-        if key in ("Ref", "Fn::GetAtt", "Fn::ImportValue", "Fn::Select", "Fn::FindInMap"):
+        if key == "Ref" and isinstance(arg, str):
+            return "${" + arg + "}"
+        if key == "Fn::GetAtt":
+            parts = arg if isinstance(arg, list) else str(arg).split(".", 1)
+            if len(parts) == 2 and all(isinstance(p, str) for p in parts):
+                return "${" + f"{parts[0]}.{parts[1]}" + "}"
+            return "${?}"
+        if key in ("Fn::ImportValue", "Fn::Select", "Fn::FindInMap", "Fn::GetAtt"):
             return "${?}"
     return None
 
@@ -77,6 +99,20 @@ def strings_in(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from strings_in(item)
+
+
+def when(conds: tuple[str, ...]) -> str:
+    """``" when A and not B"`` for a branch's conditions, ``""`` for an unconditional value."""
+    return f" when {' and '.join(conds)}" if conds else ""
+
+
+def show(value: Any) -> str:
+    """A short, single-line rendering of a template value for a finding's detail (never a secret: callers
+    only show security settings)."""
+    if value is MISSING:
+        return "absent"
+    text = json.dumps(value, sort_keys=True, default=str) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 class TemplateContext:
@@ -207,6 +243,63 @@ class TemplateContext:
                 f"{what} depends on a condition or parameter whose values differ in compliance",
             )
         return first
+
+    def conditional(self, value: Any) -> list[tuple[Any, tuple[str, ...]]]:
+        """Like :meth:`branches`, each value with the conditions that lead to it (``"IsProd"``,
+        ``"not IsProd"``, ``"Param = 'x'"``); ``AWS::NoValue`` becomes :data:`MISSING`."""
+        if isinstance(value, dict) and len(value) == 1:
+            if value == NO_VALUE:
+                return [(MISSING, ())]
+            arg = value.get("Fn::If")
+            if isinstance(arg, list) and len(arg) == 3:
+                name = arg[0] if isinstance(arg[0], str) else "?"
+                return [
+                    (v, (name, *conds)) for v, conds in self.conditional(arg[1])
+                ] + [(v, (f"not {name}", *conds)) for v, conds in self.conditional(arg[2])]
+            ref = value.get("Ref")
+            if isinstance(ref, str) and ref in self.parameters:
+                allowed = get_path(self.parameters[ref], "AllowedValues")
+                if isinstance(allowed, list) and allowed:
+                    return [(v, (f"{ref} = {v!r}",)) for v in allowed]
+        return [(value, ())]
+
+    def at(self, value: Any, path: str, what: str | None = None) -> list[tuple[Any, tuple[str, ...]]]:
+        """Every value found at the dotted ``path`` inside ``value`` (a resource's Properties), one per
+        combination of Fn::If branches met on the way, each with its conditions. A level that is absent
+        gives :data:`MISSING`; an intrinsic other than Fn::If where an object is needed cannot be read
+        (Undecidable, fail closed). The leaf itself is returned as is (it may be an intrinsic)."""
+        keys = [k for k in path.split(".") if k]
+        out: list[tuple[Any, tuple[str, ...]]] = []
+
+        def walk(node: Any, index: int, conds: tuple[str, ...]) -> None:
+            for branch, more in self.conditional(node) if index else [(node, ())]:
+                here = conds + more
+                if index == len(keys):
+                    out.append((branch, here))
+                elif branch is MISSING or branch is None:
+                    out.append((MISSING, here))
+                elif isinstance(branch, dict) and is_intrinsic(branch):
+                    shown = ".".join(keys[:index]) or "Properties"
+                    raise Undecidable(
+                        f"Unresolved::{what or path}",
+                        f"{shown} is set by intrinsic {next(iter(branch))}, so {path} cannot be read",
+                    )
+                elif isinstance(branch, dict):
+                    walk(branch.get(keys[index], MISSING), index + 1, here)
+                else:
+                    out.append((MISSING, here))
+
+        walk(value, 0, ())
+        return out
+
+    def insecure_when(self, value: Any, is_insecure: Callable[[Any], bool]) -> str | None:
+        """``None`` when every value ``value`` can take (its Fn::If branches, a parameter's allowed values)
+        is secure; otherwise ``""`` when it is insecure unconditionally, or ``" when <conditions>"`` naming
+        the conditions of an insecure branch. ``is_insecure`` receives :data:`MISSING` for an absent value."""
+        for branch, conds in self.conditional(MISSING if value is None else value):
+            if is_insecure(branch):
+                return when(conds)
+        return None
 
     def literal(self, value: Any, what: str) -> Any:
         """``value`` itself when it is a literal (or None); raises Undecidable for an intrinsic."""

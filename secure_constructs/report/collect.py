@@ -621,6 +621,7 @@ def costs_of(templates: dict[str, dict[str, Any]], report: Report) -> tuple[list
         CostLine(price("sns_publishes"), counts.get("AWS::SNS::Topic", 0), "topics"),
         CostLine(price("sns_email"), email_subscriptions, "email subscriptions"),
         CostLine(price("logs_ingestion"), counts.get("AWS::Logs::LogGroup", 0), "log groups"),
+        CostLine(price("waf_logs"), counts.get("AWS::WAFv2::LoggingConfiguration", 0), "web ACL logging"),
         CostLine(price("logs_storage"), counts.get("AWS::Logs::LogGroup", 0), "log groups"),
         CostLine(price("cognito_plus_mau"), plus_pools, "user pools with threat protection"),
     ]

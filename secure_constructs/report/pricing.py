@@ -100,6 +100,10 @@ PRICES: dict[str, Price] = {
            "usage", SNS_PAGE, "The first 1,000 email notifications per month are free."),
         _P("logs_ingestion", "Amazon CloudWatch Logs", "Log ingestion (standard class)", Decimal("0.50"),
            "per GB ingested", "usage", CLOUDWATCH_PAGE),
+        _P("waf_logs", "Amazon CloudWatch Logs", "WAF logs (vended logs) ingested", Decimal("0.50"),
+           "per GB ingested", "usage", CLOUDWATCH_PAGE,
+           "Web ACL logging has no fixed charge; its log records are billed as vended logs (volume "
+           "discounts from 10 TB), then stored like any log group."),
         _P("logs_storage", "Amazon CloudWatch Logs", "Log storage (archived, compressed)", Decimal("0.03"),
            "per GB-month stored", "usage", CLOUDWATCH_PAGE),
         _P("cognito_plus_mau", "Amazon Cognito", "Threat protection (Plus feature plan)", Decimal("0.02"),

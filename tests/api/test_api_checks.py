@@ -13,6 +13,7 @@ from aws_cdk import aws_logs as logs
 
 from secure_constructs import add_checks
 from secure_constructs.api import ApiGatewayCloudWatchRole, Auth, CorsOptions, SecureHttpApi, SecureRestApi
+from secure_constructs.policy import finding_id
 from secure_constructs.testing import synth_and_validate
 
 PUBLIC = "Health check for the load balancer; returns no data"
@@ -61,12 +62,18 @@ def test_rest_and_http_apis_and_the_account_role_have_no_findings(app):
     assert ("AwsSolutions-COG4", "Apis/Rest/Api/Default/health/GET/Resource") in public
     assert ("AwsSolutions-APIG4", "Apis/Http/Api/GET--health/Resource") in public
     account_acks = [f for f in result.suppressed if f.path.startswith("Account/")]
+    suffixes = ("API-Gateway-Execution-Logs_*", "API-Gateway-Execution-Logs_*:*", "*")
+    ours = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
     assert {f.rule for f in account_acks} == {
         "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:"
         + suffix
         + "]"
-        for suffix in ("API-Gateway-Execution-Logs_*", "API-Gateway-Execution-Logs_*:*", "*")
-    }
+        for suffix in suffixes
+    } | {
+        # the same wildcards in our pack: writes (IamNoWildcardResource) and the read (IamWildcardArn)
+        f"SecureServerless-IamNoWildcardResource[{finding_id(f'Resource::{ours}{suffix}')}]"
+        for suffix in suffixes
+    } | {f"SecureServerless-IamWildcardArn[{finding_id(f'Resource::{ours}*')}]"}
     narrowed_acks = {f.rule for f in result.suppressed if f.path.startswith("Narrowed/ApiGatewayLogs/")}
     group_id = narrowed.get_logical_id(group.node.default_child)
     assert f"AwsSolutions-IAM5[Resource::<{group_id}.Arn>:*]" in narrowed_acks

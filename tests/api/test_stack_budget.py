@@ -1,5 +1,6 @@
-"""The 500-resources-per-stack quota: 60 secured routes fit beside a service's table, data key and secret;
-one more fails at synth saying what to do."""
+"""The 500-resources-per-stack quota: 59 secured routes fit beside a service's table, data key and secret;
+one more fails at synth saying what to do. (60 fitted before web ACL logging, a log group and its logging
+configuration per REST API, became a default.)"""
 
 import pytest
 from aws_cdk import App, Environment, RemovalPolicy, Stack
@@ -33,19 +34,19 @@ def service(routes: int) -> Stack:
     return stack
 
 
-def test_sixty_fully_secured_routes_fit_in_one_stack():
-    resources = Template.from_stack(service(60)).to_json()["Resources"]
+def test_fifty_nine_fully_secured_routes_fit_in_one_stack():
+    resources = Template.from_stack(service(59)).to_json()["Resources"]
     assert len(resources) <= 500
     assert {"AWS::KMS::Key", "AWS::DynamoDB::GlobalTable", "AWS::SecretsManager::Secret"} <= {
         r["Type"] for r in resources.values()
     }
     alarms = [r for r in resources.values() if r["Type"] == "AWS::CloudWatch::Alarm"]
-    assert len(alarms) >= 2 * 60  # every function keeps its alarms
+    assert len(alarms) >= 2 * 59  # every function keeps its alarms
 
 
 def test_a_stack_over_the_quota_fails_at_synth_saying_how_many_routes_fit_and_how_to_split():
-    stack = service(61)
-    with pytest.raises(RuntimeError, match=r"SC-API-013.*61 routes.*about 60 routes fit.*at least 2 stacks"):
+    stack = service(60)
+    with pytest.raises(RuntimeError, match=r"SC-API-013.*60 routes.*about 59 routes fit.*at least 2 stacks"):
         stack.node.root.synth()  # construct validation runs before CDK's own (less helpful) quota error
 
 

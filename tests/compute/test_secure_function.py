@@ -189,7 +189,12 @@ def test_ssm_secure_string_goes_in_as_its_name_with_read_on_exactly_that_paramet
 
 
 def test_log_group_is_explicit_encrypted_with_retention_and_json_logging(stack):
-    fn = make(stack, log_retention=logs.RetentionDays.THREE_MONTHS, log_removal_policy=RemovalPolicy.DESTROY)
+    fn = make(
+        stack,
+        log_retention=logs.RetentionDays.THREE_MONTHS,
+        log_removal_policy=RemovalPolicy.DESTROY,
+        accepted_risks={"log_removal_policy": "Sandbox stack: its logs go with it, nothing is evidence"},
+    )
     template = Template.from_stack(stack)
     group_id, group = only(template, "AWS::Logs::LogGroup")
     assert group["Properties"]["RetentionInDays"] == 90
@@ -207,6 +212,13 @@ def test_log_group_is_explicit_encrypted_with_retention_and_json_logging(stack):
     )
     template.resource_count_is("Custom::LogRetention", 0)
     assert fn.log_group.node.path == "Test/Fn/LogGroup"
+
+
+def test_deleting_the_logs_with_the_stack_needs_a_reason(stack):
+    refused = "SC-GEN-002.*log_removal_policy.*LogGroupRetainedOnDelete"
+    with pytest.raises(SecureConstructsError, match=refused):
+        make(stack, log_removal_policy=RemovalPolicy.DESTROY)
+    assert stack.node.try_find_child("Fn") is None  # the refused function is not left in the tree
 
 
 def test_log_group_defaults_to_one_year_and_retain(stack):
@@ -884,7 +896,6 @@ def test_a_given_role_gets_the_function_statements_in_its_own_policy(stack):
         ("tracing", lambda_.Tracing.DISABLED),
         ("logging_format", lambda_.LoggingFormat.TEXT),
         ("recursive_loop", lambda_.RecursiveLoop.ALLOW),
-        ("allow_public_subnet", True),
     ],
 )
 def test_every_invariant_refuses_a_weakening_override_without_reason(stack, key, value):

@@ -186,11 +186,10 @@ def test_disabled_oauth_with_callback_urls_is_refused(stack):
 WEAKENING = [
     ("auth_flows", cognito.AuthFlow(user_srp=True, user_password=True)),
     ("auth_flows", cognito.AuthFlow(admin_user_password=True)),
-    ("auth_flows", cognito.AuthFlow(user_srp=True, custom=True)),
     ("auth_flows", {"user": True}),
     ("access_token_validity", Duration.hours(2)),
     ("id_token_validity", Duration.days(1)),
-    ("refresh_token_validity", Duration.days(30)),
+    ("refresh_token_validity", Duration.days(60)),
     ("enable_token_revocation", False),
     ("prevent_user_existence_errors", False),
 ]

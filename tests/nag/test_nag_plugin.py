@@ -50,9 +50,13 @@ def test_plain_cdk_function_findings_map_to_construct_paths(app, stack):
     assert _ours(result.violations) == [
         ("IamNoWildcardAction[Action::s3:*]", "Test/Fn/ServiceRole/DefaultPolicy/Resource"),
         ("IamNoWildcardResource[Action::s3:*]", "Test/Fn/ServiceRole/DefaultPolicy/Resource"),
-        ("LambdaAlarms[Missing::Errors]", "Test/Fn/Resource"),
-        ("LambdaAlarms[Missing::Throttles]", "Test/Fn/Resource"),
+        *[(f"LambdaAlarms[Missing::{family}]", "Test/Fn/Resource") for family in (
+            "ConcurrentExecutions", "Duration", "Errors", "InvocationAnomaly", "Throttles")],
+        ("LambdaDeadLetterQueue", "Test/Fn/Resource"),
         ("LambdaEnvKms", "Test/Fn/Resource"),
+        ("LambdaJsonLogs", "Test/Fn/Resource"),
+        ("LambdaLogGroup", "Test/Fn/Resource"),
+        ("LambdaTracing", "Test/Fn/Resource"),
     ]
     by_rule = {f.rule: f for f in result.violations}
     assert by_rule[P + "LambdaEnvKms"]["severity"] == "error"
@@ -61,7 +65,7 @@ def test_plain_cdk_function_findings_map_to_construct_paths(app, stack):
 
 def test_escape_hatch_override_is_seen(app, stack):
     key = kms.Key(stack, "Key", enable_key_rotation=True)
-    topic = sns.Topic(stack, "Topic", master_key=key)
+    topic = sns.Topic(stack, "Topic", master_key=key, enforce_ssl=True)
     fn = hardened_function(stack, "Fn", key, topic)
     fn.node.default_child.add_property_deletion_override("KmsKeyArn")
     assert _ours(_checked(app).violations) == [("LambdaEnvKms", "Test/Fn/Resource")]
@@ -71,14 +75,8 @@ def test_error_fails_the_synth_and_warning_does_not(tmp_path):
     env = Environment(account="111122223333", region="eu-west-1")
     warn_app = App(outdir=str(tmp_path / "warn"))
     key = kms.Key(Stack(warn_app, "Warn", env=env), "Key", enable_key_rotation=True)
-    sns.Topic(key.stack, "T", master_key=key)
-    lambda_.Function(
-        key.stack,
-        "Fn",
-        runtime=lambda_.Runtime.PYTHON_3_12,
-        handler="index.handler",
-        code=lambda_.Code.from_inline(HANDLER),
-    )  # only the (warning) alarm rule fails
+    fn = hardened_function(key.stack, "Fn", key, sns.Topic(key.stack, "T", master_key=key, enforce_ssl=True))
+    fn.node.default_child.add_property_override("LoggingConfig.LogFormat", "Text")  # only a warning
     Validations.of(warn_app).add_plugins(SecureServerlessChecks())
     warn_app.synth()  # does not raise
     report = json.loads((tmp_path / "warn" / "validation-report.json").read_text())
@@ -93,7 +91,7 @@ def test_error_fails_the_synth_and_warning_does_not(tmp_path):
 
 def test_acknowledgment_suppresses_with_reason_in_report(app, stack):
     key = kms.Key(stack, "Key", enable_key_rotation=True)
-    topic = sns.Topic(stack, "Topic", master_key=key)
+    topic = sns.Topic(stack, "Topic", master_key=key, enforce_ssl=True)
     fn = hardened_function(stack, "Fn", key, topic)
     fn.node.default_child.add_property_deletion_override("KmsKeyArn")
     reason = "Environment holds only the stage name, which is public anyway."
@@ -110,13 +108,10 @@ def test_acknowledgment_suppresses_with_reason_in_report(app, stack):
 
 
 def test_finding_ids_are_acknowledged_one_by_one(app, stack):
-    fn = lambda_.Function(
-        stack,
-        "Fn",
-        runtime=lambda_.Runtime.PYTHON_3_12,
-        handler="index.handler",
-        code=lambda_.Code.from_inline(HANDLER),
-    )
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    fn = hardened_function(stack, "Fn", key, sns.Topic(stack, "Topic", master_key=key, enforce_ssl=True))
+    for alarm in ("FnErrorsAlarm", "FnThrottlesAlarm"):
+        stack.node.find_child(alarm).node.default_child.add_property_override("MetricName", "Other")
     acknowledge(
         fn, "SecureServerless-LambdaAlarms[Missing::Errors]", "Errors are alarmed on the queue instead."
     )
@@ -166,9 +161,13 @@ def test_cfn_include_resources_are_checked_with_their_paths(app, stack, tmp_path
     cfn_inc.CfnInclude(stack, "Legacy", template_file=str(path))
     assert _ours(_checked(app).violations) == [
         ("IamAdminManagedPolicy[Policy::AdministratorAccess]", "Test/Legacy/LegacyRole"),
-        ("LambdaAlarms[Missing::Errors]", "Test/Legacy/LegacyFn"),
-        ("LambdaAlarms[Missing::Throttles]", "Test/Legacy/LegacyFn"),
+        *[(f"LambdaAlarms[Missing::{family}]", "Test/Legacy/LegacyFn") for family in (
+            "ConcurrentExecutions", "Duration", "Errors", "InvocationAnomaly", "Throttles")],
+        ("LambdaDeadLetterQueue", "Test/Legacy/LegacyFn"),
         ("LambdaEnvKms", "Test/Legacy/LegacyFn"),
+        ("LambdaJsonLogs", "Test/Legacy/LegacyFn"),
+        ("LambdaLogGroup", "Test/Legacy/LegacyFn"),
+        ("LambdaTracing", "Test/Legacy/LegacyFn"),
         ("LambdaUrlAuth", "Test/Legacy/LegacyUrl"),
     ]
 

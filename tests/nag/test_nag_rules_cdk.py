@@ -106,24 +106,60 @@ def unauthenticated_identity_pool(stack: Stack) -> None:
 
 
 CASES: list[tuple[Callable[[Stack], None], list[str]]] = [
-    (http_route_without_auth, ["ApiAccessLogs", "ApiRouteAuth", "ApiServerErrorAlarm"]),
+    (
+        http_route_without_auth,
+        [
+            "ApiAccessLogs",
+            "ApiAlarms[Missing::4XXError]",
+            "ApiAlarms[Missing::CountAnomaly]",
+            "ApiAlarms[Missing::Latency]",
+            "ApiRouteAuth",
+            "ApiServerErrorAlarm",
+            "ApiStageMetrics",
+            "ApiThrottling[NoThrottling]",
+        ],
+    ),
     (
         default_user_pool,
         [
+            "CognitoAccountRecovery",
+            "CognitoCaseInsensitive",
+            "CognitoCompromisedCredentials",
+            "CognitoCustomAuthThreatProtection",
+            "CognitoDeletionProtection",
             "CognitoImplicitGrant",
+            "CognitoKeepOriginal",
             "CognitoMfa[Mfa::OFF]",
             "CognitoPasswordAuthFlow[Flow::ALLOW_USER_PASSWORD_AUTH]",
             "CognitoThreatProtection[Mode::OFF]",
             "CognitoTokenLifetime[AccessTokenValidity]",
             "CognitoTokenRevocation",
             "CognitoUserExistenceErrors",
+            "CognitoVerification",
         ],
     ),
     # CDK's two Principal "*" permissions of a public URL are left to LambdaUrlAuth (one finding to review)
     (public_function_url, ["LambdaUrlAuth"]),
     (public_permission, ["LambdaPermissionPublic[Principal::*]"]),
-    (default_queue_key_and_log_group, ["KmsKeyRotation", "LogGroupKms", "LogGroupRetention", "SqsQueueKms"]),
-    (default_trail, ["TrailKms", "TrailLambdaDataEvents[NoLambdaDataEvents]"]),
+    (
+        default_queue_key_and_log_group,
+        ["KmsKeyRotation", "LogGroupKms", "LogGroupRetention", "SqsQueueKms", "SqsSslOnly"],
+    ),
+    (
+        default_trail,
+        [
+            "S3AccessLogging",
+            "S3Kms",
+            "S3MinimumTls",
+            "S3ObjectOwnership",
+            *[f"S3PublicAccessBlock[Missing::{flag}]" for flag in (
+                "BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")],
+            "S3Versioning",
+            "TrailCloudWatchLogs",
+            "TrailKms",
+            "TrailLambdaDataEvents[NoLambdaDataEvents]",
+        ],
+    ),
     (
         admin_role_and_shared_role,
         [
@@ -147,8 +183,15 @@ CASES: list[tuple[Callable[[Stack], None], list[str]]] = [
     ),
     (unauthenticated_identity_pool, ["IdentityPoolUnauthenticated"]),
 ]
-#: Findings of rules that these cases do not look at (every plain function lacks alarms and an env key).
-IGNORED = ("LambdaAlarms", "LambdaEnvKms")
+#: Findings of rules that these cases do not look at (what every plain function lacks).
+IGNORED = (
+    "LambdaAlarms",
+    "LambdaEnvKms",
+    "LambdaTracing",
+    "LambdaDeadLetterQueue",
+    "LambdaLogGroup",
+    "LambdaJsonLogs",
+)
 
 
 @pytest.mark.parametrize(("build", "expected"), CASES, ids=[c[0].__name__ for c in CASES])

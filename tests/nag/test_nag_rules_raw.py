@@ -70,6 +70,28 @@ def alarm(
     )
 
 
+def anomaly_alarm(
+    lid: str, metric: str, dim: str, value: Any, ns: str = "AWS/Lambda"
+) -> tuple[str, str, dict[str, Any]]:
+    """An anomaly-detection alarm (a metric and its band), as CloudWatch anomaly alarms are written."""
+    return (
+        lid,
+        "AWS::CloudWatch::Alarm",
+        {
+            "Metrics": [
+                {"Id": "band", "Expression": "ANOMALY_DETECTION_BAND(m0, 3)"},
+                {"Id": "m0", "MetricStat": {"Metric": {"Namespace": ns, "MetricName": metric,
+                                                       "Dimensions": [{"Name": dim, "Value": value}]},
+                                            "Period": 300, "Stat": "Sum"}},
+            ],
+            "ThresholdMetricId": "band",
+            "AlarmActions": [{"Ref": "Topic"}],
+            "ComparisonOperator": "GreaterThanUpperThreshold",
+            "EvaluationPeriods": 2,
+        },
+    )
+
+
 def open_statement(**extra: Any) -> dict[str, Any]:
     return {"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*", **extra}
 
@@ -777,11 +799,19 @@ CASES: dict[str, list[tuple[list[Any], list[str], list[Any]]]] = {
     "LambdaAlarms": [
         (
             [fn(), alarm("Err", "Errors", "FunctionName", {"Ref": "Fn"})],
-            ["LambdaAlarms[Missing::Throttles]"],
+            [
+                "LambdaAlarms[Missing::ConcurrentExecutions]",
+                "LambdaAlarms[Missing::Duration]",
+                "LambdaAlarms[Missing::InvocationAnomaly]",
+                "LambdaAlarms[Missing::Throttles]",
+            ],
             [
                 fn(),
                 alarm("Err", "Errors", "FunctionName", {"Ref": "Fn"}),
                 alarm("Thr", "Throttles", "FunctionName", {"Ref": "Fn"}),
+                alarm("Con", "ConcurrentExecutions", "FunctionName", {"Ref": "Fn"}),
+                alarm("Dur", "Duration", "FunctionName", {"Ref": "Fn"}),
+                anomaly_alarm("Inv", "Invocations", "FunctionName", {"Ref": "Fn"}),
             ],
         ),
     ],
@@ -1074,7 +1104,7 @@ def test_plaintext_secret_message_says_why_and_never_the_value():
     assert finding.message.startswith("An environment variable holds") and "(" in finding.message
 
 
-def test_condition_dependent_value_fails_closed_with_a_reason():
+def test_an_insecure_fn_if_branch_is_the_rule_s_own_finding_naming_the_condition():
     resources = [
         (
             "Url",
@@ -1083,8 +1113,8 @@ def test_condition_dependent_value_fails_closed_with_a_reason():
         )
     ]
     (finding,) = evaluate(template_of(*resources))
-    assert finding.rule == P + "LambdaUrlAuth[Unresolved::AuthType]"
-    assert "Cannot decide" in finding.message and "condition" in finding.message
+    assert finding.rule == P + "LambdaUrlAuth"
+    assert "when not IsProd" in finding.message
 
 
 def test_condition_with_same_compliance_on_both_branches_is_decided():

@@ -1,51 +1,33 @@
-"""Reading IAM policy documents (identity, trust and resource policies) in template form."""
+"""Reading IAM policy documents (identity, trust and resource policies) in template form.
+
+The analysis itself (wildcards, actions that accept only ``*``, conditions that restrict a caller) is
+:mod:`secure_constructs.policy`, shared with the constructs; this module only walks template values.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
+from ...policy import RESTRICTING_CONDITION_KEYS, TRUST_CONDITION_KEYS, may_allow, restricting_keys
 from .._model import Undecidable
-from .._template import TemplateContext, as_list
+from .._template import TemplateContext, as_list, flatten
 
-#: Condition keys that pin a statement with Principal "*" to known callers or networks.
-RESTRICTING_CONDITION_KEYS = frozenset(
-    k.lower()
-    for k in (
-        "aws:SourceArn",
-        "aws:SourceAccount",
-        "aws:SourceOwner",
-        "aws:SourceVpc",
-        "aws:SourceVpce",
-        "aws:SourceIp",
-        "aws:PrincipalOrgID",
-        "aws:PrincipalOrgPaths",
-        "aws:PrincipalAccount",
-        "aws:PrincipalArn",
-        "aws:SourceOrgID",
-        "aws:SourceOrgPaths",
-        "aws:PrincipalServiceName",
-        "aws:ResourceOrgID",
-        "kms:CallerAccount",
-        "kms:ViaService",
-        "sts:ExternalId",
-        "lambda:FunctionUrlAuthType",
-    )
-)
-#: Keys that narrow who may assume a role whose trust policy names Principal "*".
-TRUST_CONDITION_KEYS = frozenset(
-    k.lower()
-    for k in (
-        "aws:PrincipalOrgID",
-        "aws:PrincipalOrgPaths",
-        "aws:PrincipalAccount",
-        "aws:PrincipalArn",
-    )
-)
+__all__ = [
+    "RESTRICTING_CONDITION_KEYS",
+    "TRUST_CONDITION_KEYS",
+    "action_strings",
+    "allows",
+    "any_principal",
+    "open_to_anyone",
+    "resource_strings",
+    "statements",
+]
 
 
 def statements(document: Any, ctx: TemplateContext, what: str) -> Iterator[dict[str, Any]]:
-    """Every statement of ``document``; both branches of an Fn::If are checked (fail closed)."""
+    """Every statement of ``document``; both branches of an Fn::If are checked (fail closed), and a
+    statement whose Effect is an Fn::If is read once per branch."""
     for doc in ctx.branches(document):
         if doc is None:
             continue
@@ -57,11 +39,17 @@ def statements(document: Any, ctx: TemplateContext, what: str) -> Iterator[dict[
                     continue
                 if not isinstance(branch, dict):
                     raise Undecidable(f"Unresolved::{what}", f"a statement of {what} is not a literal object")
-                yield branch
+                effects = ctx.branches(branch.get("Effect"))
+                if len(effects) > 1:
+                    for effect in effects:
+                        yield {**branch, "Effect": effect}
+                else:
+                    yield branch
 
 
 def allows(statement: dict[str, Any]) -> bool:
-    return statement.get("Effect") == "Allow"
+    """Everything but a literal Deny may allow (an intrinsic Effect is judged as Allow: fail closed)."""
+    return may_allow(statement)
 
 
 def any_principal(principal: Any) -> bool:
@@ -73,33 +61,49 @@ def any_principal(principal: Any) -> bool:
     return False
 
 
-def condition_keys(statement: dict[str, Any]) -> set[str]:
-    """Lower-cased condition keys of a statement (``{"StringEquals": {"aws:SourceArn": ...}}`` -> keys)."""
-    keys: set[str] = set()
-    condition = statement.get("Condition")
-    if isinstance(condition, dict):
-        for block in condition.values():
-            if isinstance(block, dict):
-                keys.update(str(key).lower() for key in block)
-    return keys
-
-
 def open_to_anyone(
     statement: dict[str, Any], restricting: frozenset[str] = RESTRICTING_CONDITION_KEYS
 ) -> bool:
-    """An Allow for any principal with no condition that narrows the caller."""
+    """An Allow for any principal with no condition that really narrows the caller (a condition whose
+    value is ``*``, ``0.0.0.0/0`` or a wildcard ARN narrows nothing)."""
     return (
         allows(statement)
         and (any_principal(statement.get("Principal")) or "NotPrincipal" in statement)
-        and not (condition_keys(statement) & restricting)
+        and not restricting_keys(statement.get("Condition"), restricting)
     )
 
 
-def action_strings(statement: dict[str, Any], key: str = "Action") -> list[str]:
-    """The statement's actions; an intrinsic where an action should be is refused (fail closed)."""
+def _values(statement: dict[str, Any], key: str, ctx: TemplateContext | None) -> list[Any]:
+    """The statement's ``key`` values, each Fn::If expanded into its branches (all of them are judged)."""
+    out: list[Any] = []
+    for value in ctx.branches(statement.get(key)) if ctx is not None else [statement.get(key)]:
+        for item in as_list(value):
+            out += ctx.branches(item) if ctx is not None else [item]
+    return [v for v in out if v is not None]
+
+
+def action_strings(
+    statement: dict[str, Any], key: str = "Action", ctx: TemplateContext | None = None
+) -> list[str]:
+    """The statement's actions (every Fn::If branch); an action that is not a literal string, or a joined
+    one with a reference in it, cannot be judged and is refused (fail closed)."""
     out: list[str] = []
-    for action in as_list(statement.get(key)):
-        if not isinstance(action, str):
+    for action in _values(statement, key, ctx):
+        text = action if isinstance(action, str) else flatten(action)
+        if text is None or "${" in text:
             raise Undecidable(f"Unresolved::{key}", f"an {key} of a policy statement is not a literal string")
-        out.append(action)
+        out.append(text)
+    return out
+
+
+def resource_strings(
+    statement: dict[str, Any], key: str = "Resource", ctx: TemplateContext | None = None
+) -> list[str]:
+    """The statement's resources (every Fn::If branch) as strings: ``Fn::Join``/``Fn::Sub`` keep their
+    literal parts and show references as ``${...}``; a bare reference (Ref, Fn::GetAtt) is ``${?}`` (a named
+    resource)."""
+    out: list[str] = []
+    for resource in _values(statement, key, ctx):
+        text = flatten(resource)
+        out.append("${?}" if text is None else text)
     return out

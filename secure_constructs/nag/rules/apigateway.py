@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._model import Compliance, RuleResult, Undecidable
-from .._template import TemplateContext, as_list, flatten, get_path, props
+from .._model import Cdk, Compliance, RuleResult, RuleSpec, Setting, Undecidable, if_, remove, set_
+from .._template import MISSING, NO_VALUE, TemplateContext, as_list, flatten, get_path, props, show
+from ._common import E, W, truthy
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "ANY"})
 MAX_AUTHORIZER_TTL_SECONDS = 300
 STRONG_TLS_POLICIES = ("TLS_1_2", "SecurityPolicy_TLS12", "SecurityPolicy_TLS13")
+#: The account-level API Gateway quota per Region (steady requests per second, burst): a stage throttled
+#: above it is not throttled at all, and one API could starve every other API of the account.
+MAX_THROTTLE_RATE = 10_000
+MAX_THROTTLE_BURST = 5_000
+REST_STAGE = "AWS::ApiGateway::Stage"
+HTTP_STAGE = "AWS::ApiGatewayV2::Stage"
+DEPLOYMENT = "AWS::ApiGateway::Deployment"
 
 
 def _http_method(resource: dict[str, Any], ctx: TemplateContext) -> str:
@@ -34,12 +42,12 @@ def api_method_auth(logical_id: str, resource: dict[str, Any], ctx: TemplateCont
             websocket = route_key.startswith("$") and route_key != "$default"
         if websocket and route_key != "$connect":
             return Compliance.NOT_APPLICABLE  # only $connect of a WebSocket API can carry an authorizer
-    open_ = ctx.decide(
-        p.get("AuthorizationType"),
-        lambda v: ctx.literal(v, "AuthorizationType") in (None, "NONE"),
-        "AuthorizationType",
-    )
-    return Compliance.NON_COMPLIANT if open_ else Compliance.COMPLIANT
+    why = ctx.insecure_when(p.get("AuthorizationType"), _no_auth(ctx))
+    return [] if why is None else [(None, f"AuthorizationType is NONE{why}")]
+
+
+def _no_auth(ctx: TemplateContext) -> Any:
+    return lambda v: v is MISSING or ctx.literal(v, "AuthorizationType") in (None, "NONE")
 
 
 def api_key_as_auth(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
@@ -47,12 +55,8 @@ def api_key_as_auth(logical_id: str, resource: dict[str, Any], ctx: TemplateCont
     p = props(resource)
     if p.get("ApiKeyRequired") not in (True, "true"):
         return Compliance.NOT_APPLICABLE
-    open_ = ctx.decide(
-        p.get("AuthorizationType"),
-        lambda v: ctx.literal(v, "AuthorizationType") in (None, "NONE"),
-        "AuthorizationType",
-    )
-    return Compliance.NON_COMPLIANT if open_ else Compliance.COMPLIANT
+    why = ctx.insecure_when(p.get("AuthorizationType"), _no_auth(ctx))
+    return [] if why is None else [(None, f"only an API key is required{why}")]
 
 
 def api_authorizer_cache_ttl(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
@@ -106,8 +110,8 @@ def api_access_logs(logical_id: str, resource: dict[str, Any], ctx: TemplateCont
         destination = get_path(p, "AccessLogSetting", "DestinationArn")
     else:
         destination = get_path(p, "AccessLogSettings", "DestinationArn")
-    missing = ctx.decide(destination, lambda v: v in (None, ""), "AccessLogSetting")
-    return Compliance.NON_COMPLIANT if missing else Compliance.COMPLIANT
+    why = ctx.insecure_when(destination, lambda v: v is MISSING or v in (None, ""))
+    return [] if why is None else [(None, f"no access log destination{why}")]
 
 
 def api_execution_data_trace(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
@@ -119,10 +123,11 @@ def api_execution_data_trace(logical_id: str, resource: dict[str, Any], ctx: Tem
     if isinstance(route_settings, dict):
         settings += list(route_settings.values())
     for setting in settings:
-        if isinstance(setting, dict) and ctx.decide(
-            setting.get("DataTraceEnabled"), lambda v: v in (True, "true"), "DataTraceEnabled"
-        ):
-            return Compliance.NON_COMPLIANT
+        if not isinstance(setting, dict):
+            continue
+        why = ctx.insecure_when(setting.get("DataTraceEnabled"), truthy)
+        if why is not None:
+            return [(None, f"DataTraceEnabled is true{why}")]
     return Compliance.COMPLIANT
 
 
@@ -220,3 +225,498 @@ def api_stage_waf(logical_id: str, resource: dict[str, Any], ctx: TemplateContex
         if api_id in refs and isinstance(stage_name, str) and text.endswith(f"/stages/{stage_name}"):
             return Compliance.COMPLIANT
     return Compliance.NON_COMPLIANT
+
+
+# --- stages: execution logging, metrics, tracing, throttling, cache --------------------------------------
+
+
+def _method_settings(resource: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any] | None] | None:
+    """A REST stage's method settings and the one that applies to every method (``*`` on ``/*``, or a
+    Deployment's inline StageDescription); None for a Deployment without an inline stage."""
+    p = props(resource)
+    if resource.get("Type") == DEPLOYMENT:
+        description = p.get("StageDescription")
+        if p.get("StageName") is None or not isinstance(description, dict):
+            return None
+        settings = [s for s in as_list(description.get("MethodSettings")) if isinstance(s, dict)]
+        return settings, description
+    settings = [s for s in as_list(p.get("MethodSettings")) if isinstance(s, dict)]
+    default = next(
+        (s for s in settings if s.get("HttpMethod") == "*" and s.get("ResourcePath") in ("/*", "/*/*")), None
+    )
+    return settings, default
+
+
+def api_execution_logging(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
+    """REST stages log execution errors (LoggingLevel ERROR or INFO for every method, none turned OFF)."""
+    found = _method_settings(resource)
+    if found is None:
+        return Compliance.NOT_APPLICABLE
+    settings, default = found
+    levels = ("ERROR", "INFO")
+    why = ctx.insecure_when(
+        get_path(default, "LoggingLevel") if default else None,
+        lambda v: ctx.literal(v, "LoggingLevel") not in levels if v is not MISSING else True,
+    )
+    if why is not None:
+        return [(None, f"execution logging is not ERROR or INFO for every method{why}")]
+    for setting in settings:
+        off = ctx.insecure_when(setting.get("LoggingLevel"), lambda v: v == "OFF")
+        if off is not None:
+            return [
+                (
+                    None,
+                    f"LoggingLevel is OFF for {setting.get('HttpMethod')} {setting.get('ResourcePath')}{off}",
+                )
+            ]
+    return []
+
+
+def api_stage_metrics(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
+    """Stages publish per-method (REST) or per-route (HTTP) CloudWatch metrics."""
+    if resource.get("Type") == HTTP_STAGE:
+        value = get_path(props(resource), "DefaultRouteSettings", "DetailedMetricsEnabled")
+        what = "DefaultRouteSettings.DetailedMetricsEnabled"
+    else:
+        found = _method_settings(resource)
+        if found is None:
+            return Compliance.NOT_APPLICABLE
+        value = get_path(found[1], "MetricsEnabled") if found[1] else None
+        what = "MetricsEnabled of every method"
+    why = ctx.insecure_when(value, lambda v: not truthy(v))
+    return [] if why is None else [(None, f"{what} is not true{why}")]
+
+
+def api_stage_tracing(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
+    """REST stages trace requests with AWS X-Ray (TracingEnabled)."""
+    p = props(resource)
+    if resource.get("Type") == DEPLOYMENT:
+        if p.get("StageName") is None or not isinstance(p.get("StageDescription"), dict):
+            return Compliance.NOT_APPLICABLE
+        value = get_path(p, "StageDescription", "TracingEnabled")
+    else:
+        value = p.get("TracingEnabled")
+    why = ctx.insecure_when(value, lambda v: not truthy(v))
+    return [] if why is None else [(None, f"TracingEnabled is not true{why}")]
+
+
+def _limits(
+    setting: dict[str, Any], rate_key: str, burst_key: str, ctx: TemplateContext
+) -> list[tuple[Any, Any]]:
+    rates = ctx.conditional(setting.get(rate_key, MISSING))
+    bursts = ctx.conditional(setting.get(burst_key, MISSING))
+    return [(r, b) for r, _ in rates for b, _ in bursts]
+
+
+def _number(value: Any, what: str, ctx: TemplateContext) -> float | None:
+    if value is MISSING or value is None:
+        return None
+    literal = ctx.literal(value, what)
+    try:
+        return float(literal)
+    except (TypeError, ValueError) as error:
+        raise Undecidable(f"Unresolved::{what}", f"{what} is not a number") from error
+
+
+def api_throttling(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
+    """Stages throttle every method or route, within the account's quota (10,000 requests per second, burst
+    5,000): a stage without limits, or with limits above the quota, is not throttled at all."""
+    if resource.get("Type") == HTTP_STAGE:
+        p = props(resource)
+        default = p.get("DefaultRouteSettings") if isinstance(p.get("DefaultRouteSettings"), dict) else None
+        routes = p.get("RouteSettings")
+        others = [s for s in (routes.values() if isinstance(routes, dict) else []) if isinstance(s, dict)]
+    else:
+        found = _method_settings(resource)
+        if found is None:
+            return Compliance.NOT_APPLICABLE
+        others, default = found
+    findings: list[str | tuple[str | None, str]] = []
+    if default is None:
+        findings.append(("NoThrottling", "no default method or route settings"))
+    else:
+        for rate, burst in _limits(default, "ThrottlingRateLimit", "ThrottlingBurstLimit", ctx):
+            if (
+                _number(rate, "ThrottlingRateLimit", ctx) is None
+                or _number(burst, "ThrottlingBurstLimit", ctx) is None
+            ):
+                findings.append(("NoThrottling", "the default settings set no rate or no burst limit"))
+                break
+    for setting in ([default] if default else []) + others:
+        for rate, burst in _limits(setting, "ThrottlingRateLimit", "ThrottlingBurstLimit", ctx):
+            r, b = _number(rate, "ThrottlingRateLimit", ctx), _number(burst, "ThrottlingBurstLimit", ctx)
+            if (r is not None and r > MAX_THROTTLE_RATE) or (b is not None and b > MAX_THROTTLE_BURST):
+                findings.append(("AboveQuota", f"rate {show(rate)}, burst {show(burst)}"))
+    return list(dict.fromkeys(findings))
+
+
+def api_cache_encrypted(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
+    """Cached responses are encrypted (CacheDataEncrypted wherever CachingEnabled)."""
+    found = _method_settings(resource)
+    if found is None:
+        return Compliance.NOT_APPLICABLE
+    settings, default = found
+    for setting in settings + ([default] if default is not None and default not in settings else []):
+        if ctx.insecure_when(setting.get("CachingEnabled"), truthy) is None:
+            continue
+        why = ctx.insecure_when(setting.get("CacheDataEncrypted"), lambda v: not truthy(v))
+        if why is not None:
+            return [(None, f"responses are cached unencrypted{why}")]
+    return []
+
+
+# --- routes and APIs ---------------------------------------------------------------------------------------
+
+
+def api_cognito_scopes(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
+    """Methods authorized by a Cognito user pool require OAuth scopes: without them API Gateway accepts any
+    token of the pool, ID tokens included, for any client."""
+    p = props(resource)
+    kinds = [ctx.literal(v, "AuthorizationType") for v, _ in ctx.conditional(p.get("AuthorizationType"))]
+    if "COGNITO_USER_POOLS" not in kinds:
+        return Compliance.NOT_APPLICABLE
+    why = ctx.insecure_when(p.get("AuthorizationScopes"), lambda v: v is MISSING or not as_list(v))
+    return [] if why is None else [(None, f"AuthorizationScopes is empty{why}")]
+
+
+def api_execute_endpoint_disabled(
+    logical_id: str, resource: dict[str, Any], ctx: TemplateContext
+) -> RuleResult:
+    """An API behind a custom domain disables its default execute-api endpoint, which would otherwise
+    bypass what the domain enforces (its TLS policy, its mapping, a WAF on the domain's distribution)."""
+    mappings = [
+        lid
+        for lid, mapping in ctx.of_type(
+            "AWS::ApiGateway::BasePathMapping",
+            "AWS::ApiGateway::BasePathMappingV2",
+            "AWS::ApiGatewayV2::ApiMapping",
+        )
+        if logical_id in ctx.references(props(mapping).get("RestApiId", props(mapping).get("ApiId")))
+    ]
+    if not mappings:
+        return Compliance.NOT_APPLICABLE
+    why = ctx.insecure_when(props(resource).get("DisableExecuteApiEndpoint"), lambda v: not truthy(v))
+    return (
+        []
+        if why is None
+        else [(None, f"DisableExecuteApiEndpoint is not true{why} (mapped by {mappings[0]})")]
+    )
+
+
+REST_METHOD, HTTP_ROUTE = "AWS::ApiGateway::Method", "AWS::ApiGatewayV2::Route"
+AUTHORIZERS = ("AWS::ApiGateway::Authorizer", "AWS::ApiGatewayV2::Authorizer")
+STAGES = (REST_STAGE, DEPLOYMENT, HTTP_STAGE)
+REST, HTTP = "SecureRestApi", "SecureHttpApi"
+_MUTANT = "SecureConstructsMutant"
+_DEFAULT_SETTINGS = {
+    "HttpMethod": "*",
+    "ResourcePath": "/*",
+    "DataTraceEnabled": False,
+    "MetricsEnabled": True,
+}
+
+
+def _stage_settings(**changes: Any) -> list[dict[str, Any]]:
+    """A stage's MethodSettings as our default renders it, with ``changes`` (a mutant's value)."""
+    base = {
+        **_DEFAULT_SETTINGS,
+        "LoggingLevel": "ERROR",
+        "ThrottlingRateLimit": 100,
+        "ThrottlingBurstLimit": 200,
+    }
+    base.update(changes)
+    return [{k: v for k, v in base.items() if v is not None}]
+
+
+RULES: tuple[RuleSpec, ...] = (
+    RuleSpec(
+        "ApiRouteAuth",
+        "auth",
+        (REST_METHOD, HTTP_ROUTE),
+        "The API method or route has no authorization (AuthorizationType NONE).",
+        "Use IAM, a Cognito user pool, a JWT or a Lambda authorizer. Only CORS preflight (OPTIONS) may "
+        "be open; acknowledge a deliberately public route with the reason.",
+        E,
+        api_method_auth,
+        paths=("AuthorizationType", "AuthorizerId"),
+        settings=(
+            Setting(REST, "default_auth", via="parameter"),
+            Setting(HTTP, "default_auth", via="parameter"),
+        ),
+        stock_ids=("AwsSolutions-APIG4",),
+        mutations=(set_("AuthorizationType", "NONE"), if_("AuthorizationType", "NONE")),
+    ),
+    RuleSpec(
+        "ApiKeyNotAuthorization",
+        "auth",
+        (REST_METHOD, HTTP_ROUTE),
+        "The method relies on an API key instead of an authorizer.",
+        "API keys identify callers for usage plans; they are not credentials. Add an authorizer (IAM, "
+        "Cognito, JWT or Lambda) and keep the key for throttling only.",
+        E,
+        api_key_as_auth,
+        paths=("ApiKeyRequired",),
+    ),
+    RuleSpec(
+        "ApiCognitoScopes",
+        "auth",
+        (REST_METHOD,),
+        "The method is authorized by a Cognito user pool without OAuth scopes.",
+        "Without AuthorizationScopes, API Gateway accepts any token of the pool (ID tokens included) for any "
+        "app client. Require the route's scopes (Auth.cognito(pool, scopes=[...]) in secure_constructs), "
+        "which only access tokens carry.",
+        E,
+        api_cognito_scopes,
+        paths=("AuthorizationScopes",),
+        settings=(Setting(REST, "Auth.cognito(scopes=)", via="parameter"),),
+        mutations=(remove("AuthorizationScopes"), if_("AuthorizationScopes", NO_VALUE)),
+    ),
+    RuleSpec(
+        "ApiAuthorizerCacheTtl",
+        "auth",
+        AUTHORIZERS,
+        "The authorizer caches its result for more than 300 seconds.",
+        "A cached allow outlives a revoked token. Set AuthorizerResultTtlInSeconds to 300 or less "
+        "(0 turns caching off).",
+        E,
+        api_authorizer_cache_ttl,
+        paths=("AuthorizerResultTtlInSeconds",),
+        settings=(Setting(REST, "Auth.lambda_token(result_cache_ttl=)", via="parameter"),),
+        mutations=(set_("AuthorizerResultTtlInSeconds", 3600),),
+    ),
+    RuleSpec(
+        "ApiAuthorizerQueryToken",
+        "auth",
+        AUTHORIZERS,
+        "The authorizer reads its identity source from the query string.",
+        "Query strings land in access logs, proxies and browser histories. Read the token from a header "
+        "(e.g. method.request.header.Authorization or $request.header.Authorization).",
+        E,
+        api_authorizer_query_token,
+        paths=("IdentitySource",),
+        finding_ids=("QueryString::<parameter>",),
+        mutations=(set_("IdentitySource", "method.request.querystring.token"),),
+    ),
+    RuleSpec(
+        "ApiJwtAudience",
+        "auth",
+        ("AWS::ApiGatewayV2::Authorizer",),
+        "The JWT authorizer does not check the audience (or the issuer).",
+        "Without an audience any token of the issuer, for any app, is accepted. Set "
+        "JwtConfiguration.Audience to your app client ids and JwtConfiguration.Issuer.",
+        E,
+        api_jwt_audience,
+        paths=("JwtConfiguration",),
+        finding_ids=("NoAudience", "NoIssuer"),
+        mutations=(remove("JwtConfiguration.Audience"),),
+    ),
+    RuleSpec(
+        "ApiAccessLogs",
+        "logging",
+        STAGES,
+        "The API stage does not write access logs.",
+        "Set the stage's access log destination to an encrypted log group with a retention.",
+        E,
+        api_access_logs,
+        paths=("AccessLogSetting", "AccessLogSettings", "StageDescription.AccessLogSetting"),
+        stock_ids=("AwsSolutions-APIG1",),
+        mutations=(
+            remove("AccessLogSetting", target=REST_STAGE),
+            remove("AccessLogSettings", target=HTTP_STAGE),
+        ),
+    ),
+    RuleSpec(
+        "ApiDataTrace",
+        "logging",
+        STAGES,
+        "Execution logging logs full request and response data (DataTraceEnabled).",
+        "Full data traces write tokens and personal data to logs. Set DataTraceEnabled to false; use "
+        "logging level ERROR or INFO.",
+        E,
+        api_execution_data_trace,
+        paths=("MethodSettings", "DefaultRouteSettings.DataTraceEnabled"),
+        settings=(Setting(REST, "data_trace_enabled", False, via="stage_overrides"),),
+        mutations=(set_("MethodSettings", _stage_settings(DataTraceEnabled=True), target=REST_STAGE),),
+    ),
+    RuleSpec(
+        "ApiExecutionLogging",
+        "logging",
+        (REST_STAGE, DEPLOYMENT),
+        "The REST stage does not log execution errors (LoggingLevel is not ERROR or INFO for every method).",
+        "Set the stage's logging level to ERROR or INFO for every method (logging_level in CDK; it needs the "
+        "account's API Gateway CloudWatch role), so that authorizer and integration failures are recorded.",
+        W,
+        api_execution_logging,
+        paths=("MethodSettings",),
+        settings=(
+            Setting(
+                REST, "logging_level", Cdk("aws_apigateway.MethodLoggingLevel.ERROR"), via="stage_overrides"
+            ),
+        ),
+        stock_ids=("AwsSolutions-APIG6",),
+        mutations=(set_("MethodSettings", _stage_settings(LoggingLevel="OFF"), target=REST_STAGE),),
+    ),
+    RuleSpec(
+        "ApiStageMetrics",
+        "monitoring",
+        STAGES,
+        "The stage does not publish per-method (REST) or per-route (HTTP) metrics.",
+        "Set MetricsEnabled (REST, metrics_enabled in CDK) or DefaultRouteSettings.DetailedMetricsEnabled "
+        "(HTTP, detailed_metrics_enabled) so that alarms can watch each route.",
+        W,
+        api_stage_metrics,
+        paths=("MethodSettings", "DefaultRouteSettings.DetailedMetricsEnabled"),
+        settings=(
+            Setting(REST, "metrics_enabled", True, via="stage_overrides"),
+            Setting(HTTP, "detailed_metrics_enabled", True, via="stage_overrides"),
+        ),
+        mutations=(
+            set_("MethodSettings", _stage_settings(MetricsEnabled=False), target=REST_STAGE),
+            set_("DefaultRouteSettings.DetailedMetricsEnabled", False, target=HTTP_STAGE),
+        ),
+    ),
+    RuleSpec(
+        "ApiStageTracing",
+        "logging",
+        (REST_STAGE, DEPLOYMENT),
+        "The REST stage does not trace requests with AWS X-Ray (TracingEnabled is not true).",
+        "Set TracingEnabled (tracing_enabled in CDK), so that a request can be followed through the "
+        "authorizer, the integration and the function.",
+        E,
+        api_stage_tracing,
+        paths=("TracingEnabled", "StageDescription.TracingEnabled"),
+        settings=(Setting(REST, "tracing_enabled", True, via="stage_overrides"),),
+        stock_ids=("Serverless-APIGWXrayEnabled",),
+        mutations=(
+            set_("TracingEnabled", False, target=REST_STAGE),
+            remove("TracingEnabled", target=REST_STAGE),
+            if_("TracingEnabled", False, target=REST_STAGE),
+        ),
+    ),
+    RuleSpec(
+        "ApiThrottling",
+        "network",
+        STAGES,
+        "The stage does not throttle every method or route within the account's quota.",
+        f"Set a rate and a burst limit for every method or route (throttling_rate_limit and "
+        f"throttling_burst_limit, or throttle, in CDK) at most {MAX_THROTTLE_RATE} requests per second and "
+        f"a burst of {MAX_THROTTLE_BURST}: the account's quota is shared by every API of the Region, and a "
+        "limit above it throttles nothing.",
+        E,
+        api_throttling,
+        paths=("MethodSettings", "DefaultRouteSettings", "RouteSettings"),
+        finding_ids=("NoThrottling", "AboveQuota"),
+        settings=(
+            Setting(REST, "throttling_rate_limit", 100, via="stage_overrides"),
+            Setting(REST, "throttling_burst_limit", 200, via="stage_overrides"),
+            Setting(
+                HTTP,
+                "throttle",
+                Cdk("aws_apigatewayv2.ThrottleSettings", rate_limit=100, burst_limit=200),
+                via="stage_overrides",
+            ),
+        ),
+        stock_ids=("Serverless-APIGWDefaultThrottling",),
+        mutations=(
+            set_("MethodSettings", _stage_settings(ThrottlingRateLimit=1_000_000), target=REST_STAGE),
+            set_(
+                "MethodSettings",
+                _stage_settings(ThrottlingRateLimit=None, ThrottlingBurstLimit=None),
+                target=REST_STAGE,
+            ),
+            set_("DefaultRouteSettings.ThrottlingRateLimit", 1_000_000, target=HTTP_STAGE),
+            remove("DefaultRouteSettings.ThrottlingBurstLimit", target=HTTP_STAGE),
+        ),
+    ),
+    RuleSpec(
+        "ApiCacheEncrypted",
+        "encryption",
+        (REST_STAGE, DEPLOYMENT),
+        "The stage caches responses without encrypting them.",
+        "Set CacheDataEncrypted wherever CachingEnabled is set (cache_data_encrypted in CDK).",
+        E,
+        api_cache_encrypted,
+        paths=("MethodSettings", "CacheClusterEnabled", "CacheClusterSize"),
+        settings=(Setting(REST, "cache_data_encrypted", via="stage_overrides"),),
+        mutations=(
+            set_(
+                "MethodSettings",
+                _stage_settings(CachingEnabled=True, CacheDataEncrypted=False),
+                target=REST_STAGE,
+            ),
+        ),
+    ),
+    RuleSpec(
+        "ApiExecuteEndpointDisabled",
+        "network",
+        ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api"),
+        "The API has a custom domain but keeps its default execute-api endpoint.",
+        "Set DisableExecuteApiEndpoint to true so that the custom domain (its TLS policy, its mapping) is "
+        "the only way in (secure_constructs does this for domain=...).",
+        E,
+        api_execute_endpoint_disabled,
+        paths=("DisableExecuteApiEndpoint",),
+        settings=(Setting(REST, "domain", via="parameter"), Setting(HTTP, "domain", via="parameter")),
+        mutations=(set_("DisableExecuteApiEndpoint", False), if_("DisableExecuteApiEndpoint", False)),
+    ),
+    RuleSpec(
+        "ApiTls12",
+        "network",
+        ("AWS::ApiGateway::DomainName", "AWS::ApiGatewayV2::DomainName"),
+        "The custom domain allows TLS versions below 1.2.",
+        "Set SecurityPolicy to TLS_1_2 (or a TLS 1.3 policy).",
+        E,
+        api_tls12,
+        paths=("SecurityPolicy", "DomainNameConfigurations"),
+        settings=(Setting(REST, "DomainOptions(security_policy=)", via="parameter"),),
+        mutations=(set_("SecurityPolicy", "TLS_1_0", target="AWS::ApiGateway::DomainName"),),
+    ),
+    RuleSpec(
+        "ApiCorsCredentials",
+        "network",
+        ("AWS::ApiGatewayV2::Api", REST_METHOD, "AWS::ApiGateway::GatewayResponse"),
+        "CORS allows credentials from any origin.",
+        "List the allowed origins explicitly when credentials are allowed.",
+        E,
+        api_cors_credentials_any_origin,
+        paths=("CorsConfiguration", "ResponseParameters"),
+        settings=(Setting(REST, "cors", via="parameter"), Setting(HTTP, "cors", via="parameter")),
+    ),
+    RuleSpec(
+        "ApiRequestValidation",
+        "network",
+        (REST_METHOD,),
+        "A REST method that takes a body does not validate it.",
+        "Attach a request validator with ValidateRequestBody and a request model (JSON schema) so that "
+        "malformed input is refused before it reaches the integration.",
+        W,
+        api_request_validation,
+        paths=("RequestValidatorId", "RequestModels", "RequestParameters"),
+        finding_ids=("NoValidator", "BodyNotValidated", "NoModel"),
+        stock_ids=("AwsSolutions-APIG2",),
+        mutations=(remove("RequestValidatorId"),),
+    ),
+    RuleSpec(
+        "ApiStageWaf",
+        "network",
+        (REST_STAGE,),
+        "The REST API stage has no WAF web ACL.",
+        "Associate an AWS WAFv2 web ACL (AWS::WAFv2::WebACLAssociation) with the stage, e.g. with AWS "
+        "managed rule groups and a rate-based rule.",
+        W,
+        api_stage_waf,
+        paths=(
+            ("AWS::WAFv2::WebACLAssociation", "ResourceArn"),
+            ("AWS::WAFv2::WebACLAssociation", "WebACLArn"),
+        ),
+        settings=(Setting(REST, "waf", via="parameter"),),
+        stock_ids=("AwsSolutions-APIG3",),
+        mutations=(
+            set_(
+                "ResourceArn",
+                "arn:aws:apigateway:eu-west-1::/restapis/other/stages/prod",
+                target="AWS::WAFv2::WebACLAssociation",
+            ),
+        ),
+    ),
+)

@@ -5,9 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from .._model import Compliance, RuleResult
-from .._template import TemplateContext, as_list, flatten, get_path, props
-from ._policy import TRUST_CONDITION_KEYS, action_strings, allows, open_to_anyone, statements
+from ...policy import StatementFindings, analyse
+from .._model import OTHER, Compliance, RuleResult, RuleSpec, Setting, Undecidable, set_
+from .._template import TemplateContext, as_list, flatten, props
+from ._common import E, W
+from ._policy import (
+    TRUST_CONDITION_KEYS,
+    action_strings,
+    allows,
+    open_to_anyone,
+    resource_strings,
+    statements,
+)
 
 IDENTITY_POLICY_TYPES = (
     "AWS::IAM::RolePolicy",
@@ -20,97 +29,77 @@ IDENTITY_POLICY_TYPES = (
     "AWS::IAM::Group",
 )
 
-#: Actions that do not support resource-level permissions: ``Resource: "*"`` is the only option for them.
-#: (From the Service Authorization Reference; extend when a workload needs another such action.)
-UNSCOPABLE_ACTIONS = frozenset(
-    a.lower()
-    for a in (
-        "xray:PutTraceSegments",
-        "xray:PutTelemetryRecords",
-        "xray:GetSamplingRules",
-        "xray:GetSamplingTargets",
-        "xray:GetSamplingStatisticSummaries",
-        "cloudwatch:PutMetricData",
-        "cloudwatch:GetMetricData",
-        "cloudwatch:ListMetrics",
-        "ec2:CreateNetworkInterface",
-        "ec2:DescribeNetworkInterfaces",
-        "ec2:DeleteNetworkInterface",
-        "ec2:AssignPrivateIpAddresses",
-        "ec2:UnassignPrivateIpAddresses",
-        "ec2:DescribeSubnets",
-        "ec2:DescribeSecurityGroups",
-        "ec2:DescribeVpcs",
-        "logs:DescribeLogGroups",
-        "logs:CreateLogDelivery",
-        "logs:GetLogDelivery",
-        "logs:UpdateLogDelivery",
-        "logs:DeleteLogDelivery",
-        "logs:ListLogDeliveries",
-        "logs:PutResourcePolicy",
-        "logs:DescribeResourcePolicies",
-        "sts:GetCallerIdentity",
-        "kms:ListKeys",
-        "kms:ListAliases",
-        "kms:CreateKey",
-        "s3:ListAllMyBuckets",
-        "sqs:ListQueues",
-        "sns:ListTopics",
-        "dynamodb:ListTables",
-        "lambda:ListFunctions",
-        "secretsmanager:ListSecrets",
-        "secretsmanager:GetRandomPassword",
-        "ssm:DescribeParameters",
-        "cognito-idp:ListUserPools",
-        "states:ListStateMachines",
-        "tag:GetResources",
-        "ecr:GetAuthorizationToken",
-        "iam:ListRoles",
-        "iam:ListPolicies",
-        "cloudtrail:DescribeTrails",
-        "events:ListRules",
-    )
-)
-
 #: AWS managed policies that grant administrative or full-service access.
 ADMIN_POLICIES = frozenset({"AdministratorAccess", "PowerUserAccess", "IAMFullAccess"})
 
 
-def _identity_documents(resource: dict[str, Any]) -> Iterator[tuple[Any, str]]:
+def _identity_documents(resource: dict[str, Any], ctx: TemplateContext) -> Iterator[tuple[Any, str]]:
+    """Each identity policy document of the resource (every Fn::If branch of ``Policies`` and of each
+    policy in it)."""
     p = props(resource)
     if "PolicyDocument" in p:
         yield p["PolicyDocument"], "PolicyDocument"
-    for index, policy in enumerate(as_list(p.get("Policies"))):
-        yield get_path(policy, "PolicyDocument"), f"Policies[{index}]"
+    policies = [item for value in ctx.branches(p.get("Policies")) for item in as_list(value)]
+    for index, policy in enumerate(policies):
+        for branch in ctx.branches(policy):
+            if branch is None:
+                continue
+            if not isinstance(branch, dict):
+                raise Undecidable("Unresolved::Policies", "a policy of Policies is not a literal object")
+            yield branch.get("PolicyDocument"), f"Policies[{index}]"
+
+
+def _allow_statements(resource: dict[str, Any], ctx: TemplateContext) -> Iterator[dict[str, Any]]:
+    for document, what in _identity_documents(resource, ctx):
+        for statement in statements(document, ctx, what):
+            if allows(statement):
+                yield statement
+
+
+def _analysis(statement: dict[str, Any], ctx: TemplateContext) -> StatementFindings:
+    return analyse(
+        [] if "NotAction" in statement else action_strings(statement, "Action", ctx),
+        resource_strings(statement, "NotResource" if "NotResource" in statement else "Resource", ctx),
+        not_action="NotAction" in statement,
+        not_resource="NotResource" in statement,
+    )
 
 
 def iam_no_wildcard_action(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
-    """Allow statements must not use ``*``, ``service:*`` or ``NotAction``."""
+    """Allow statements (any Effect but a literal Deny) must not use wildcard actions (``*``, ``s3:*``,
+    ``s3:Get*``) or ``NotAction``."""
     findings: set[str] = set()
-    for document, what in _identity_documents(resource):
-        for statement in statements(document, ctx, what):
-            if not allows(statement):
-                continue
-            if "NotAction" in statement:
-                findings.add("NotAction")
-            for action in action_strings(statement):
-                if action == "*" or action.endswith(":*"):
-                    findings.add(f"Action::{action}")
+    for statement in _allow_statements(resource, ctx):
+        found = _analysis(statement, ctx)
+        if found.not_action:
+            findings.add("NotAction")
+        findings.update(f"Action::{action}" for action in found.wildcard_actions)
     return sorted(findings)
 
 
 def iam_no_wildcard_resource(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
-    """Allow statements must not grant ``Resource: "*"`` on actions that support resource scoping."""
+    """Allow statements must not grant ``Resource: "*"`` (or NotResource) on actions that support resource
+    scoping, nor destructive actions (``Delete*``, ``Put*``, ``*``) on a wildcard ARN (``arn:aws:s3:::*``,
+    ``table/*``, a ``*`` account or region)."""
     findings: set[str] = set()
-    for document, what in _identity_documents(resource):
-        for statement in statements(document, ctx, what):
-            if not allows(statement):
-                continue
-            if "*" not in as_list(statement.get("Resource")) and "NotResource" not in statement:
-                continue
-            for action in action_strings(statement):
-                if action.lower() not in UNSCOPABLE_ACTIONS:
-                    findings.add(f"Action::{action}")
+    for statement in _allow_statements(resource, ctx):
+        found = _analysis(statement, ctx)
+        findings.update(f"Action::{action}" for action in found.star_scoped_actions)
+        if found.destructive:
+            findings.update(f"Resource::{arn}" for arn, _ in found.wildcard_arns)
+    return sorted(findings)
+
+
+def iam_wildcard_arn(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
+    """Allow statements of read-only actions on a wildcard ARN (the destructive ones are
+    IamNoWildcardResource's errors)."""
+    findings: set[tuple[str, str]] = set()
+    for statement in _allow_statements(resource, ctx):
+        found = _analysis(statement, ctx)
+        if not found.destructive:
+            findings.update(
+                (f"Resource::{arn}", f"wildcard in the {segment}") for arn, segment in found.wildcard_arns
+            )
     return sorted(findings)
 
 
@@ -142,7 +131,7 @@ def iam_shared_role(logical_id: str, resource: dict[str, Any], ctx: TemplateCont
     """Each function has its own execution role (a shared role grants every function the union of rights)."""
     role = props(resource).get("Role")
     key = _role_key(role, ctx)
-    if key is None or "${?}" in key:
+    if key is None or "${" in key:
         return Compliance.NOT_APPLICABLE if role is None else []
     sharing = [
         lid
@@ -191,3 +180,231 @@ def resource_policy_any_principal(
         if open_to_anyone(statement):
             return Compliance.NON_COMPLIANT
     return Compliance.COMPLIANT
+
+
+MUTANT = "SecureConstructsMutant"
+
+
+def _inline(*statements: dict[str, Any]) -> list[dict[str, Any]]:
+    """A role's inline policies holding ``statements`` (what a weakened role holds in the mutation test)."""
+    return [
+        {"PolicyName": "Mutant", "PolicyDocument": {"Version": "2012-10-17", "Statement": list(statements)}}
+    ]
+
+
+_ROLE = "AWS::IAM::Role"
+_ADMIN = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+_FN = Setting("SecureFunction", "add_to_role_policy(reason=)", via="parameter")
+
+RULES: tuple[RuleSpec, ...] = (
+    RuleSpec(
+        "IamNoWildcardAction",
+        "iam",
+        IDENTITY_POLICY_TYPES,
+        "The IAM policy allows a wildcard action ('*', 'service:*', 'service:Get*') or uses NotAction in an "
+        "Allow.",
+        "Grant the specific actions the workload calls (least privilege). A statement whose Effect is not a "
+        "literal Deny is read as an Allow.",
+        E,
+        iam_no_wildcard_action,
+        paths=("Policies", "PolicyDocument", "ManagedPolicyArns"),
+        finding_ids=("Action::<action>", "NotAction"),
+        settings=(_FN,),
+        stock_ids=("AwsSolutions-IAM5",),
+        mutations=(
+            set_("Policies", _inline(_ADMIN), target=_ROLE),
+            set_(
+                "Policies",
+                _inline({"Effect": {"Fn::If": [MUTANT, "Allow", "Deny"]}, "Action": "*", "Resource": "*"}),
+                target=_ROLE,
+            ),
+            set_(
+                "Policies",
+                _inline({"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::b/*"}),
+                target=_ROLE,
+            ),
+        ),
+    ),
+    RuleSpec(
+        "IamNoWildcardResource",
+        "iam",
+        IDENTITY_POLICY_TYPES,
+        "The IAM policy allows Resource '*' for an action that supports resource-level permissions, or a "
+        "destructive action on a wildcard ARN.",
+        "Scope the statement to the ARNs the workload uses. Resource '*' is accepted only for actions "
+        "without resource-level permissions (e.g. xray:PutTraceSegments); a wildcard in an ARN's account, "
+        "region or resource name (arn:aws:s3:::*, table/*) is one too, while a path under a named resource "
+        "(<bucket arn>/*) is not.",
+        E,
+        iam_no_wildcard_resource,
+        paths=("Policies", "PolicyDocument"),
+        finding_ids=("Action::<action>", "Resource::<arn>"),
+        settings=(_FN,),
+        stock_ids=("AwsSolutions-IAM5", "Serverless-LambdaStarPermissions"),
+        mutations=(
+            set_(
+                "Policies",
+                _inline({"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": "*"}),
+                target=_ROLE,
+            ),
+            set_(
+                "Policies",
+                _inline(
+                    {
+                        "Effect": "Allow",
+                        "Action": "s3:DeleteObject",
+                        "Resource": {"Fn::Sub": "arn:${AWS::Partition}:s3:::*"},
+                    }
+                ),
+                target=_ROLE,
+            ),
+            set_(
+                "Policies",
+                _inline(
+                    {
+                        "Effect": "Allow",
+                        "Action": "dynamodb:PutItem",
+                        "Resource": {
+                            "Fn::Join": [
+                                "",
+                                [
+                                    "arn:",
+                                    {"Ref": "AWS::Partition"},
+                                    ":dynamodb:eu-west-1:111122223333:table/*",
+                                ],
+                            ]
+                        },
+                    }
+                ),
+                target=_ROLE,
+            ),
+        ),
+    ),
+    RuleSpec(
+        "IamWildcardArn",
+        "iam",
+        IDENTITY_POLICY_TYPES,
+        "The IAM policy allows read actions on a wildcard ARN.",
+        "Name the resources: a wildcard in an ARN's account, region or resource name (arn:aws:s3:::*, "
+        "table/*) reaches every such resource, including those created later.",
+        W,
+        iam_wildcard_arn,
+        paths=("Policies", "PolicyDocument"),
+        finding_ids=("Resource::<arn>",),
+        settings=(_FN,),
+        mutations=(
+            set_(
+                "Policies",
+                _inline(
+                    {
+                        "Effect": "Allow",
+                        "Action": "dynamodb:GetItem",
+                        "Resource": "arn:aws-us-gov:dynamodb:*:111122223333:table/Orders",
+                    }
+                ),
+                target=_ROLE,
+            ),
+        ),
+    ),
+    RuleSpec(
+        "IamAdminManagedPolicy",
+        "iam",
+        ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"),
+        "An AWS managed admin or full-access policy is attached.",
+        "AdministratorAccess, PowerUserAccess, IAMFullAccess and *FullAccess policies grant far more "
+        "than a workload needs. Attach a policy with the exact actions and resources.",
+        E,
+        iam_managed_admin_policy,
+        paths=("ManagedPolicyArns",),
+        finding_ids=("Policy::<policy name>",),
+        mutations=(set_("ManagedPolicyArns", ["arn:aws:iam::aws:policy/AdministratorAccess"], target=_ROLE),),
+    ),
+    RuleSpec(
+        "IamSharedRole",
+        "iam",
+        ("AWS::Lambda::Function",),
+        "The execution role is shared with other functions.",
+        "Each function gets its own role, so that each holds only its own permissions and a compromise "
+        "of one does not reach the data of the others.",
+        E,
+        iam_shared_role,
+        paths=("Role",),
+        finding_ids=("Role::<role logical id or name>",),
+        settings=(Setting("SecureFunction", "role", via="parameter"),),
+        mutations=(set_("Role", OTHER),),
+    ),
+    RuleSpec(
+        "IamTrustAnyPrincipal",
+        "iam",
+        ("AWS::IAM::Role",),
+        "The role's trust policy lets any principal assume it.",
+        "Name the service or account principals that may assume the role (or narrow '*' with "
+        "aws:PrincipalOrgID / aws:PrincipalAccount / aws:PrincipalArn; a condition that matches everyone, "
+        "such as aws:PrincipalArn '*', narrows nothing).",
+        E,
+        iam_trust_any_principal,
+        paths=("AssumeRolePolicyDocument",),
+        mutations=(
+            set_(
+                "AssumeRolePolicyDocument",
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "*"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {"StringLike": {"aws:PrincipalArn": "*"}},
+                        }
+                    ],
+                },
+            ),
+        ),
+    ),
+    RuleSpec(
+        "ResourcePolicyAnyPrincipal",
+        "iam",
+        tuple(RESOURCE_POLICY_PROPERTY) + ("AWS::Lambda::LayerVersionPermission",),
+        "The resource policy allows any principal without a restricting condition.",
+        "Name the principals, or narrow Principal '*' with a condition on aws:SourceArn, "
+        "aws:SourceAccount, aws:PrincipalOrgID, aws:SourceVpce or similar; a condition that matches "
+        "everyone (aws:SourceArn '*', aws:SourceIp 0.0.0.0/0) narrows nothing.",
+        E,
+        resource_policy_any_principal,
+        paths=("PolicyDocument", "KeyPolicy", "Policy", "ResourcePolicy"),
+        mutations=(
+            set_(
+                "PolicyDocument",
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": "*",
+                            "Action": "sqs:SendMessage",
+                            "Resource": "*",
+                            "Condition": {"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}},
+                        }
+                    ],
+                },
+                target="AWS::SQS::QueuePolicy",
+            ),
+            set_(
+                "PolicyDocument",
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": "*"},
+                            "Action": "sns:Publish",
+                            "Resource": "*",
+                            "Condition": {"ArnLike": {"aws:SourceArn": "*"}},
+                        }
+                    ],
+                },
+                target="AWS::SNS::TopicPolicy",
+            ),
+        ),
+    ),
+)
