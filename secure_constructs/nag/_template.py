@@ -80,11 +80,11 @@ def flatten(value: Any) -> str | None:
         if key == "Ref" and isinstance(arg, str):
             return "${" + arg + "}"
         if key == "Fn::GetAtt":
-            parts = arg if isinstance(arg, list) else str(arg).split(".", 1)
-            if len(parts) == 2 and all(isinstance(p, str) for p in parts):
-                return "${" + f"{parts[0]}.{parts[1]}" + "}"
+            names = arg if isinstance(arg, list) else str(arg).split(".", 1)
+            if len(names) == 2 and all(isinstance(n, str) for n in names):
+                return "${" + f"{names[0]}.{names[1]}" + "}"
             return "${?}"
-        if key in ("Fn::ImportValue", "Fn::Select", "Fn::FindInMap", "Fn::GetAtt"):
+        if key in ("Fn::ImportValue", "Fn::Select", "Fn::FindInMap"):
             return "${?}"
     return None
 
