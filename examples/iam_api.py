@@ -8,13 +8,14 @@ Call it from Python with ``secure_constructs.client`` (SigV4 via botocore).
 from __future__ import annotations
 
 from aws_cdk import App, Environment, Stack
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
 import secure_constructs
 from secure_constructs import SecureFunction
-from secure_constructs.api import ApiGatewayCloudWatchRole, Auth, SecureRestApi
+from secure_constructs.api import ApiGatewayCloudWatchRole, Auth, DomainOptions, SecureRestApi
 
 LIST_ORDERS = """
 import json
@@ -79,10 +80,23 @@ def build(app: App) -> Stack:
         default_auth=Auth.iam(),  # the default, spelled out
         cloud_watch_role=account_role,
         log_retention=logs.RetentionDays.ONE_MONTH,  # example stack: short retention
+        # Callers use https://orders.example.com only: the default execute-api endpoint is disabled.
+        domain=DomainOptions(
+            name="orders.example.com",
+            certificate=acm.Certificate.from_certificate_arn(
+                stack,
+                "Certificate",
+                "arn:aws:acm:eu-west-1:111122223333:certificate/1b8f8f0e-6f0a-4c7e-9a1e-2f8e1a6b3c4d",
+            ),
+        ),
     )
     api.add_route("GET", "/orders", handler(stack, "ListOrders", LIST_ORDERS))
     api.add_route("GET", "/orders/{id}", handler(stack, "GetOrder", GET_ORDER))
     api.add_route("POST", "/orders", handler(stack, "CreateOrder", CREATE_ORDER), request_schema=ORDER_SCHEMA)
+    # Partners are metered with API keys on top of SigV4 (a key is never the authentication itself).
+    partner = handler(stack, "PartnerOrders", LIST_ORDERS)
+    api.add_route("GET", "/partner/orders", partner, api_key_required=True)
+    api.add_usage_plan("Partners", rate_limit=10, burst_limit=20, quota_limit=10_000)
 
     reporting = iam.Role(
         stack,

@@ -73,6 +73,7 @@ def build(app: App) -> Stack:
         environment={"ORDERS_TABLE": orders.table_name},
         secrets={"PAYMENT_API_KEY": payment_api_key},
         log_retention=logs.RetentionDays.ONE_MONTH,  # example stack: short retention
+        function_url=True,  # for the back office, signed with SigV4 (IAM auth; a public URL needs a reason)
     )
     orders.grant_read_data(lookup.role)
     attach_function_alarms(lookup)  # errors and throttles, to the stack's encrypted alarm topic

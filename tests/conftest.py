@@ -33,3 +33,29 @@ def stack(app):
     from aws_cdk import Environment, Stack
 
     return Stack(app, "Test", env=Environment(account="111122223333", region="eu-west-1"))
+
+
+# --- the self-mutation test's counts, printed in the summary (test_self_mutation.py records them) ---------
+
+_MUTATION_COUNTS: dict[str, dict] = {}
+
+
+def pytest_runtest_logreport(report):
+    props = dict(report.user_properties)
+    if report.when == "call" and "mutants" in props:
+        _MUTATION_COUNTS[report.nodeid] = props
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _MUTATION_COUNTS:
+        return
+    from secure_constructs.nag import RULES
+
+    mutants = sum(p["mutants"] for p in _MUTATION_COUNTS.values())
+    caught = sum(p["caught"] for p in _MUTATION_COUNTS.values())
+    kinds = {w for p in _MUTATION_COUNTS.values() for w in p["weakenings"]}
+    terminalreporter.write_line(
+        f"self-mutation: {len(RULES)} properties declared, {sum(1 for s in RULES if s.mutations)} with "
+        f"weakenings ({len(kinds)} distinct weakenings run); {mutants} mutants derived from "
+        f"{len(_MUTATION_COUNTS)} example apps, {caught} caught"
+    )

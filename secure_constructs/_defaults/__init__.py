@@ -1,5 +1,7 @@
 """Secure defaults as data: one module per AWS service, each a set of functions that return CDK kwargs.
 
-Constructs merge these with the user's overrides (:func:`secure_constructs._overrides.merge_props`); the
-invariants next to the defaults say which overrides weaken security and need a reason.
+The security settings are not written here but taken from the declarations of their properties
+(``secure_constructs.nag.rules``), which also give the rule that checks them; constructs merge the defaults
+with the user's overrides through :class:`secure_constructs._overrides.Guard`, which judges the result with
+those rules.
 """

@@ -14,11 +14,6 @@ from aws_cdk import aws_apigateway as apigw
 
 from ..nag.declarations import defaults_of
 
-#: Default stage throttling (requests per second, steady and burst). The account-wide API Gateway quota
-#: (10,000 rps) is shared by every API of the account and region, so each API gets a modest slice.
-THROTTLE_RATE_LIMIT = 100
-THROTTLE_BURST_LIMIT = 200
-
 #: Longest result cache for a Lambda authorizer. A cached "Allow" outlives the token's revocation (and,
 #: for TOKEN authorizers, is reused for every method the same token calls), so keep it short.
 MAX_AUTHORIZER_CACHE = Duration.minutes(5)

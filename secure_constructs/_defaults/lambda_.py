@@ -1,4 +1,5 @@
-"""Secure defaults for Lambda functions (``aws_lambda.Function`` kwargs) and the invariants guarding them."""
+"""Secure defaults for Lambda functions (``aws_lambda.Function`` kwargs); the security settings among them are
+the declared defaults of their properties (``secure_constructs.nag.rules.lambda_``)."""
 
 from __future__ import annotations
 

@@ -160,7 +160,11 @@ class SecureRestApi(ApiVerbs, Construct):
             accepted_risks,
             parameters={"log_retention": log_retention, "log_removal_policy": log_removal_policy},
         )
-        api_props = guard.merge(apigw.RestApi, defaults.rest_api_props(), overrides, managed=_API_MANAGED)
+        # A name of its own: REST API metrics (and so the alarms) are keyed by the API's name, and two APIs
+        # both named after their construct id ("Api") would share them.
+        unique_name = Names.unique_resource_name(self, max_length=128, separator="-")
+        api_defaults = {"rest_api_name": unique_name, **defaults.rest_api_props()}
+        api_props = guard.merge(apigw.RestApi, api_defaults, overrides, managed=_API_MANAGED)
         stage_props = guard.merge(
             apigw.StageOptions, defaults.rest_stage_options(), stage_overrides, managed=_STAGE_MANAGED
         )

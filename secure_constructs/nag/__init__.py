@@ -23,11 +23,12 @@ registers it with the stock packs. Rules: ``RULES.md``; CLI for existing templat
 """
 
 from ._model import PACK_NAME, Compliance, Finding, Level, RuleSpec, Undecidable
-from ._pack import RULES, evaluate
+from ._pack import NOT_SECURITY_RELEVANT, RULES, evaluate
 from ._plugin import SecureServerlessChecks
 from ._template import TemplateContext
 
 __all__ = [
+    "NOT_SECURITY_RELEVANT",
     "PACK_NAME",
     "RULES",
     "Compliance",

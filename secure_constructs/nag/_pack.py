@@ -44,11 +44,57 @@ RULES: tuple[RuleSpec, ...] = (
     *sam.RULES,
 )
 
+#: Property paths the constructs set that are not security properties, each with why (the completeness
+#: test holds every other path a Secure* construct changes to a declaration).
+_WIRING = "wiring between resources the construct made; what they allow is judged on the resources themselves"
+_NAMING = "a name or description: it says what the resource is for and grants nothing"
+NOT_SECURITY_RELEVANT: dict[tuple[str, str], str] = {
+    ("*", "DeletionPolicy"): "what happens to a resource that leaves the stack is an availability choice; "
+    "only log groups, which are evidence, are declared (LogGroupRetainedOnDelete)",
+    (
+        "*",
+        "UpdateReplacePolicy",
+    ): "as DeletionPolicy: availability, not exposure; declared for log groups only",
+    ("*", "Description"): _NAMING,
+    ("*", "DisplayName"): _NAMING,
+    ("AWS::CloudTrail::Trail", "TrailName"): _NAMING,
+    ("AWS::Cognito::UserPoolClient", "ClientName"): _NAMING,
+    ("AWS::Cognito::UserPoolGroup", "GroupName"): _NAMING,
+    ("AWS::Logs::LogGroup", "LogGroupName"): _NAMING + " (WAF requires the aws-waf-logs- prefix)",
+    ("AWS::IAM::Policy", "PolicyName"): _NAMING,
+    ("AWS::IAM::Policy", "Roles"): _WIRING,
+    ("AWS::ApiGateway::RequestValidator", "RestApiId"): _WIRING,
+    ("AWS::Lambda::Permission", "FunctionName"): _WIRING,
+    ("AWS::Lambda::Permission", "Action"): _WIRING + " (lambda:InvokeFunction, the only action)",
+    ("AWS::Cognito::UserPoolGroup", "UserPoolId"): _WIRING,
+    ("AWS::Cognito::UserPoolGroup", "RoleArn"): _WIRING
+    + " (the group's role is judged by IdentityPoolRoleTrust)",
+    (
+        "AWS::Cognito::UserPoolGroup",
+        "Precedence",
+    ): "which group's role a user in several groups gets; each role is itself least privilege",
+    ("AWS::ApiGateway::Account", "CloudWatchRoleArn"): "the account-wide setting plain CDK changes as a side "
+    "effect of an API; secure_constructs never does (ApiGatewayCloudWatchRole makes it on purpose)",
+}
+
+for _module in (lambda_, cloudwatch, apigateway, s3, cognito):
+    NOT_SECURITY_RELEVANT.update(_module.NOT_SECURITY_RELEVANT)
+
 #: The ``[<finding>]`` ids each multi-finding rule reports (from the declarations), for RULES.md. Every rule
 #: may also report ``[Unresolved::<property>]`` when it cannot decide and ``[RuleError]`` when it fails.
 FINDING_IDS: dict[str, tuple[str, ...]] = {spec.name: spec.finding_ids for spec in RULES if spec.finding_ids}
 
-__all__ = ["FINDING_IDS", "OUTPUT", "PARAMETER", "RULES", "evaluate", "finding_id", "rule_ids", "run_rule"]
+__all__ = [
+    "FINDING_IDS",
+    "NOT_SECURITY_RELEVANT",
+    "OUTPUT",
+    "PARAMETER",
+    "RULES",
+    "evaluate",
+    "finding_id",
+    "rule_ids",
+    "run_rule",
+]
 
 
 def _index(rules: tuple[RuleSpec, ...]) -> dict[str, list[RuleSpec]]:

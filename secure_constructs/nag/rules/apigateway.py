@@ -428,6 +428,20 @@ def _stage_settings(**changes: Any) -> list[dict[str, Any]]:
     return [{k: v for k, v in base.items() if v is not None}]
 
 
+#: What the API constructs set that is not a security property, and why.
+NOT_SECURITY_RELEVANT = {
+    (
+        "AWS::ApiGateway::RestApi",
+        "EndpointConfiguration",
+    ): "a regional endpoint (not edge-optimized): latency and "
+    "cost; put CloudFront in front when a distribution is wanted",
+    ("AWS::WAFv2::WebACL", "Scope"): "REGIONAL is what an API Gateway stage can use",
+    (
+        "AWS::ApiGateway::RequestValidator",
+        "ValidateRequestParameters",
+    ): "parameters are validated whatever the body; the body validation is declared (ApiRequestValidation)",
+}
+
 RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
         "ApiRouteAuth",
@@ -456,6 +470,8 @@ RULES: tuple[RuleSpec, ...] = (
         E,
         api_key_as_auth,
         paths=("ApiKeyRequired",),
+        settings=(Setting(REST, "add_route(api_key_required=)", via="parameter"),),
+        mutations=(set_("AuthorizationType", "NONE"),),
     ),
     RuleSpec(
         "ApiCognitoScopes",
@@ -606,6 +622,7 @@ RULES: tuple[RuleSpec, ...] = (
         api_throttling,
         paths=("MethodSettings", "DefaultRouteSettings", "RouteSettings"),
         finding_ids=("NoThrottling", "AboveQuota"),
+        # A modest slice of the account-wide quota (10,000 rps per Region, shared by every API of it).
         settings=(
             Setting(REST, "throttling_rate_limit", 100, via="stage_overrides"),
             Setting(REST, "throttling_burst_limit", 200, via="stage_overrides"),
@@ -679,8 +696,18 @@ RULES: tuple[RuleSpec, ...] = (
         "List the allowed origins explicitly when credentials are allowed.",
         E,
         api_cors_credentials_any_origin,
-        paths=("CorsConfiguration", "ResponseParameters"),
+        paths=("CorsConfiguration", "ResponseParameters", "Integration.IntegrationResponses"),
         settings=(Setting(REST, "cors", via="parameter"), Setting(HTTP, "cors", via="parameter")),
+        mutations=(
+            set_(
+                "ResponseParameters",
+                {
+                    "gatewayresponse.header.Access-Control-Allow-Origin": "'*'",
+                    "gatewayresponse.header.Access-Control-Allow-Credentials": "'true'",
+                },
+                target="AWS::ApiGateway::GatewayResponse",
+            ),
+        ),
     ),
     RuleSpec(
         "ApiRequestValidation",
@@ -691,7 +718,12 @@ RULES: tuple[RuleSpec, ...] = (
         "malformed input is refused before it reaches the integration.",
         W,
         api_request_validation,
-        paths=("RequestValidatorId", "RequestModels", "RequestParameters"),
+        paths=(
+            "RequestValidatorId",
+            "RequestModels",
+            "RequestParameters",
+            ("AWS::ApiGateway::RequestValidator", "ValidateRequestBody"),
+        ),
         finding_ids=("NoValidator", "BodyNotValidated", "NoModel"),
         stock_ids=("AwsSolutions-APIG2",),
         mutations=(remove("RequestValidatorId"),),

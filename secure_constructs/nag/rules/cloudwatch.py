@@ -198,6 +198,19 @@ def _elsewhere(namespace: str, name: str, dimension: str) -> list[dict[str, Any]
     ]
 
 
+_TUNING = "alarm tuning (thresholds, periods, missing data): the families and their actions are declared"
+#: What the default alarms set that is not a security property, and why.
+NOT_SECURITY_RELEVANT = {
+    (ALARM, "AlarmName"): "a name derived from the construct path, stable for dashboards",
+    (ALARM, "AlarmDescription"): "says what the alarm means and what to do",
+    (ALARM, "DatapointsToAlarm"): _TUNING,
+    (ALARM, "EvaluationPeriods"): _TUNING,
+    (ALARM, "Period"): _TUNING,
+    (ALARM, "Statistic"): _TUNING,
+    (ALARM, "TreatMissingData"): _TUNING,
+    ("AWS::SQS::Queue", "MessageRetentionPeriod"): "the dead-letter queue keeps failed events 14 days (the "
+    "maximum) for inspection and redrive; its backlog alarm is declared",
+}
 FN_ALARMS = (Setting("SecureFunction", "alarms", True, via="parameter"),)
 API_ALARMS = (
     Setting("SecureRestApi", "alarms", True, via="parameter"),
@@ -241,7 +254,7 @@ RULES: tuple[RuleSpec, ...] = (
         "dimension ApiId) with an alarm action.",
         W,
         api_server_error_alarm,
-        paths=_ALARM_PATHS,
+        paths=(*_ALARM_PATHS, "Name"),  # REST metrics are keyed by the API name
         settings=API_ALARMS,
         mutations=(set_("Metrics", _elsewhere("AWS/ApiGateway", "5XXError", "ApiName"), target=ALARM),),
     ),
@@ -281,7 +294,7 @@ RULES: tuple[RuleSpec, ...] = (
         "with an alarm action.",
         W,
         waf_blocked_requests_alarm,
-        paths=_ALARM_PATHS,
+        paths=(*_ALARM_PATHS, "VisibilityConfig"),
         settings=API_ALARMS,
         mutations=(set_("Metrics", _elsewhere("AWS/WAFV2", "BlockedRequests", "WebACL"), target=ALARM),),
     ),

@@ -191,6 +191,21 @@ def identity_pool_server_side_token_check(
 
 
 _COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
+ROLE_ATTACHMENT = "AWS::Cognito::IdentityPoolRoleAttachment"
+
+
+def identity_pool_ambiguous_role(
+    logical_id: str, resource: dict[str, Any], ctx: TemplateContext
+) -> RuleResult:
+    """A role mapping from the token denies credentials when no role matches (AmbiguousRoleResolution Deny)
+    rather than handing out the pool's default authenticated role."""
+    findings: list[str | tuple[str | None, str]] = []
+    for value, conds in ctx.at(props(resource), "RoleMappings"):
+        mappings = {} if value is MISSING else ctx.literal(value, "RoleMappings")
+        for name, mapping in mappings.items() if isinstance(mappings, dict) else ():
+            if isinstance(mapping, dict) and mapping.get("AmbiguousRoleResolution", "Deny") != "Deny":
+                findings.append((f"Mapping::{name}", f"ambiguous tokens get the default role{when(conds)}"))
+    return findings
 
 
 def identity_pool_role_trust(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
@@ -249,6 +264,20 @@ def _guests_refused(condition: Any, ctx: TemplateContext) -> bool:
 
 
 UP, ADD_CLIENT, ID_POOL = "SecureUserPool", "SecureUserPool.add_client", "SecureIdentityPool"
+#: What the Cognito constructs set that is not a security property, and why.
+NOT_SECURITY_RELEVANT = {
+    ("AWS::Cognito::UserPool", "Schema"): "the email attribute is required and mutable: sign-in identity, "
+    "whose verification is declared (CognitoVerification)",
+    ("AWS::Cognito::UserPool", "UsernameAttributes"): "users sign in with their email address",
+    (
+        "AWS::Cognito::UserPoolClient",
+        "GenerateSecret",
+    ): "a secret only for a confidential (server-side) client; a browser or mobile app could not keep one",
+    (
+        "AWS::Cognito::UserPoolClient",
+        "EnablePropagateAdditionalUserContextData",
+    ): "on for confidential clients only: passes the end user's IP and device to threat protection",
+}
 _NO_AUD_TRUST = {
     "Version": "2012-10-17",
     "Statement": [
@@ -537,7 +566,8 @@ RULES: tuple[RuleSpec, ...] = (
             Setting(ADD_CLIENT, "id_token_validity", Cdk("Duration.hours", 1)),
             Setting(ADD_CLIENT, "refresh_token_validity", Cdk("Duration.days", 7)),
         ),
-        mutations=(set_("RefreshTokenValidity", 3650), set_("AccessTokenValidity", 1440)),
+        # long in any unit of TokenValidityUnits (minutes, hours or days)
+        mutations=(set_("RefreshTokenValidity", 100_000), set_("AccessTokenValidity", 100_000)),
     ),
     RuleSpec(
         "CognitoTokenRevocation",
@@ -604,6 +634,31 @@ RULES: tuple[RuleSpec, ...] = (
             set_(
                 "CognitoIdentityProviders",
                 [{"ClientId": "client", "ProviderName": "provider", "ServerSideTokenCheck": False}],
+            ),
+        ),
+    ),
+    RuleSpec(
+        "IdentityPoolAmbiguousRole",
+        "identity",
+        (ROLE_ATTACHMENT,),
+        "A role mapping gives the default authenticated role to users whose token matches no role.",
+        "Set AmbiguousRoleResolution to Deny on every role mapping, so that a user outside every group (or "
+        "in a group with no role) gets no credentials rather than the default role.",
+        W,
+        identity_pool_ambiguous_role,
+        paths=("RoleMappings", "Roles"),
+        finding_ids=("Mapping::<identity provider key>",),
+        settings=(Setting(ID_POOL, "role mappings from the ID token", via="wired"),),
+        mutations=(
+            set_(
+                "RoleMappings",
+                {
+                    "Web": {
+                        "Type": "Token",
+                        "AmbiguousRoleResolution": "AuthenticatedRole",
+                        "IdentityProvider": "cognito-idp.eu-west-1.amazonaws.com/pool:client",
+                    }
+                },
             ),
         ),
     ),

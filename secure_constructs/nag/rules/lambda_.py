@@ -169,6 +169,15 @@ def lambda_inline_code_secret(logical_id: str, resource: dict[str, Any], ctx: Te
 
 
 FN = "SecureFunction"
+#: What SecureFunction changes that is not a security property, and why.
+NOT_SECURITY_RELEVANT = {
+    (LAMBDA, "Architectures"): "cost and performance: arm64 (Graviton) is about 20% cheaper per GB-second",
+    (
+        LAMBDA,
+        "MemorySize",
+    ): "sizing: 512 MB instead of 128 MB gives a Python function CPU enough for cold starts",
+    (LAMBDA, "Timeout"): "sizing: 10 s fails fast behind API Gateway; the duration alarm watches it",
+}
 _PLAINTEXT_PASSWORD = "correct-Horse7-battery!"  # what a mutant writes; no real secret
 
 RULES: tuple[RuleSpec, ...] = (

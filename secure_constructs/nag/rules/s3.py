@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._model import RuleResult, RuleSpec, Setting, if_, remove, set_
+from .._model import Compliance, RuleResult, RuleSpec, Setting, if_, remove, set_
 from .._template import MISSING, TemplateContext, as_list, get_path, props, when
 from ._common import E, expect, truthy
 from .encryption import aws_managed_key
@@ -56,7 +56,7 @@ def access_log_destinations(ctx: TemplateContext) -> set[str]:
 def s3_access_logging(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
     """The bucket logs its access to another bucket (exempt: the bucket that receives access logs)."""
     if logical_id in access_log_destinations(ctx):
-        return []
+        return Compliance.NOT_APPLICABLE  # declared exemption: it would log to itself
     return _logging(logical_id, resource, ctx)
 
 
@@ -75,13 +75,22 @@ def s3_kms(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> R
         algorithm = get_path(default, "SSEAlgorithm")
         key = get_path(default, "KMSMasterKeyID")
         if exempt and algorithm in ("AES256", "aws:kms", "aws:kms:dsse"):
-            continue
+            return Compliance.NOT_APPLICABLE  # declared exemption: S3 log delivery needs SSE-S3
         if algorithm not in ("aws:kms", "aws:kms:dsse") or key in (None, "") or aws_managed_key(key):
             return [
                 (None, f"SSEAlgorithm {algorithm or 'absent'} without a customer managed key{when(conds)}")
             ]
     return []
 
+
+#: What the trail's buckets set that is not a security property, and why.
+NOT_SECURITY_RELEVANT = {
+    (
+        "AWS::S3::Bucket",
+        "LifecycleConfiguration",
+    ): "cost: log files move to cheaper storage and expire after 400 "
+    "days (documented in docs/audit-and-alarms.md); the versioning that protects them is declared",
+}
 
 RULES: tuple[RuleSpec, ...] = (
     RuleSpec(

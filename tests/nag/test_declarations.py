@@ -1,0 +1,80 @@
+"""The declarations agree with the constructs: a declared setting is an argument the construct (or the CDK
+class it wraps) really takes, with the declared default; the guard and the defaults derive from them."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_cloudtrail as cloudtrail
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_cognito_identitypool as identitypool
+from aws_cdk import aws_lambda as lambda_
+
+from secure_constructs import (
+    DataEventsTrail,
+    SecureFunction,
+    SecureHttpApi,
+    SecureIdentityPool,
+    SecureRestApi,
+    SecureUserPool,
+)
+from secure_constructs._overrides import keyword_names
+from secure_constructs.nag._model import WIRED
+from secure_constructs.nag.declarations import all_settings, defaults_of
+
+#: construct name -> (the construct's callable, {via: the CDK class its overrides go to})
+CONSTRUCTS = {
+    "SecureFunction": (SecureFunction.__init__, {"overrides": lambda_.Function}),
+    "SecureRestApi": (
+        SecureRestApi.__init__,
+        {"overrides": apigw.RestApi, "stage_overrides": apigw.StageOptions},
+    ),
+    "SecureHttpApi": (
+        SecureHttpApi.__init__,
+        {"overrides": apigwv2.HttpApi, "stage_overrides": apigwv2.HttpStage},
+    ),
+    "SecureUserPool": (SecureUserPool.__init__, {"overrides": cognito.UserPool}),
+    "SecureUserPool.add_client": (SecureUserPool.add_client, {"overrides": cognito.UserPoolClient}),
+    "SecureIdentityPool": (SecureIdentityPool.__init__, {"overrides": identitypool.IdentityPool}),
+    "DataEventsTrail": (DataEventsTrail.__init__, {"overrides": cloudtrail.Trail}),
+}
+SETTINGS = [(s, spec) for s, spec in all_settings() if s.construct in CONSTRUCTS]
+
+
+@pytest.mark.parametrize(
+    ("setting", "spec"), SETTINGS, ids=[f"{s.construct}.{s.argument}" for s, _ in SETTINGS]
+)
+def test_a_declared_setting_is_a_real_argument_with_the_declared_default(setting, spec):
+    function, classes = CONSTRUCTS[setting.construct]
+    if setting.via in classes:
+        assert setting.argument in keyword_names(classes[setting.via]), (spec.name, setting.argument)
+    elif setting.via == "parameter" and setting.is_guarded:
+        parameter = inspect.signature(function).parameters[setting.argument]
+        assert setting.default != WIRED and parameter.default == setting.value(), (
+            spec.name,
+            setting.argument,
+        )
+
+
+def test_construct_defaults_include_every_declared_default():
+    from secure_constructs._defaults import apigateway
+    from secure_constructs._defaults import cognito as cognito_defaults
+    from secure_constructs._defaults import lambda_ as lambda_defaults
+
+    for declared, actual in (
+        (defaults_of("SecureFunction"), lambda_defaults.function_defaults()),
+        (defaults_of("SecureRestApi", via="stage_overrides"), apigateway.rest_stage_options()),
+        (defaults_of("SecureHttpApi", via="stage_overrides"), apigateway.http_stage_props()),
+        (defaults_of("SecureUserPool"), cognito_defaults.user_pool_defaults()),
+        (defaults_of("SecureUserPool.add_client"), cognito_defaults.client_defaults(confidential=False)),
+    ):
+        assert declared and set(declared) <= set(actual)
+        assert all(type(actual[key]) is type(value) for key, value in declared.items())
+
+
+def test_every_construct_setting_names_a_known_construct():
+    known = set(CONSTRUCTS) | {"alarm_topic"}
+    assert {s.construct for s, _ in all_settings()} <= known
