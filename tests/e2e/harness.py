@@ -5,10 +5,14 @@ Steps (each bounded in time; the whole run by ``--deadline``):
   2. make a throwaway TLS certificate for localhost / 127.0.0.1 (deleted at the end);
   3. start the emulator with ``launcher.py`` on 127.0.0.1 only, and fail if any socket of its process tree
      listens beyond loopback (checked again after the tests, when Lambda workers exist);
-  4. ``cdk bootstrap``, then ``cdk deploy`` of ``tests/e2e/app_e2e.py`` (our constructs, checked in depth)
-     and of ``tests/e2e/app_demo.py`` (the demo service of ``app.py``);
-  5. ``pytest -m e2e tests/e2e`` against the deployed stacks;
-  6. always: ``cdk destroy`` of each stack, then stop the emulator by its PID (SIGTERM, then SIGKILL to its
+  4. ``cdk bootstrap``, then ``cdk deploy`` of ``tests/e2e/app_e2e.py`` (our constructs, checked in depth),
+     of ``tests/e2e/app_demo.py`` (the demo service of ``app.py``) and of ``tests/e2e/app_weak.py`` (the
+     e2e stack with its guarantees undone, for the meta-test);
+  5. ``pytest -m e2e tests/e2e`` against the deployed stacks; the tests serve the JWT issuer's JWKS on a
+     loopback port the harness picked (``SC_E2E_JWKS_BASE``);
+  6. the meta-test: the e2e stack's checks again, against the weakened stack; each must fail
+     (``tests/e2e/weakened.py``);
+  7. always: ``cdk destroy`` of each stack, then stop the emulator by its PID (SIGTERM, then SIGKILL to its
      process group).
 
 No traffic leaves loopback: every AWS endpoint points at the emulator, credentials and config files are
@@ -39,6 +43,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loopback import assert_loopback_only  # noqa: E402
+from weakened import FILES as WEAK_CHECK_FILES  # noqa: E402
+from weakened import judge  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -46,6 +52,7 @@ WORK = ROOT / "tmp" / "e2e"  # git-ignored
 REQUIREMENTS = HERE / "emulator-requirements.txt"
 STACK = "SecureConstructsE2E"  # tests/e2e/app_e2e.py: only our constructs, checked in depth
 DEMO_STACK = "Orders"  # tests/e2e/app_demo.py: the demo service of app.py, deployed and smoke-checked
+WEAK_STACK = "SecureConstructsE2EWeak"  # tests/e2e/app_weak.py: every e2e check must fail against it
 ACCOUNT, REGION = "000000000000", "us-east-1"
 DUMMY_KEY = "test"  # the emulator's root key (admin); the tests make their own IAM users for signed calls
 DEAD_PROXY = "http://127.0.0.1:9"  # discard port, closed: a client that ignores the endpoints fails here
@@ -336,6 +343,25 @@ def tail(path: Path, lines: int = 30) -> str:
         return ""
 
 
+# --- 6. the meta-test -------------------------------------------------------------------------------------
+def meta_test(cenv: dict, run_dir: Path, deadline: Deadline, logfile: Path) -> int:
+    """Run the e2e stack's checks against the weakened stack; 0 only if every one of them failed."""
+    env = {k: v for k, v in cenv.items() if k != "SC_E2E_DEMO_OUTPUTS"}
+    env.update({"SC_E2E_OUTPUTS": cenv["SC_E2E_WEAK_OUTPUTS"], "SC_E2E_STACK": WEAK_STACK})
+    report = run_dir / "weakened-junit.xml"
+    pytest = [str(ROOT / ".venv/bin/python"), "-m", "pytest", "-m", "e2e", "-q", "--tb=no", "-rN"]
+    pytest += [str(HERE / name) for name in WEAK_CHECK_FILES] + [f"--junitxml={report}"]
+    log(f"meta-test: the checks of {STACK} against {WEAK_STACK}; each must fail")
+    run(pytest, env=env, timeout=deadline.left(300), logfile=logfile)  # its failures are the point
+    if not report.exists():
+        log("meta-test FAILED: pytest wrote no report")
+        return 1
+    ok, lines = judge(report)
+    summary = "every check failed against the weakened stack" if ok else "FAILED"
+    log(f"meta-test: {summary}\n" + "\n".join(lines))
+    return 0 if ok else 1
+
+
 # --- main ------------------------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -347,6 +373,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="deploy only this CDK app (its outputs go to SC_E2E_OUTPUTS), e.g. a negative control",
     )
     parser.add_argument("--stack", default=STACK, help=f"the stack of --app (default {STACK})")
+    parser.add_argument(
+        "--no-meta", action="store_true", help="skip the meta-test (the weakened stack and its checks)"
+    )
     args = parser.parse_args(argv)
 
     def _on_signal(signum, _frame):
@@ -381,6 +410,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     cert, key = make_certificate(run_dir)
     port = free_loopback_port()
     cenv = client_env(port, cert, run_dir)
+    # The tests serve the JWT issuer's JWKS here (tests/e2e/jwks_https.py); the e2e app points its JWT
+    # authorizers at it. The authorizer functions, which run inside the emulator, trust the same certificate.
+    cenv["SC_E2E_JWKS_BASE"] = f"https://127.0.0.1:{free_loopback_port()}"
+    cenv["SC_E2E_TLS_KEY"] = str(key)
     # (stack, app, the variable that tells the tests where its outputs are)
     if args.app is not None:
         deployments = [(args.stack, args.app.resolve(), "SC_E2E_OUTPUTS")]
@@ -389,6 +422,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             (STACK, HERE / "app_e2e.py", "SC_E2E_OUTPUTS"),
             (DEMO_STACK, HERE / "app_demo.py", "SC_E2E_DEMO_OUTPUTS"),
         ]
+        if not args.no_meta:
+            deployments.append((WEAK_STACK, HERE / "app_weak.py", "SC_E2E_WEAK_OUTPUTS"))
     for stack, _app, variable in deployments:
         cenv[variable] = str(run_dir / f"outputs-{stack}.json")
 
@@ -428,9 +463,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             deployed.append(stack)  # a failed deploy can leave a half-made stack: destroy it too
             deploy = ["deploy", stack, "--require-approval", "never", "--outputs-file", cenv[variable]]
             cdk_step(f"cdk deploy {stack}", cdk(app, stack) + deploy, 300)
+        test_env = {k: v for k, v in cenv.items() if k != "SC_E2E_WEAK_OUTPUTS"}
         pytest = [str(ROOT / ".venv/bin/python"), "-m", "pytest", str(HERE), "-m", "e2e"]
         pytest += args.pytest_args.split()
-        verdict = timed("checks (pytest)", run, pytest, env=cenv, timeout=deadline.left(300), logfile=cli_log)
+        verdict = timed(
+            "checks (pytest)", run, pytest, env=test_env, timeout=deadline.left(300), logfile=cli_log
+        )
+        if "SC_E2E_WEAK_OUTPUTS" in cenv:
+            verdict = timed("meta-test", meta_test, cenv, run_dir, deadline, cli_log) or verdict
         sockets = assert_loopback_only(proc.pid)
         log("listeners after the checks: " + ", ".join(map(str, sockets)) + " (all loopback)")
     except StepFailed as error:
