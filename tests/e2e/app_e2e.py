@@ -54,6 +54,8 @@ from e2e_support import (  # noqa: E402
 )
 
 STACK_NAME = "SecureConstructsE2E"
+#: The JWT authorizers' runtime and architecture: the emulator's own interpreter (see the docstring).
+JWT_FUNCTION = {"runtime": lambda_.Runtime.PYTHON_3_11, "architecture": lambda_.Architecture.X86_64}
 
 #: Echoes what API Gateway passed in, so a test can tell that this function ran for its request; fails on
 #: purpose for an event with a "fail" key (only a direct invoke sends one).
@@ -151,10 +153,7 @@ class E2EStack(Stack):
             request_parameters=NONCE,
         )
         if JWKS_BASE:
-            jwt = {
-                "runtime": lambda_.Runtime.PYTHON_3_11,  # the emulator's interpreter (see the docstring)
-                "architecture": lambda_.Architecture.X86_64,
-            }
+            jwt = dict(JWT_FUNCTION)
             routes = {JWT_READ: ["GET /jwt"], JWT_WRITE: ["GET /jwt/other"]}
             auth = Auth.jwt_lambda(JWT_ISSUER, [JWT_AUDIENCE], JWKS_BASE + JWKS_PATH, routes, **jwt)
             api.add_route("GET", "/jwt", jwt_fn, auth=auth, request_parameters=NONCE)
@@ -225,7 +224,22 @@ def environment() -> Environment:
     return Environment(account=account, region=region)
 
 
+def bundle_authorizer() -> None:
+    """Build the JWT authorizer's bundle into the local cache (pip, from the package index).
+
+    The harness runs this before it starts the emulator: the deploy itself runs with every network route
+    but loopback closed, so there the bundle must come from the cache.
+    """
+    from secure_constructs.api.jwt_lambda import ASSET_DIR
+    from secure_constructs.compute.bundling import python_code
+
+    python_code(ASSET_DIR, **JWT_FUNCTION)
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--bundle"]:
+        bundle_authorizer()
+        return
     app = App()
     E2EStack(app, STACK_NAME, env=environment())
     add_checks(app)

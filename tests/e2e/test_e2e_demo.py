@@ -27,12 +27,14 @@ from secure_constructs.client import signed_request
 pytestmark = pytest.mark.e2e
 
 ENDPOINT = os.environ.get("SC_E2E_ENDPOINT")
+#: The demo stack (its weakened variant in the meta-test has another name).
+DEMO_STACK = os.environ.get("SC_E2E_DEMO_STACK", "Orders")
 
 
 @pytest.fixture(scope="module")
 def demo() -> dict[str, str]:
     with open(os.environ["SC_E2E_DEMO_OUTPUTS"]) as f:
-        return json.load(f)["Orders"]
+        return json.load(f)[DEMO_STACK]
 
 
 def url(base: str, path: str) -> str:
@@ -53,8 +55,9 @@ def get(target: str) -> tuple[int, bytes]:
 
 def test_every_resource_of_the_demo_stack_was_created(aws):
     cloudformation = aws("cloudformation")
-    assert cloudformation.describe_stacks(StackName="Orders")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
-    resources = cloudformation.describe_stack_resources(StackName="Orders")["StackResources"]
+    (stack,) = cloudformation.describe_stacks(StackName=DEMO_STACK)["Stacks"]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    resources = cloudformation.describe_stack_resources(StackName=DEMO_STACK)["StackResources"]
     assert len(resources) > 50
     assert [r["LogicalResourceId"] for r in resources if r["ResourceStatus"] != "CREATE_COMPLETE"] == []
 
@@ -81,7 +84,7 @@ def test_the_internal_api_refuses_unsigned_calls(demo, path):
 
 # --- every authenticated route answers a correctly authenticated caller -----------------------------------
 def _physical_ids(aws, resource_type: str) -> dict[str, str]:
-    resources = aws("cloudformation").describe_stack_resources(StackName="Orders")["StackResources"]
+    resources = aws("cloudformation").describe_stack_resources(StackName=DEMO_STACK)["StackResources"]
     wanted = [r for r in resources if r["ResourceType"] == resource_type]
     return {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in wanted}
 
