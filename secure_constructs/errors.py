@@ -82,7 +82,10 @@ CODES: dict[str, str] = {
     "SC-CLI-001": "The API's region cannot be inferred from its URL (custom domain) and none was given.",
     "SC-CLI-002": "The region given does not match the region in the API's execute-api URL.",
     "SC-CLI-003": "No AWS credentials were found (standard credential chain or the named profile).",
-    "SC-CLI-004": "The URL is not https (plain http is accepted for loopback hosts only) or has no host.",
+    "SC-CLI-004": (
+        "The URL is not https (plain http is accepted for loopback hosts only), has no host, or carries a "
+        "user name or password."
+    ),
     "SC-CLI-005": "The request body has an unsupported type or could not be read.",
     "SC-CLI-006": "A header that the signer sets itself was passed by the caller.",
     # runtime: JwtLambdaAuthorizer (the CDK side of the JWT authorizer shipped in runtime/)

@@ -115,11 +115,15 @@ class JwtLambdaAuth(AuthMode):
     audience: tuple[str, ...] = ()
     jwks_url: str | None = None
     scopes_to_routes: Mapping[str, Sequence[str]] | None = None
+    token_use: str | None = "access"
+    runtime: Any = None
+    architecture: Any = None
     kind: str = field(init=False, default="jwt_lambda")
 
     def authorizer_key(self) -> tuple[Any, ...]:
         routes = tuple(sorted((k, tuple(v)) for k, v in (self.scopes_to_routes or {}).items()))
-        return ("jwt_lambda", self.issuer, self.audience, self.jwks_url, routes)
+        function = (getattr(self.runtime, "name", None), getattr(self.architecture, "name", None))
+        return ("jwt_lambda", self.issuer, self.audience, self.jwks_url, routes, self.token_use, function)
 
 
 class Auth:
@@ -292,6 +296,10 @@ class Auth:
         audience: Sequence[str],
         jwks_url: str | None = None,
         scopes_to_routes: Mapping[str, Sequence[str]] | None = None,
+        *,
+        token_use: str | None = "access",
+        runtime: Any = None,
+        architecture: Any = None,
     ) -> JwtLambdaAuth:
         """A JWT-verifying Lambda authorizer for REST APIs (one per API and configuration).
 
@@ -301,6 +309,10 @@ class Auth:
         :param scopes_to_routes: the routes each scope may call, ``{"orders/read": ["GET /orders"]}`` (or the
             inverse ``{"GET /orders": ["orders/read"]}``); see ``JwtLambdaAuthorizer``. Default: none
             (required; an empty map is SC-JWT-003 when the authorizer is built).
+        :param token_use: the ``token_use`` claim tokens must carry (``"access"``, ``"id"``, or ``None`` for
+            issuers without it). Default: ``"access"`` (an ID token is refused).
+        :param runtime: the authorizer function's runtime. Default: ``SecureFunction``'s (the newest Python).
+        :param architecture: the authorizer function's architecture. Default: ``SecureFunction``'s (arm64).
         """
         if isinstance(audience, str):
             audience = [audience]
@@ -317,6 +329,9 @@ class Auth:
             audience=tuple(audience),
             jwks_url=jwks_url,
             scopes_to_routes=dict(scopes_to_routes or {}),
+            token_use=token_use,
+            runtime=runtime,
+            architecture=architecture,
         )
 
 

@@ -23,7 +23,7 @@ from constructs import Construct, IValidation
 from ..compute import SecureFunction
 from ..compute.bundling import python_code
 from ..errors import SecureConstructsError
-from ..runtime.jwt_authorizer.limits import ALLOWED_ALGORITHMS, MAX_LEEWAY_SECONDS, METHODS
+from ..runtime.jwt_authorizer.limits import ALLOWED_ALGORITHMS, MAX_LEEWAY_SECONDS, METHODS, TOKEN_USES
 
 #: The handler's asset folder (handler.py, limits.py and the pinned requirements.txt).
 ASSET_DIR = Path(__file__).resolve().parent.parent / "runtime" / "jwt_authorizer"
@@ -32,6 +32,9 @@ MAX_CACHE_TTL = Duration.hours(1)
 DEFAULT_CACHE_TTL = Duration.minutes(5)
 DEFAULT_LEEWAY = Duration.seconds(60)
 DEFAULT_JWKS_MIN_REFRESH = Duration.minutes(1)
+#: While the issuer is unreachable, keys due for a refresh are used for at most this long, then dropped.
+DEFAULT_JWKS_MAX_STALE = Duration.hours(1)
+MAX_JWKS_MAX_STALE = Duration.days(1)
 #: API Gateway rejects a non-matching token with 401 before invoking (and paying for) the function.
 TOKEN_PATTERN = r"^(Bearer )?[-0-9A-Za-z_]+\.[-0-9A-Za-z_]+\.[-0-9A-Za-z_]+$"
 _ROUTE_KEY = re.compile(r"^(?P<method>[A-Za-z]+) (?P<path>/\S*)$")
@@ -193,6 +196,8 @@ class JwtLambdaAuthorizer(Construct):
         scope_claims: Sequence[str] = ("scope", "scp"),
         leeway: Duration = DEFAULT_LEEWAY,
         jwks_min_refresh: Duration = DEFAULT_JWKS_MIN_REFRESH,
+        jwks_max_stale: Duration = DEFAULT_JWKS_MAX_STALE,
+        token_use: str | None = "access",
         runtime: lambda_.Runtime | None = None,
         architecture: lambda_.Architecture | None = None,
         code: lambda_.Code | None = None,
@@ -223,7 +228,14 @@ class JwtLambdaAuthorizer(Construct):
         :param leeway: clock-skew tolerance for ``exp``/``nbf``, 0 to 5 minutes (SC-JWT-005).
             Default: 60 seconds.
         :param jwks_min_refresh: a token with an unknown ``kid`` refetches the JWKS at most this often
-            (then it is denied). Default: 1 minute.
+            (then it is denied); a failing JWKS endpoint is retried at most this often. Default: 1 minute.
+        :param jwks_max_stale: while the JWKS endpoint fails, keys that were due for their hourly refresh are
+            still used for at most this long, then every token is denied until a fetch succeeds (keys the
+            issuer revoked during the outage must not stay trusted). 0 to 1 day (SC-GEN-005). Default: 1 hour.
+        :param token_use: the ``token_use`` claim a token must carry: ``"access"`` (Cognito access tokens;
+            an ID token of the same pool is refused), ``"id"``, or ``None`` for issuers whose tokens have no
+            such claim (then ID tokens of such an issuer are not told apart). Other values: SC-GEN-005.
+            Default: ``"access"``.
         :param runtime: the function's runtime. Default: ``SecureFunction``'s (the newest Python).
         :param architecture: the function's architecture. Default: ``SecureFunction``'s (arm64).
         :param code: the handler's code. Default: the shipped handler bundled with its pinned PyJWT and
@@ -287,6 +299,24 @@ class JwtLambdaAuthorizer(Construct):
                 fix="Pass e.g. identity_source='Authorization'",
             )
         claims = [scope_claims] if isinstance(scope_claims, str) else list(scope_claims)
+        if token_use is not None and token_use not in TOKEN_USES:
+            raise SecureConstructsError(
+                "SC-GEN-005",
+                self,
+                "token_use must be 'access', 'id' or None",
+                received=token_use,
+                fix="Pass token_use='access' (the default) for access tokens, or token_use=None for an "
+                "issuer whose tokens carry no token_use claim",
+            )
+        max_stale_s = jwks_max_stale.to_seconds()
+        if not 0 <= max_stale_s <= MAX_JWKS_MAX_STALE.to_seconds():
+            raise SecureConstructsError(
+                "SC-GEN-005",
+                self,
+                "jwks_max_stale must be between 0 and 1 day",
+                received=f"{max_stale_s} s",
+                fix="Pass jwks_max_stale=Duration.hours(1)",
+            )
 
         # build
         self.function = SecureFunction(
@@ -307,6 +337,8 @@ class JwtLambdaAuthorizer(Construct):
                 "JWT_SCOPE_CLAIMS": json.dumps(claims),
                 "JWT_LEEWAY_SECONDS": str(int(leeway_s)),
                 "JWKS_MIN_REFRESH_SECONDS": str(int(jwks_min_refresh.to_seconds())),
+                "JWKS_MAX_STALE_SECONDS": str(int(max_stale_s)),
+                "JWT_TOKEN_USE": token_use or "",
             },
             overrides=overrides,
             accepted_risks=accepted_risks,

@@ -465,6 +465,9 @@ class SecureRestApi(ApiVerbs, Construct):
                 audience=list(mode.audience),
                 jwks_url=mode.jwks_url,
                 scopes_to_routes=dict(mode.scopes_to_routes or {}),
+                token_use=mode.token_use,
+                runtime=mode.runtime,
+                architecture=mode.architecture,
             )
             self._jwt_lambdas[key] = built
             authorizer = built.authorizer

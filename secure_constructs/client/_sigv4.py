@@ -94,36 +94,70 @@ def canonical_query(query: str, params: Params = None) -> str:
     return "&".join(f"{k}={v}" for k, v in sorted(pairs))
 
 
+#: A percent-encoded "." (RFC 3986 6.2.2.2: an encoded unreserved character is the character itself).
+_ENCODED_DOT = re.compile("%2e", re.IGNORECASE)
+
+
 def canonical_path(path: str) -> str:
     """The path to send: dot segments and empty segments removed, each segment encoded once.
 
-    Segments are decoded first so that an already-encoded path is not encoded twice on the wire; the
-    signer then encodes the wire path once more, as SigV4 requires for every service but S3.
+    ``%2E`` is decoded before dot segments are removed, so ``/prod/%2e%2e/admin`` is sent as ``/admin``
+    rather than as ``/prod/../admin``, which a server that decodes and then resolves the path would read
+    as a way out of ``/prod``. Segments are then decoded so that an already-encoded path is not encoded
+    twice on the wire; the signer encodes the wire path once more, as SigV4 requires for every service
+    but S3.
     """
-    normalized = remove_dot_segments(path or "/") or "/"
+    normalized = remove_dot_segments(_ENCODED_DOT.sub(".", path or "/")) or "/"
     segments = normalized.split("/")
     return "/".join(_encode(unquote(segment)) for segment in segments)
 
 
+def redact_url(url: str) -> str:
+    """``url`` fit for an error message: the user name and password, and every query value, redacted."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            netloc = "<redacted>@" + netloc.rsplit("@", 1)[1]
+        query = "&".join(
+            f"{part.partition('=')[0]}=<redacted>" if "=" in part else part for part in parts.query.split("&")
+        )
+        return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    except ValueError:
+        return "<unparsable URL, redacted>"
+
+
 def prepare_url(url: str, params: Params = None) -> str:
     """``url`` with its path and query in canonical wire form (see :func:`canonical_path`)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # e.g. a malformed IPv6 host or port
+        parts, host = urlsplit(""), None
     scheme = parts.scheme.lower()
-    host = parts.hostname
     if scheme not in ("https", "http") or not host:
         raise SecureConstructsError(
             "SC-CLI-004",
             "SigV4Client",
             "the URL must be an absolute https URL",
-            received=url,
+            received=redact_url(url),
             fix="Use the API's invoke URL, e.g. https://<api-id>.execute-api.<region>.amazonaws.com/prod/path",
+        )
+    if parts.username is not None or parts.password is not None:
+        raise SecureConstructsError(
+            "SC-CLI-004",
+            "SigV4Client",
+            "the URL carries a user name or password; SigV4 requests are authenticated by their signature, "
+            "and credentials in a URL end up in logs and histories",
+            received=redact_url(url),
+            fix="Remove 'user:password@' from the URL; the signature comes from your AWS credentials",
         )
     if scheme == "http" and host not in _LOOPBACK_HOSTS:
         raise SecureConstructsError(
             "SC-CLI-004",
             "SigV4Client",
             "plain http would send the signed request (and any session token) unencrypted",
-            received=url,
+            received=redact_url(url),
             fix="Use https (http is accepted only for localhost, 127.0.0.1 and ::1, for local testing)",
         )
     return urlunsplit(

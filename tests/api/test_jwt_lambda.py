@@ -52,6 +52,17 @@ def test_defaults_configure_the_handler_from_environment(stack):
     config = runtime.Config.from_env(env)
     assert config.scopes_to_routes["orders/write"] == (("POST", "/orders"),)
     assert config.leeway_seconds == 60 and config.jwks_min_refresh_seconds == 60
+    # Access tokens only, and keys due for a refresh are used at most one more hour while the issuer is down.
+    assert (env["JWT_TOKEN_USE"], config.token_use) == ("access", "access")
+    assert (env["JWKS_MAX_STALE_SECONDS"], config.jwks_max_stale_seconds) == ("3600", 3600.0)
+
+
+@pytest.mark.parametrize(("token_use", "written", "read"), [("id", "id", "id"), (None, "", None)])
+def test_token_use_and_stale_limit_are_passed_on(stack, token_use, written, read):
+    build(stack, token_use=token_use, jwks_max_stale=Duration.minutes(10))
+    env = env_of(stack)
+    assert env["JWT_TOKEN_USE"] == written and env["JWKS_MAX_STALE_SECONDS"] == "600"
+    assert runtime.Config.from_env(env).token_use == read
 
 
 def test_token_authorizer_with_bounded_cache_and_validation_pattern(stack):
@@ -145,6 +156,9 @@ def test_default_code_is_the_bundled_handler_with_pyjwt(app, stack):
         ({"result_cache_ttl": Duration.hours(2)}, "SC-JWT-005"),
         ({"leeway": Duration.minutes(10)}, "SC-JWT-005"),
         ({"identity_source": "method.request.header.Authorization"}, "SC-GEN-005"),
+        ({"token_use": "refresh"}, "SC-GEN-005"),
+        ({"token_use": "Access"}, "SC-GEN-005"),
+        ({"jwks_max_stale": Duration.days(2)}, "SC-GEN-005"),
     ],
 )
 def test_refusals(stack, kwargs, code):

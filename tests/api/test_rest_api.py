@@ -618,3 +618,26 @@ def test_jwt_lambda_builds_one_authorizer_per_api_configuration(stack):
         from secure_constructs.api import SecureHttpApi
 
         SecureHttpApi(stack, "Http", default_auth=auth)
+
+
+def test_jwt_lambda_passes_token_use_runtime_and_architecture_on(stack):
+    auth = Auth.jwt_lambda(
+        "https://id.example.com",
+        ["shop"],
+        scopes_to_routes={"orders/read": ["GET /orders"]},
+        token_use="id",
+        runtime=lambda_.Runtime.PYTHON_3_12,
+        architecture=lambda_.Architecture.X86_64,
+    )
+    api = SecureRestApi(stack, "Api", default_auth=auth)
+    api.add_route("GET", "/orders", fn(stack))
+    (function,) = [
+        r["Properties"]
+        for r in Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()
+        if r["Properties"].get("Handler") == "handler.handler"
+    ]
+    assert (function["Runtime"], function["Architectures"]) == ("python3.12", ["x86_64"])
+    assert function["Environment"]["Variables"]["JWT_TOKEN_USE"] == "id"
+    routes = {"orders/read": ["GET /orders"]}
+    other = Auth.jwt_lambda("https://id.example.com", ["shop"], scopes_to_routes=routes)
+    assert other.authorizer_key() != auth.authorizer_key()

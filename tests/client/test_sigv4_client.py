@@ -85,6 +85,25 @@ def test_dot_segments_are_removed_before_signing_and_sending(api, creds):
     assert response.json()["path"] == "/prod/a/c/d"
 
 
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/prod/%2e%2e/admin", "/admin"),
+        ("/prod/%2E%2E/admin", "/admin"),
+        ("/prod/.%2e/admin", "/admin"),
+        ("/prod/%2e./admin", "/admin"),
+        ("/prod/a/%2e/b", "/prod/a/b"),
+        ("/prod/a/%2e%2e%2e/b", "/prod/a/.../b"),  # three dots: a name, not a dot segment
+        ("/prod/%252e%252e/admin", "/prod/%2e%2e/admin"),  # encoded twice: a literal "%2e%2e" name
+    ],
+)
+def test_percent_encoded_dot_segments_are_removed_too(api, creds, path, expected):
+    # RFC 3986 6.2.2.2: %2E is "."; a server that decodes it would otherwise see a traversal
+    response = SigV4Client(region=REGION, credentials=creds).get(f"{api.url}{path}")
+    assert response.ok, response.text
+    assert response.json()["path"] == expected
+
+
 def test_json_body_is_signed_and_sent(api, creds):
     response = signed_request(
         "POST", f"{api.url}/prod/orders", body={"item": "book", "qty": 2}, region=REGION, credentials=creds
@@ -260,6 +279,27 @@ def test_unknown_profile_raises(no_aws_env):
 def test_non_https_urls_raise(url, creds):
     with pytest.raises(SecureConstructsError, match="SC-CLI-004"):
         SigV4Client(region=REGION, credentials=creds).prepare("GET", url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://alice:s3cr3t-Pa55@abc.execute-api.eu-west-1.amazonaws.com/prod/x?sig=t0ken-Value",
+        "https://alice:s3cr3t-Pa55@abc.execute-api.eu-west-1.amazonaws.com/prod/x?sig=t0ken-Value",
+        "https://:s3cr3t-Pa55@abc.execute-api.eu-west-1.amazonaws.com/prod/x?sig=t0ken-Value",
+        "ftp://alice:s3cr3t-Pa55@host/x?sig=t0ken-Value",
+    ],
+)
+def test_url_credentials_are_refused_and_never_echoed(url, creds, capsys, env_creds):
+    with pytest.raises(SecureConstructsError, match="SC-CLI-004") as raised:
+        SigV4Client(region=REGION, credentials=creds).prepare("GET", url)
+    text = str(raised.value) + repr(raised.value.received)
+    assert "s3cr3t-Pa55" not in text and "t0ken-Value" not in text
+    assert cli(["GET", url]) == 2
+    captured = capsys.readouterr()
+    assert "SC-CLI-004" in captured.err
+    printed = captured.out + captured.err
+    assert "s3cr3t-Pa55" not in printed and "t0ken-Value" not in printed
 
 
 def test_unsupported_body_raises(creds):

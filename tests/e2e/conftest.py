@@ -21,11 +21,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from e2e_support import JWKS_BASE
 
 OUTPUTS = os.environ.get("SC_E2E_OUTPUTS")
 DEMO_OUTPUTS = os.environ.get("SC_E2E_DEMO_OUTPUTS")
 ENDPOINT = os.environ.get("SC_E2E_ENDPOINT")
-STACK_NAME = "SecureConstructsE2E"
+#: The deployed e2e stack; the weakened variant of the meta-test has another name.
+STACK_NAME = os.environ.get("SC_E2E_STACK", "SecureConstructsE2E")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -36,6 +38,9 @@ def pytest_collection_modifyitems(config, items):
         if not (DEMO_OUTPUTS if demo else OUTPUTS):
             what = "demo stack (SC_E2E_DEMO_OUTPUTS)" if demo else "e2e stack (SC_E2E_OUTPUTS)"
             item.add_marker(pytest.mark.skip(reason=f"needs a deployed {what}: run `make e2e`"))
+        elif item.get_closest_marker("jwks") is not None and not JWKS_BASE:
+            reason = "the e2e app has JWT routes only when the tests serve its JWKS (SC_E2E_JWKS_BASE)"
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 # --- loopback only (emulator runs) -----------------------------------------------------------------------
@@ -134,3 +139,19 @@ def assume(aws) -> Callable[[str], Any]:
         return Credentials(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
 
     return credentials
+
+
+@pytest.fixture(scope="session")
+def stack_name() -> str:
+    """The name of the deployed e2e stack (its weakened variant in the meta-test)."""
+    return STACK_NAME
+
+
+@pytest.fixture(scope="session")
+def issuer():
+    """The JWT issuer of the JWT routes: its signing key, and its JWKS served on ``SC_E2E_JWKS_BASE``."""
+    from jwks_https import Issuer
+
+    port = urlsplit(JWKS_BASE).port
+    with Issuer(port, os.environ["SC_E2E_CA_BUNDLE"], os.environ["SC_E2E_TLS_KEY"]) as running:
+        yield running

@@ -13,6 +13,20 @@ from typing import Any
 
 ON_EMULATOR = bool(os.environ.get("SC_E2E_ENDPOINT"))
 
+# --- the JWT issuer of the e2e app: the tests hold its signing key and serve its JWKS on loopback --------
+#: Where the JWKS server of the tests listens (https://127.0.0.1:<port>); the harness picks the port. Without
+#: it the e2e app has no JWT routes and their tests are skipped (e.g. against a real account).
+JWKS_BASE = os.environ.get("SC_E2E_JWKS_BASE")
+JWT_ISSUER = "https://issuer.e2e.secure-constructs.example"
+JWT_AUDIENCE = "e2e-api"
+#: The JWKS path of the authorizer on GET /jwt and /jwt/other, and of the one on GET /jwt/outage, whose
+#: endpoint only ever answers slowly (one byte at a time).
+JWKS_PATH, OUTAGE_JWKS_PATH = "/keys/jwks.json", "/outage/jwks.json"
+JWT_READ, JWT_WRITE = "e2e/jwt.read", "e2e/jwt.write"
+#: The resource server of the Cognito pool and the scope GET /cognito/scoped requires.
+COGNITO_SCOPE_SERVER = "e2e"
+COGNITO_READ, COGNITO_WRITE = "e2e/orders.read", "e2e/orders.write"
+
 
 def eventually(call: Callable[[], Any], accept: Callable[[Any], bool], *, seconds: float | None = None):
     """``call()`` until ``accept(result)``; a real account needs a few seconds for new IAM grants to apply.

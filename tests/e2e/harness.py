@@ -5,10 +5,14 @@ Steps (each bounded in time; the whole run by ``--deadline``):
   2. make a throwaway TLS certificate for localhost / 127.0.0.1 (deleted at the end);
   3. start the emulator with ``launcher.py`` on 127.0.0.1 only, and fail if any socket of its process tree
      listens beyond loopback (checked again after the tests, when Lambda workers exist);
-  4. ``cdk bootstrap``, then ``cdk deploy`` of ``tests/e2e/app_e2e.py`` (our constructs, checked in depth)
-     and of ``tests/e2e/app_demo.py`` (the demo service of ``app.py``);
-  5. ``pytest -m e2e tests/e2e`` against the deployed stacks;
-  6. always: ``cdk destroy`` of each stack, then stop the emulator by its PID (SIGTERM, then SIGKILL to its
+  4. ``cdk bootstrap``, then ``cdk deploy`` of ``tests/e2e/app_e2e.py`` (our constructs, checked in depth),
+     of ``tests/e2e/app_demo.py`` (the demo service of ``app.py``), and of ``tests/e2e/app_weak.py`` and
+     ``tests/e2e/app_demo_weak.py`` (both with their guarantees undone, for the meta-test);
+  5. ``pytest -m e2e tests/e2e`` against the deployed stacks; the tests serve the JWT issuer's JWKS on a
+     loopback port the harness picked (``SC_E2E_JWKS_BASE``);
+  6. the meta-test: the checks again, against the weakened stacks; each must fail
+     (``tests/e2e/weakened.py``);
+  7. always: ``cdk destroy`` of each stack, then stop the emulator by its PID (SIGTERM, then SIGKILL to its
      process group).
 
 No traffic leaves loopback: every AWS endpoint points at the emulator, credentials and config files are
@@ -39,6 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from loopback import assert_loopback_only  # noqa: E402
+from weakened import DEMO_FILES, FILES, judge  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -46,6 +51,8 @@ WORK = ROOT / "tmp" / "e2e"  # git-ignored
 REQUIREMENTS = HERE / "emulator-requirements.txt"
 STACK = "SecureConstructsE2E"  # tests/e2e/app_e2e.py: only our constructs, checked in depth
 DEMO_STACK = "Orders"  # tests/e2e/app_demo.py: the demo service of app.py, deployed and smoke-checked
+WEAK_STACK = "SecureConstructsE2EWeak"  # tests/e2e/app_weak.py: every e2e check must fail against it
+WEAK_DEMO_STACK = "OrdersWeak"  # tests/e2e/app_demo_weak.py: every demo check must fail against it
 ACCOUNT, REGION = "000000000000", "us-east-1"
 DUMMY_KEY = "test"  # the emulator's root key (admin); the tests make their own IAM users for signed calls
 DEAD_PROXY = "http://127.0.0.1:9"  # discard port, closed: a client that ignores the endpoints fails here
@@ -336,6 +343,44 @@ def tail(path: Path, lines: int = 30) -> str:
         return ""
 
 
+# --- 6. the meta-test -------------------------------------------------------------------------------------
+def meta_test(cenv: dict, run_dir: Path, deadline: Deadline, logfile: Path) -> int:
+    """Run the checks against the weakened stacks; 0 only if every one of them failed (or may pass)."""
+    base = {k: v for k, v in cenv.items() if not k.startswith("SC_E2E_WEAK_")}
+    base = {k: v for k, v in base.items() if k not in ("SC_E2E_OUTPUTS", "SC_E2E_DEMO_OUTPUTS")}
+    runs = [
+        (
+            STACK,
+            WEAK_STACK,
+            FILES,
+            {"SC_E2E_OUTPUTS": cenv["SC_E2E_WEAK_OUTPUTS"], "SC_E2E_STACK": WEAK_STACK},
+        ),
+        (
+            DEMO_STACK,
+            WEAK_DEMO_STACK,
+            DEMO_FILES,
+            {"SC_E2E_DEMO_OUTPUTS": cenv["SC_E2E_WEAK_DEMO_OUTPUTS"], "SC_E2E_DEMO_STACK": WEAK_DEMO_STACK},
+        ),
+    ]
+    verdict = 0
+    for real, weak, files, variables in runs:
+        report = run_dir / f"weakened-{weak}.xml"
+        pytest = [str(ROOT / ".venv/bin/python"), "-m", "pytest", "-m", "e2e", "-q", "--tb=no", "-rN"]
+        pytest += [str(HERE / name) for name in files] + [f"--junitxml={report}"]
+        log(f"meta-test: the checks of {real} against {weak}; each must fail")
+        # Its exit code is not the verdict: failing checks are the point.
+        run(pytest, env={**base, **variables}, timeout=deadline.left(300), logfile=logfile)
+        if not report.exists():
+            log(f"meta-test FAILED: pytest wrote no report for {weak}")
+            verdict = 1
+            continue
+        ok, lines = judge(report)
+        summary = f"every check failed against {weak} (or may pass, listed)" if ok else f"FAILED for {weak}"
+        log(f"meta-test: {summary}\n" + "\n".join(lines))
+        verdict = verdict or (0 if ok else 1)
+    return verdict
+
+
 # --- main ------------------------------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -347,6 +392,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="deploy only this CDK app (its outputs go to SC_E2E_OUTPUTS), e.g. a negative control",
     )
     parser.add_argument("--stack", default=STACK, help=f"the stack of --app (default {STACK})")
+    parser.add_argument(
+        "--no-meta", action="store_true", help="skip the meta-test (the weakened stack and its checks)"
+    )
     args = parser.parse_args(argv)
 
     def _on_signal(signum, _frame):
@@ -378,9 +426,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_dir.mkdir()
     cli_log, server_log = run_dir / "cli.log", run_dir / "emulator.log"
     python = timed("install emulator", emulator_python)
+    # The JWT authorizer's bundle (pip, from the package index, cached): the deploy below cannot reach the
+    # index, because every route but loopback is closed for it.
+    bundle = [str(ROOT / ".venv/bin/python"), str(HERE / "app_e2e.py"), "--bundle"]
+    bundle_env = {**os.environ, "CDK_VALIDATION": "false"}
+    try:
+        failed = timed("bundle JWT authorizer", run, bundle, env=bundle_env, timeout=300, logfile=cli_log)
+    except StepFailed as error:
+        failed, _ = 1, log(f"FAILED: {error}")
+    if failed:
+        log("FAILED: the JWT authorizer could not be bundled (see above)")
+        return 1
     cert, key = make_certificate(run_dir)
     port = free_loopback_port()
     cenv = client_env(port, cert, run_dir)
+    # The tests serve the JWT issuer's JWKS here (tests/e2e/jwks_https.py); the e2e app points its JWT
+    # authorizers at it. The authorizer functions, which run inside the emulator, trust the same certificate.
+    cenv["SC_E2E_JWKS_BASE"] = f"https://127.0.0.1:{free_loopback_port()}"
+    cenv["SC_E2E_TLS_KEY"] = str(key)
     # (stack, app, the variable that tells the tests where its outputs are)
     if args.app is not None:
         deployments = [(args.stack, args.app.resolve(), "SC_E2E_OUTPUTS")]
@@ -389,6 +452,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             (STACK, HERE / "app_e2e.py", "SC_E2E_OUTPUTS"),
             (DEMO_STACK, HERE / "app_demo.py", "SC_E2E_DEMO_OUTPUTS"),
         ]
+        if not args.no_meta:
+            deployments.append((WEAK_STACK, HERE / "app_weak.py", "SC_E2E_WEAK_OUTPUTS"))
+            deployments.append((WEAK_DEMO_STACK, HERE / "app_demo_weak.py", "SC_E2E_WEAK_DEMO_OUTPUTS"))
     for stack, _app, variable in deployments:
         cenv[variable] = str(run_dir / f"outputs-{stack}.json")
 
@@ -428,9 +494,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             deployed.append(stack)  # a failed deploy can leave a half-made stack: destroy it too
             deploy = ["deploy", stack, "--require-approval", "never", "--outputs-file", cenv[variable]]
             cdk_step(f"cdk deploy {stack}", cdk(app, stack) + deploy, 300)
-        pytest = [str(ROOT / ".venv/bin/python"), "-m", "pytest", str(HERE), "-m", "e2e"]
+        test_env = {k: v for k, v in cenv.items() if not k.startswith("SC_E2E_WEAK_")}
+        pytest = [str(ROOT / ".venv/bin/python"), "-m", "pytest", str(HERE), "-m", "e2e", "--durations=5"]
         pytest += args.pytest_args.split()
-        verdict = timed("checks (pytest)", run, pytest, env=cenv, timeout=deadline.left(300), logfile=cli_log)
+        verdict = timed(
+            "checks (pytest)", run, pytest, env=test_env, timeout=deadline.left(300), logfile=cli_log
+        )
+        if "SC_E2E_WEAK_OUTPUTS" in cenv:
+            verdict = timed("meta-test", meta_test, cenv, run_dir, deadline, cli_log) or verdict
         sockets = assert_loopback_only(proc.pid)
         log("listeners after the checks: " + ", ".join(map(str, sockets)) + " (all loopback)")
     except StepFailed as error:

@@ -1,17 +1,16 @@
 """TEST-ONLY launcher for the MiniStack emulator used by ``make e2e``; never part of the library.
 
 It serves MiniStack's ASGI app on ``127.0.0.1:$GATEWAY_PORT`` only, over TLS with the harness's throwaway
-certificate, after four test-only additions that make the emulator keep what a real account keeps:
+certificate, after four test-only additions that let the stacks deploy:
 
 1. CloudFormation handlers for three types its engine otherwise rejects as unrecognized:
    ``AWS::CloudTrail::Trail`` and ``AWS::WAFv2::WebACLAssociation`` (through the emulator's own CloudTrail
    and WAFv2 APIs), and ``AWS::Cognito::UserPoolRiskConfigurationAttachment``, which is only recorded:
    the emulator has no Cognito threat protection, so nothing here enforces it (docs/local-deploy.md).
-2. Properties the provisioner drops (the service APIs keep them) are copied from the template onto the
-   created resources: Lambda ``KmsKeyArn`` / ``DeadLetterConfig`` / ``ReservedConcurrentExecutions``, SNS
-   ``KmsMasterKeyId`` and S3 ``BucketEncryption`` with a customer key. ``AWS::CloudWatch::Alarm`` with
-   ``Metrics`` (metric math), which the provisioner refuses, is stored as PutMetricAlarm would store it;
-   nothing evaluates alarms here.
+2. The user pool's ``ProviderName`` / ``ProviderURL`` attributes, which the emulator lacks, and
+   ``AWS::CloudWatch::Alarm`` with ``Metrics`` (metric math), which the provisioner refuses, stored as
+   PutMetricAlarm would store it (nothing evaluates alarms here). No template setting that the provisioner
+   drops is copied onto a resource: a check that read such a copy back could not fail.
 3. The Cognito authorizer fetches the pool's JWKS from this server over https (upstream asks ``http://``,
    which this TLS-only server does not answer, so every token got 401).
 4. No second listener on port 443 (upstream adds one under ``USE_SSL``): exactly one socket, on loopback.
@@ -53,7 +52,7 @@ if version("ministack") != PINNED:
     raise SystemExit(f"launcher.py is written for ministack {PINNED}, not {version('ministack')}: review it")
 
 from ministack import app as ministack_app  # noqa: E402
-from ministack.services import apigateway, apigateway_v1, cloudtrail, lambda_svc, s3, sns, waf  # noqa: E402
+from ministack.services import apigateway, apigateway_v1, cloudtrail, waf  # noqa: E402
 from ministack.services.cloudformation import provisioners  # noqa: E402
 
 log = logging.getLogger("e2e-launcher")
@@ -139,7 +138,10 @@ provisioners._RESOURCE_HANDLERS.update(
 )
 
 
-# --- test-only addition 2: keep Lambda KMS / DLQ / reserved concurrency and SNS KMS ---------------------
+# --- test-only addition 2: attributes the emulator lacks, and metric-math alarms -------------------------
+# Nothing here copies a template setting onto a resource that the checks then read back: settings the
+# emulator's provisioner drops (Lambda KmsKeyArn / DeadLetterConfig / reserved concurrency, SNS
+# KmsMasterKeyId, S3 BucketEncryption) stay dropped, and docs/local-deploy.md lists them as template-only.
 def _wrap_create(resource_type: str, after) -> None:
     handler = provisioners._RESOURCE_HANDLERS[resource_type]
     original = handler["create"]
@@ -152,49 +154,6 @@ def _wrap_create(resource_type: str, after) -> None:
     handler["create"] = create
 
 
-def _lambda_after(name: str, _attributes: dict, props: dict) -> None:
-    func = lambda_svc._functions[name]
-    if props.get("KmsKeyArn"):
-        func["config"]["KMSKeyArn"] = props["KmsKeyArn"]
-    target = (props.get("DeadLetterConfig") or {}).get("TargetArn")
-    if target:
-        func["config"]["DeadLetterConfig"] = {"TargetArn": target}
-    if props.get("ReservedConcurrentExecutions") is not None:
-        func["concurrency"] = int(props["ReservedConcurrentExecutions"])
-
-
-def _sns_after(arn: str, _attributes: dict, props: dict) -> None:
-    if props.get("KmsMasterKeyId"):
-        sns._topics[arn]["attributes"]["KmsMasterKeyId"] = props["KmsMasterKeyId"]
-
-
-def _bucket_after(name: str, _attributes: dict, props: dict) -> None:
-    from xml.sax.saxutils import escape
-
-    rules = (props.get("BucketEncryption") or {}).get("ServerSideEncryptionConfiguration") or []
-    # Only a customer-managed key is copied: the emulator's object API cannot use the AWS-managed aws/s3 key
-    # (the bootstrap bucket asks for it), so such a bucket keeps the emulator's default.
-    defaults = [r.get("ServerSideEncryptionByDefault") or {} for r in rules]
-    if not rules or not all(d.get("KMSMasterKeyID") for d in defaults):
-        return
-    xml = [f'<ServerSideEncryptionConfiguration xmlns="{s3.S3_NS}">']
-    for rule in rules:
-        default = rule.get("ServerSideEncryptionByDefault") or {}
-        xml.append(
-            f"<Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>{escape(default['SSEAlgorithm'])}</SSEAlgorithm>"
-        )
-        if default.get("KMSMasterKeyID"):
-            xml.append(f"<KMSMasterKeyID>{escape(default['KMSMasterKeyID'])}</KMSMasterKeyID>")
-        xml.append("</ApplyServerSideEncryptionByDefault>")
-        xml.append(
-            f"<BucketKeyEnabled>{str(rule.get('BucketKeyEnabled', False)).lower()}</BucketKeyEnabled></Rule>"
-        )
-    xml.append("</ServerSideEncryptionConfiguration>")
-    status, _headers, body = s3._put_bucket_encryption(name, "".join(xml).encode())
-    if status >= 300:
-        raise ValueError(f"PutBucketEncryption on {name}: {body!r}")
-
-
 def _user_pool_after(pool_id: str, attributes: dict, props: dict) -> None:
     # Fn::GetAtt ProviderName / ProviderURL (a JWT authorizer's issuer) are missing from the emulator.
     region = pool_id.split("_", 1)[0]
@@ -203,9 +162,29 @@ def _user_pool_after(pool_id: str, attributes: dict, props: dict) -> None:
 
 
 _wrap_create("AWS::Cognito::UserPool", _user_pool_after)
-_wrap_create("AWS::Lambda::Function", _lambda_after)
-_wrap_create("AWS::SNS::Topic", _sns_after)
-_wrap_create("AWS::S3::Bucket", _bucket_after)
+
+
+# A Secret's Ref is its ARN in AWS CloudFormation; the emulator answers its name, so IAM statements granting
+# a function ``secretsmanager:GetSecretValue`` on ``Ref`` name no secret, and the emulator's IAM evaluation
+# (rightly) refuses the call. The physical id becomes the ARN; delete finds the secret by it.
+_secret = provisioners._RESOURCE_HANDLERS["AWS::SecretsManager::Secret"]
+_secret_create, _secret_delete = _secret["create"], _secret["delete"]
+
+
+def _secret_create_by_arn(logical_id, props, stack_name):
+    _name, attributes = _secret_create(logical_id, props, stack_name)
+    return attributes["Arn"], attributes
+
+
+def _secret_delete_by_arn(physical_id, props):
+    from ministack.services import secretsmanager
+
+    names = [name for name, secret in secretsmanager._secrets.items() if secret.get("ARN") == physical_id]
+    for name in names or [physical_id]:
+        _secret_delete(name, props)
+
+
+_secret["create"], _secret["delete"] = _secret_create_by_arn, _secret_delete_by_arn
 
 _upstream_alarm_record = provisioners._cw_metric_alarm_record
 

@@ -1,4 +1,4 @@
-"""What the deployed API does with callers: IAM (SigV4) route, Cognito route, the one public route.
+"""What the deployed API does with callers: IAM (SigV4) routes, Cognito routes, the one public route.
 
 Every signed call goes through ``secure_constructs.client.signed_request``; unsigned calls and calls with a
 Cognito token use plain urllib.
@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import secrets
 import string
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
 import pytest
 from botocore.credentials import Credentials
-from e2e_support import ON_EMULATOR, eventually, totp
+from e2e_support import COGNITO_READ, COGNITO_WRITE, JWKS_BASE, ON_EMULATOR, eventually, totp
 
 from secure_constructs.client import signed_request
 
 pytestmark = pytest.mark.e2e
+ENDPOINT = os.environ.get("SC_E2E_ENDPOINT")
 
 
 def nonce() -> str:
@@ -89,8 +92,8 @@ def _password() -> str:
 
 
 @pytest.fixture(scope="module")
-def id_token(aws, outputs):
-    """A real ID token of a new user of the SecureUserPool, signed in with TOTP MFA (the pool requires it)."""
+def user_tokens(aws, outputs):
+    """Real tokens of a new user of the SecureUserPool, signed in with TOTP MFA (the pool requires it)."""
     idp = aws("cognito-idp")
     pool, client = outputs["UserPoolId"], outputs["UserPoolClientId"]
     email, password = f"e2e-{nonce()[:12]}@example.com", _password()
@@ -103,9 +106,14 @@ def id_token(aws, outputs):
     try:
         idp.admin_set_user_password(UserPoolId=pool, Username=email, Password=password, Permanent=True)
         tokens = _sign_in_with_totp(idp, pool, client, email, password)
-        yield tokens["IdToken"], email
+        yield {**tokens, "email": email}
     finally:
         idp.admin_delete_user(UserPoolId=pool, Username=email)
+
+
+@pytest.fixture(scope="module")
+def id_token(user_tokens):
+    return user_tokens["IdToken"], user_tokens["email"]
 
 
 def _sign_in_with_totp(idp, pool: str, client: str, email: str, password: str) -> dict:
@@ -189,7 +197,9 @@ def test_public_route_answers_without_auth(api_url):
     assert (answer["function"], answer["nonce"]) == ("PublicRoute", mine)
 
 
-@pytest.mark.parametrize(("path", "refused"), [("/iam", 403), ("/iam/other", 403), ("/cognito", 401)])
+@pytest.mark.parametrize(
+    ("path", "refused"), [("/iam", 403), ("/iam/other", 403), ("/cognito", 401), ("/cognito/scoped", 401)]
+)
 def test_every_other_route_refuses_an_anonymous_call(api_url, path, refused):
     status, _ = plain_get(api_url(path))
     assert status == refused
@@ -203,9 +213,77 @@ def test_only_the_public_route_has_no_authorization(aws, outputs):
         for method in resource.get("resourceMethods", {}):
             detail = apigw.get_method(restApiId=api_id, resourceId=resource["id"], httpMethod=method)
             found[f"{method} {resource['path']}"] = detail["authorizationType"]
+    jwt = {"GET /jwt": "CUSTOM", "GET /jwt/other": "CUSTOM", "GET /jwt/outage": "CUSTOM"} if JWKS_BASE else {}
     assert found == {
         "GET /iam": "AWS_IAM",
         "GET /iam/other": "AWS_IAM",
         "GET /cognito": "COGNITO_USER_POOLS",
+        "GET /cognito/scoped": "COGNITO_USER_POOLS",
         "GET /public": "NONE",
+        **jwt,
     }
+
+
+# --- Cognito route with an OAuth scope: access tokens carrying it, and nothing else -------------------------
+@pytest.fixture(scope="module")
+def machine_token(aws, outputs):
+    """``machine_token(scope)``: an access token of the pool's machine-to-machine client (client-credentials
+    grant) that carries exactly ``scope``."""
+    client_id = outputs["MachineClientId"]
+    idp = aws("cognito-idp")
+    described = idp.describe_user_pool_client(UserPoolId=outputs["UserPoolId"], ClientId=client_id)
+    secret = described["UserPoolClient"]["ClientSecret"]
+    endpoint = f"{ENDPOINT}/oauth2/token" if ON_EMULATOR else outputs["TokenEndpoint"]
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+    def token(scope: str) -> str:
+        form = urllib.parse.urlencode({"grant_type": "client_credentials", "scope": scope}).encode()
+        headers = {"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"}
+        request = urllib.request.Request(endpoint, data=form, headers=headers, method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer = json.loads(response.read())
+        claims = _claims(answer["access_token"])
+        assert (claims["token_use"], claims["scope"], claims["client_id"]) == ("access", scope, client_id)
+        return answer["access_token"]
+
+    return token
+
+
+def _claims(token: str) -> dict:
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+@pytest.fixture(scope="module")
+def scoped(api_url):
+    """``scoped(token, nonce)``: GET /cognito/scoped with that token."""
+
+    def call(token: str, mine: str | None = None) -> tuple[int, bytes]:
+        return plain_get(api_url(f"/cognito/scoped?nonce={mine or nonce()}"), {"Authorization": token})
+
+    return call
+
+
+def test_scoped_cognito_route_runs_the_function_for_a_token_with_its_scope(outputs, machine_token, scoped):
+    mine = nonce()
+    status, body = scoped(machine_token(COGNITO_READ), mine)
+    assert status == 200, body
+    answer = json.loads(body)
+    assert (answer["function"], answer["nonce"]) == ("CognitoRoute", mine)
+    assert answer["client_id"] == outputs["MachineClientId"]
+
+
+def test_scoped_cognito_route_refuses_an_access_token_with_another_scope(machine_token, scoped):
+    status, body = scoped(machine_token(COGNITO_WRITE))
+    assert status == 401, body
+
+
+def test_scoped_cognito_route_refuses_a_users_access_token_without_the_scope(user_tokens, scoped):
+    assert COGNITO_READ not in _claims(user_tokens["AccessToken"]).get("scope", "").split(" ")
+    status, body = scoped(user_tokens["AccessToken"])
+    assert status == 401, body
+
+
+def test_scoped_cognito_route_refuses_an_id_token(user_tokens, scoped):
+    status, body = scoped(user_tokens["IdToken"])
+    assert status == 401, body

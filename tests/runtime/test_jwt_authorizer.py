@@ -63,6 +63,7 @@ def claims(**overrides):
         "iat": now,
         "exp": now + 600,
         "scope": "orders:read",
+        "token_use": "access",
     }
     base.update(overrides)
     return {k: v for k, v in base.items() if v is not None}
@@ -90,7 +91,11 @@ def make_authorizer(jwks, clock=None, **config):
     settings_.update(config)
     cfg = h.Config(**settings_)
     cache = h.JwksCache(
-        cfg.jwks_url, cfg.jwks_min_refresh_seconds, cfg.jwks_cache_seconds, clock=clock or time.monotonic
+        cfg.jwks_url,
+        cfg.jwks_min_refresh_seconds,
+        cfg.jwks_cache_seconds,
+        max_stale_seconds=cfg.jwks_max_stale_seconds,
+        clock=clock or time.monotonic,
     )
     return h.Authorizer(cfg, cache)
 
@@ -329,6 +334,138 @@ def test_keys_with_other_uses_or_symmetric_keys_are_ignored(jwks):
         jwks.keys[:] = saved
 
 
+# --- token_use: an ID token is not an access token ---------------------------------------------------
+
+
+def test_an_id_token_is_refused_where_access_tokens_are_expected(authz):
+    with pytest.raises(h.Denied, match="token_use"):
+        authz.verify(token(token_use="id"))
+
+
+def test_a_token_without_token_use_is_refused_by_default(authz):
+    with pytest.raises(h.Denied, match="token_use"):
+        authz.verify(token(token_use=None))
+
+
+def test_token_use_id_accepts_id_tokens_only(jwks):
+    authz = make_authorizer(jwks, token_use="id")
+    assert authz.verify(token(token_use="id"))["sub"] == "user-1"
+    with pytest.raises(h.Denied, match="token_use"):
+        authz.verify(token(token_use="access"))
+
+
+def test_token_use_check_can_be_turned_off_for_issuers_without_the_claim(jwks):
+    authz = make_authorizer(jwks, token_use=None)
+    assert authz.verify(token(token_use=None))["sub"] == "user-1"
+
+
+def test_token_use_from_the_environment(jwks):
+    env = {
+        "JWT_ISSUER": ISSUER,
+        "JWT_AUDIENCE": json.dumps([AUDIENCE]),
+        "JWKS_URL": jwks.url,
+        "JWT_SCOPES_TO_ROUTES": json.dumps(ROUTES),
+    }
+    assert h.Config.from_env(env).token_use == "access"  # the default when the variable is missing
+    assert h.Config.from_env({**env, "JWT_TOKEN_USE": "id"}).token_use == "id"
+    assert h.Config.from_env({**env, "JWT_TOKEN_USE": ""}).token_use is None
+
+
+# --- scopes are separated by U+0020 only (RFC 6749, section 3.3) ---------------------------------------
+
+
+@pytest.mark.parametrize("separator", ["\u00a0", "\t", "\n", "\u2003", "\u3000", "\x1f", "\u2028"])
+def test_scopes_are_not_split_on_other_whitespace(authz, separator):
+    response = h.authorize(token_event(token(scope=f"orders:read{separator}admins")), authz)
+    # one unknown scope "orders:read<separator>admins": it grants nothing, least of all admins
+    assert allowed_resources(response) == ("Deny", [METHOD_ARN])
+
+
+def test_scopes_are_split_on_spaces_and_repeated_spaces_are_ignored(authz):
+    response = h.authorize(token_event(token(scope=" orders:read  admins ")), authz)
+    expected = [f"{PREFIX}/*/admin/*", f"{PREFIX}/GET/orders", f"{PREFIX}/GET/orders/*"]
+    assert allowed_resources(response)[1] == expected
+
+
+def test_scope_lists_keep_their_items_whole(authz):
+    response = h.authorize(token_event(token(scope=None, scp=["orders:read admins"])), authz)
+    assert allowed_resources(response) == ("Deny", [METHOD_ARN])
+
+
+# --- the JWKS fetch has one overall deadline; stale keys are used for a bounded time --------------------
+
+
+def test_a_trickling_jwks_endpoint_is_given_up_at_the_deadline(jwks, monkeypatch):
+    # one byte every 0.2 s: every socket read succeeds quickly, so only an overall deadline ends the fetch
+    monkeypatch.setattr(h, "JWKS_DEADLINE_SECONDS", 1.0, raising=False)
+    jwks.trickle_seconds = 6.0
+    try:
+        started = time.monotonic()
+        with pytest.raises(Exception):  # noqa: B017 - a timeout of some kind; the time is what matters
+            h.fetch_json(jwks.url)
+        elapsed = time.monotonic() - started
+    finally:
+        jwks.trickle_seconds = 0.0
+    assert elapsed < 2.0, f"the fetch took {elapsed:.1f} s"
+
+
+def test_a_trickling_jwks_endpoint_denies_within_the_deadline(jwks, monkeypatch):
+    monkeypatch.setattr(h, "JWKS_DEADLINE_SECONDS", 1.0, raising=False)
+    authz = make_authorizer(jwks)
+    jwks.trickle_seconds = 6.0
+    try:
+        started = time.monotonic()
+        with pytest.raises(h.Denied):
+            h.authorize(token_event(token()), authz)
+        elapsed = time.monotonic() - started
+    finally:
+        jwks.trickle_seconds = 0.0
+    assert elapsed < 2.0, f"the authorizer waited {elapsed:.1f} s for the JWKS"
+
+
+def test_the_default_jwks_deadline_leaves_room_in_the_function_timeout():
+    # the construct gives the function 10 s; a fetch must end well before that
+    assert 0 < h.JWKS_DEADLINE_SECONDS <= 5
+
+
+def test_stale_keys_are_used_for_a_bounded_time_while_the_issuer_is_down(jwks):
+    clock = FakeClock()
+    authz = make_authorizer(jwks, clock=clock, jwks_cache_seconds=3600.0, jwks_max_stale_seconds=1800.0)
+    assert authz.verify(token())["sub"] == "user-1"  # keys fetched at t0
+    jwks.fail = True
+    try:
+        clock.now += 3600 + 1  # due for a refresh, which fails: the keys are stale but still within the grace
+        assert authz.verify(token())["sub"] == "user-1"
+        attempts = authz.jwks.fetch_count
+        clock.now += 1800 - 2  # still within the grace; retried at most once per min_refresh, not per request
+        for _ in range(5):
+            assert authz.verify(token())["sub"] == "user-1"
+        assert authz.jwks.fetch_count == attempts + 1
+        clock.now += 3  # past cache + max_stale since the last successful fetch: the old keys are dropped
+        with pytest.raises(h.Denied, match="stale"):
+            authz.verify(token())
+        clock.now += 3600 * 24  # however long the outage lasts
+        with pytest.raises(h.Denied, match="stale"):
+            authz.verify(token())
+    finally:
+        jwks.fail = False
+    clock.now += 61  # the issuer is back: the next refresh restores service
+    assert authz.verify(token())["sub"] == "user-1"
+
+
+def test_stale_keys_limit_from_the_environment(jwks):
+    env = {
+        "JWT_ISSUER": ISSUER,
+        "JWT_AUDIENCE": json.dumps([AUDIENCE]),
+        "JWKS_URL": jwks.url,
+        "JWT_SCOPES_TO_ROUTES": json.dumps(ROUTES),
+        "JWKS_MAX_STALE_SECONDS": "600",
+    }
+    config = h.Config.from_env(env)
+    assert config.jwks_max_stale_seconds == 600.0
+    assert h.Authorizer(config).jwks.max_stale_seconds == 600.0
+
+
 # --- the Lambda entry point ------------------------------------------------------------------------------
 
 
@@ -374,6 +511,9 @@ def test_handler_with_broken_configuration_is_unauthorized_not_500(env, monkeypa
         ("audience", ()),
         ("scopes_to_routes", {"s": (("GET", "/*"),)}),
         ("scopes_to_routes", {"s": (("FOO", "/x"),)}),
+        ("token_use", "refresh"),
+        ("token_use", "ACCESS"),
+        ("jwks_max_stale_seconds", -1.0),
     ],
 )
 def test_config_refuses_weak_settings(jwks, key, value):

@@ -2,10 +2,10 @@
 
 Shipped as a Lambda asset; depends on PyJWT (with ``cryptography``) only, never on aws_cdk. Verifies the
 bearer token against the issuer's JWKS (asymmetric algorithms from an allow-list only, issuer and audience
-required, ``exp``/``nbf`` with bounded leeway) and returns a policy that allows exactly the methods the
-token's scopes map to, so a cached policy cannot grant more than the token does. Anything else is
-``Unauthorized``: the handler never raises another error (API Gateway would answer 500) and never logs a
-token.
+required, ``exp``/``nbf`` with bounded leeway, ``token_use`` as configured) and returns a policy that allows
+exactly the methods the token's scopes map to, so a cached policy cannot grant more than the token does.
+Anything else is ``Unauthorized``: the handler never raises another error (API Gateway would answer 500)
+and never logs a token.
 
 HTTP API simple responses answer for one route only (``routeKey``): an HTTP API authorizer using this
 handler must include ``$context.routeKey`` in its identity sources (or disable caching), otherwise a cached
@@ -15,16 +15,20 @@ they list every method ARN the token may call.
 Configuration (environment, set by ``secure_constructs.api.JwtLambdaAuthorizer``):
 ``JWT_ISSUER``, ``JWT_AUDIENCE`` (JSON list), ``JWKS_URL``, ``JWT_ALGORITHMS`` (JSON list),
 ``JWT_SCOPES_TO_ROUTES`` (JSON ``{scope: [[METHOD, "/path/{param}"], ...]}``), ``JWT_SCOPE_CLAIMS``
-(JSON list of claims holding scopes or groups), ``JWT_LEEWAY_SECONDS``, ``JWKS_MIN_REFRESH_SECONDS``,
-``JWKS_CACHE_SECONDS``.
+(JSON list of claims holding scopes or groups), ``JWT_TOKEN_USE`` (``access``, the default; ``id``; or empty
+for issuers whose tokens carry no ``token_use``), ``JWT_LEEWAY_SECONDS``, ``JWKS_MIN_REFRESH_SECONDS``,
+``JWKS_CACHE_SECONDS``, ``JWKS_MAX_STALE_SECONDS``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import logging
 import os
 import re
+import socket
 import threading
 import time
 import urllib.parse
@@ -37,9 +41,9 @@ import jwt
 from jwt.exceptions import PyJWKError, PyJWTError
 
 try:  # imported as secure_constructs.runtime.jwt_authorizer.handler (tests, tooling)
-    from .limits import ALLOWED_ALGORITHMS, MAX_LEEWAY_SECONDS, METHODS
+    from .limits import ALLOWED_ALGORITHMS, MAX_LEEWAY_SECONDS, METHODS, TOKEN_USES
 except ImportError:  # imported by Lambda as the top-level module "handler"
-    from limits import ALLOWED_ALGORITHMS, MAX_LEEWAY_SECONDS, METHODS  # type: ignore[no-redef]
+    from limits import ALLOWED_ALGORITHMS, MAX_LEEWAY_SECONDS, METHODS, TOKEN_USES  # type: ignore[no-redef]
 
 LOG = logging.getLogger("jwt_authorizer")
 LOG.setLevel(logging.INFO)
@@ -49,7 +53,9 @@ _KEY_TYPE = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
 _EC_CURVE = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}
 MAX_TOKEN_CHARS = 8192
 MAX_JWKS_BYTES = 256 * 1024
-JWKS_TIMEOUT_SECONDS = 3.0
+#: One deadline for the whole JWKS fetch (connect, TLS, headers, body): a server that answers one byte at a
+#: time cannot hold the function longer than this (the construct gives the function 10 s).
+JWKS_DEADLINE_SECONDS = 3.0
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 _BEARER = re.compile(r"^\s*bearer\s+", re.IGNORECASE)
 
@@ -75,6 +81,10 @@ class Config:
     leeway_seconds: int = 60
     jwks_min_refresh_seconds: float = 60.0
     jwks_cache_seconds: float = 3600.0
+    #: how long keys may still be used after they are due for a refresh that keeps failing
+    jwks_max_stale_seconds: float = 3600.0
+    #: the ``token_use`` a token must carry; None: not checked
+    token_use: str | None = "access"
 
     def __post_init__(self) -> None:
         if not self.issuer or not self.audience or not _trusted_url(self.jwks_url):
@@ -83,6 +93,10 @@ class Config:
             raise ValueError(f"algorithms must be a subset of {sorted(ALLOWED_ALGORITHMS)}")
         if not 0 <= self.leeway_seconds <= MAX_LEEWAY_SECONDS:
             raise ValueError(f"leeway must be between 0 and {MAX_LEEWAY_SECONDS} seconds")
+        if self.token_use is not None and self.token_use not in TOKEN_USES:
+            raise ValueError(f"token_use must be one of {sorted(TOKEN_USES)} or None")
+        if not self.jwks_max_stale_seconds >= 0:
+            raise ValueError("the stale-keys limit must not be negative")
         for scope, routes in self.scopes_to_routes.items():
             for method, path in routes:
                 if method not in METHODS or not path.startswith("/") or "*" in path:
@@ -105,6 +119,8 @@ class Config:
             leeway_seconds=int(env.get("JWT_LEEWAY_SECONDS", "60")),
             jwks_min_refresh_seconds=float(env.get("JWKS_MIN_REFRESH_SECONDS", "60")),
             jwks_cache_seconds=float(env.get("JWKS_CACHE_SECONDS", "3600")),
+            jwks_max_stale_seconds=float(env.get("JWKS_MAX_STALE_SECONDS", "3600")),
+            token_use=env.get("JWT_TOKEN_USE", "access") or None,
         )
 
 
@@ -125,14 +141,104 @@ class _TrustedRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-_OPENER = urllib.request.build_opener(_TrustedRedirects())
+class _Connections:
+    """Remembers the sockets of one fetch, so that the fetch can be cut off from another thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self.closed = False
+
+    def add(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            closed = self.closed
+        if closed:
+            _shutdown(sock)
+
+    def shutdown(self) -> None:
+        """Wake every blocked read of the fetch (``shutdown``, unlike ``close``, does that)."""
+        with self._lock:
+            self.closed = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _recording(base: type, connections: _Connections) -> type:
+    """``base`` (http.client's HTTP(S)Connection) that hands its socket to ``connections`` once connected."""
+
+    class Recording(base):  # type: ignore[valid-type, misc]
+        def connect(self) -> None:
+            super().connect()
+            connections.add(self.sock)
+
+    return Recording
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, connections: _Connections) -> None:
+        super().__init__()
+        self._connection = _recording(http.client.HTTPSConnection, connections)
+
+    def https_open(self, req):  # type: ignore[no-untyped-def]
+        return self.do_open(self._connection, req, context=self._context)
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    """Plain http is reachable only for loopback JWKS URLs (local tests; see ``_trusted_url``)."""
+
+    def __init__(self, connections: _Connections) -> None:
+        super().__init__()
+        self._connection = _recording(http.client.HTTPConnection, connections)
+
+    def http_open(self, req):  # type: ignore[no-untyped-def]
+        return self.do_open(self._connection, req)
+
+
+def _fetch_bytes(url: str, connections: _Connections, timeout: float) -> bytes:
+    opener = urllib.request.build_opener(
+        _TrustedRedirects(), _HTTPSHandler(connections), _HTTPHandler(connections)
+    )
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})
+    with opener.open(request, timeout=timeout) as response:
+        return response.read(MAX_JWKS_BYTES + 1)
 
 
 def fetch_json(url: str) -> Any:
-    """GET ``url`` with a short timeout and a size cap (a JWKS is a few kilobytes)."""
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})
-    with _OPENER.open(request, timeout=JWKS_TIMEOUT_SECONDS) as response:
-        data = response.read(MAX_JWKS_BYTES + 1)
+    """GET ``url`` within ``JWKS_DEADLINE_SECONDS`` in all, with a size cap (a JWKS is a few kilobytes).
+
+    A socket timeout bounds each read, not the fetch: a server that sends a byte now and then would hold
+    the function until Lambda kills it. So the fetch runs in a helper thread; at the deadline its sockets
+    are shut down, which ends it, and this raises ``TimeoutError``.
+    """
+    deadline = JWKS_DEADLINE_SECONDS
+    connections = _Connections()
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["data"] = _fetch_bytes(url, connections, deadline)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller below
+            outcome["error"] = error
+
+    worker = threading.Thread(target=work, name="jwks-fetch", daemon=True)
+    worker.start()
+    worker.join(deadline)
+    if worker.is_alive():
+        connections.shutdown()
+        worker.join(1.0)
+        raise TimeoutError(f"the JWKS fetch did not finish within {deadline:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    data = outcome["data"]
     if len(data) > MAX_JWKS_BYTES:
         raise ValueError("JWKS document too large")
     return json.loads(data)
@@ -158,34 +264,53 @@ class SigningKey:
 
 @dataclass
 class JwksCache:
-    """The issuer's signing keys by ``kid``; refetched when stale, or for an unknown ``kid`` at most once
-    per ``min_refresh_seconds`` (so forged ``kid`` values cannot make the authorizer hammer the issuer)."""
+    """The issuer's signing keys by ``kid``.
+
+    Keys are refetched ``cache_seconds`` after the last successful fetch, and for an unknown ``kid``; a
+    fetch is tried at most once per ``min_refresh_seconds``, so neither forged ``kid`` values nor a failing
+    issuer make the authorizer hammer the issuer. While refreshes fail, the last keys are used for at most
+    ``max_stale_seconds`` more; after that every token is denied until a fetch succeeds.
+    """
 
     url: str
     min_refresh_seconds: float
     cache_seconds: float
+    max_stale_seconds: float = 3600.0
     fetch: Callable[[str], Any] = fetch_json
     clock: Callable[[], float] = time.monotonic
     _keys: dict[str, SigningKey] = field(default_factory=dict)
-    _fetched_at: float | None = None
+    _tried_at: float | None = None
+    _loaded_at: float | None = None
+    _dropped: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
     fetch_count: int = 0
 
     def get(self, kid: str) -> SigningKey:
-        """The key for ``kid``; raises Denied("unknown kid") when the issuer does not publish it."""
+        """The key for ``kid``; raises Denied("unknown kid") when the issuer does not publish it, and
+        Denied("stale keys") when no fetch has succeeded for longer than the cache and stale limits."""
         with self._lock:
             now = self.clock()
-            stale = self._fetched_at is None or now - self._fetched_at >= self.cache_seconds
-            may_refresh = self._fetched_at is None or now - self._fetched_at >= self.min_refresh_seconds
-            if stale or (kid not in self._keys and may_refresh):
+            due = (
+                self._loaded_at is None
+                or now - self._loaded_at >= self.cache_seconds
+                or kid not in self._keys
+            )
+            tried_recently = self._tried_at is not None and now - self._tried_at < self.min_refresh_seconds
+            if due and not tried_recently:
                 self._refresh(now)
+            limit = self.cache_seconds + self.max_stale_seconds
+            if self._loaded_at is not None and now - self._loaded_at > limit:
+                # An outage this long: the issuer may have revoked these keys meanwhile.
+                self._keys, self._loaded_at, self._dropped = {}, None, True
+                LOG.warning(json.dumps({"event": "jwks_stale_keys_dropped"}))
             key = self._keys.get(kid)
+            dropped = self._dropped
         if key is None:
-            raise Denied("unknown kid")
+            raise Denied("stale keys dropped, issuer unreachable" if dropped else "unknown kid")
         return key
 
     def _refresh(self, now: float) -> None:
-        self._fetched_at = now  # also on failure: a failing issuer is not retried on every request
+        self._tried_at = now  # also on failure: a failing issuer is not retried on every request
         self.fetch_count += 1
         try:
             document = self.fetch(self.url)
@@ -212,7 +337,7 @@ class JwksCache:
                 alg if isinstance(alg, str) else None,
                 crv if isinstance(crv, str) else None,
             )
-        self._keys = fresh
+        self._keys, self._loaded_at, self._dropped = fresh, now, False
 
 
 @dataclass(frozen=True)
@@ -230,7 +355,10 @@ class Authorizer:
     def __init__(self, config: Config, jwks: JwksCache | None = None) -> None:
         self.config = config
         self.jwks = jwks or JwksCache(
-            config.jwks_url, config.jwks_min_refresh_seconds, config.jwks_cache_seconds
+            config.jwks_url,
+            config.jwks_min_refresh_seconds,
+            config.jwks_cache_seconds,
+            max_stale_seconds=config.jwks_max_stale_seconds,
         )
 
     def verify(self, token: Any) -> dict[str, Any]:
@@ -272,6 +400,9 @@ class Authorizer:
             raise Denied("invalid subject")
         if not self._audience_ok(claims):
             raise Denied("invalid audience")
+        if self.config.token_use is not None and claims.get("token_use") != self.config.token_use:
+            # Cognito's ID and access tokens share issuer and keys: only this claim tells them apart.
+            raise Denied("wrong token_use")
         return claims
 
     def _audience_ok(self, claims: Mapping[str, Any]) -> bool:
@@ -299,8 +430,13 @@ class Authorizer:
 
 
 def _scopes_in(value: Any) -> set[str]:
+    """Scopes of a claim: a list, or a string of scopes separated by U+0020 only (RFC 6749, section 3.3).
+
+    ``str.split()`` would also split on tabs, line breaks and Unicode spaces such as U+00A0, so that
+    ``"orders/read\u00a0admin"``, one scope the issuer never granted, would grant ``admin``.
+    """
     if isinstance(value, str):
-        return {part for part in value.split() if part}
+        return {part for part in value.split(" ") if part}
     if isinstance(value, list):
         return {part for part in value if isinstance(part, str) and part}
     return set()

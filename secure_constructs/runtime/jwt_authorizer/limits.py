@@ -8,3 +8,5 @@ ALLOWED_ALGORITHMS = frozenset(
 MAX_LEEWAY_SECONDS = 300
 #: Route methods of the scope-to-routes map (``ANY`` becomes ``*`` in the method ARN).
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"})
+#: ``token_use`` values a token may be required to carry (Cognito's access and ID tokens).
+TOKEN_USES = frozenset({"access", "id"})
