@@ -632,6 +632,19 @@ class SecureFunction(Construct):
                 if resource != "*" and "*" in resource and not Token.is_unresolved(resource):
                     self._note(f"AwsSolutions-IAM5[Resource::{resource}]", reason)
 
+    def grant_from_code(self, resources: Mapping[str, Any] | None = None) -> Any:
+        """Grant exactly the AWS SDK calls the function's Python code makes, on exactly the resources named
+        by the environment variables it reads (see docs/least-privilege.md). Returns a
+        ``least_privilege.CodeGrant`` with the granted statements and every unresolved call (file, line,
+        why), which must be declared by hand with :meth:`add_to_role_policy`.
+
+        :param resources: ``{NAME: construct}`` for names the code uses that are not environment variables
+            (a literal resource name in the code, or a variable set elsewhere). Default: none.
+        """
+        from ..least_privilege import grant_from_code
+
+        return grant_from_code(self, resources)
+
     # --- metrics (delegated to the function) ---------------------------------------------------------------
 
     def metric_errors(self, **props: Any) -> cloudwatch.Metric:
