@@ -7,6 +7,7 @@ from typing import Any
 from ._model import Compliance, Finding, Level, RuleSpec, Undecidable
 from ._template import TemplateContext
 from .rules import apigateway, cloudtrail, cloudwatch, cognito, encryption, iam, lambda_, logs, sam
+from .rules import least_privilege
 
 E, W = Level.ERROR, Level.WARNING
 #: Pseudo resource type for template Outputs (rules about values that leave the stack).
@@ -502,7 +503,7 @@ RULES: tuple[RuleSpec, ...] = (
         E,
         sam.transformed_resource,
     ),
-)
+) + least_privilege.RULES
 
 #: The ``[<finding>]`` ids each multi-finding rule reports, for RULES.md. Every rule may also report
 #: ``[Unresolved::<property>]`` when it cannot decide and ``[RuleError]`` when it fails (both fail closed).
@@ -532,6 +533,7 @@ FINDING_IDS: dict[str, tuple[str, ...]] = {
     "CognitoThreatProtection": ("Mode::OFF", "Mode::AUDIT"),
     "CognitoPasswordAuthFlow": ("Flow::<flow>",),
     "CognitoTokenLifetime": ("AccessTokenValidity", "IdTokenValidity", "RefreshTokenValidity"),
+    **least_privilege.FINDING_IDS,
 }
 
 
@@ -587,10 +589,13 @@ def run_rule(
     return out
 
 
-def evaluate(template: dict[str, Any], rules: tuple[RuleSpec, ...] | None = None) -> list[Finding]:
-    """Every finding of the pack (or of ``rules``) on one CloudFormation template dict."""
+def evaluate(
+    template: dict[str, Any], rules: tuple[RuleSpec, ...] | None = None, *, template_dir: str | None = None
+) -> list[Finding]:
+    """Every finding of the pack (or of ``rules``) on one CloudFormation template dict; ``template_dir``
+    (the template's folder) lets rules read staged assets next to it."""
     by_type = _BY_TYPE if rules is None else _index(rules)
-    ctx = TemplateContext(template)
+    ctx = TemplateContext(template, template_dir=template_dir)
     findings: list[Finding] = []
     for logical_id, resource in ctx.resources.items():
         for spec in by_type.get(str(resource.get("Type", "")), ()):

@@ -69,6 +69,8 @@ PINNED = [
     ("CognitoUserExistenceErrors", "error"),
     ("IdentityPoolUnauthenticated", "error"),
     ("TransformedResource", "error"),
+    ("LambdaUnusedPermission", "warning"),
+    ("LambdaMissingPermission", "error"),
 ]
 
 

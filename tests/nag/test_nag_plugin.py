@@ -53,6 +53,7 @@ def test_plain_cdk_function_findings_map_to_construct_paths(app, stack):
         ("LambdaAlarms[Missing::Errors]", "Test/Fn/Resource"),
         ("LambdaAlarms[Missing::Throttles]", "Test/Fn/Resource"),
         ("LambdaEnvKms", "Test/Fn/Resource"),
+        ("LambdaUnusedPermission[Action::s3:*@*]", "Test/Fn/Resource"),  # the handler calls nothing
     ]
     by_rule = {f.rule: f for f in result.violations}
     assert by_rule[P + "LambdaEnvKms"]["severity"] == "error"
