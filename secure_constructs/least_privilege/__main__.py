@@ -52,14 +52,23 @@ def main(argv: list[str] | None = None) -> int:
         description="Print the IAM policy document that allows exactly the AWS SDK calls of a handler.",
     )
     parser.add_argument("directory", help="the handler's code folder")
-    parser.add_argument("--env", action="append", default=[], metavar="NAME=ARN",
-                        help="the ARN (or, for an index, the name) an environment variable names; repeatable")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=ARN",
+        help="the ARN (or, for an index, the name) an environment variable names; repeatable",
+    )
     parser.add_argument("--region", default="us-east-1", help="region for kms:ViaService conditions")
     args = parser.parse_args(argv)
     root = Path(args.directory)
     if not root.is_dir():
-        _fail("least_privilege CLI", "the handler directory does not exist", args.directory,
-              "Pass the folder that holds the handler's .py files")
+        _fail(
+            "least_privilege CLI",
+            "the handler directory does not exist",
+            args.directory,
+            "Pass the folder that holds the handler's .py files",
+        )
     env: dict[str, str] = {}
     for item in args.env:
         name, sep, value = item.partition("=")
@@ -68,13 +77,21 @@ def main(argv: list[str] | None = None) -> int:
         env[name] = value
     for name, value in env.items():
         if value.startswith("arn:") and target_of(value) is None:
-            _fail(f"--env {name}", "the ARN is not one of a bucket, table, queue, topic, secret, parameter, key, "
-                  "function, state machine, stream, event bus or log group", value,
-                  "Pass the resource's own ARN (e.g. arn:aws:s3:::my-bucket, not an object ARN)")
+            _fail(
+                f"--env {name}",
+                "the ARN is not one of a bucket, table, queue, topic, secret, parameter, key, "
+                "function, state machine, stream, event bus or log group",
+                value,
+                "Pass the resource's own ARN (e.g. arn:aws:s3:::my-bucket, not an object ARN)",
+            )
     analysis = analyze_directory(root)
     if not analysis.files:
-        _fail("least_privilege CLI", "the directory holds no Python file of the handler", args.directory,
-              "Pass the folder that holds the handler's .py files")
+        _fail(
+            "least_privilege CLI",
+            "the directory holds no Python file of the handler",
+            args.directory,
+            "Pass the folder that holds the handler's .py files",
+        )
 
     def resolve(name: str) -> Target | str:
         value = env.get(name)

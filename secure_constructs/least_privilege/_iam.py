@@ -91,8 +91,14 @@ KMS_VIA_ENCRYPTION: dict[tuple[str, str], tuple[str, ...]] = {
     ("kinesis", "GetRecords"): ("kms:Decrypt",),
 }
 #: The service whose name goes into ``kms:ViaService`` for each client.
-VIA_SERVICE = {"s3": "s3", "sqs": "sqs", "sns": "sns", "secretsmanager": "secretsmanager", "ssm": "ssm",
-               "kinesis": "kinesis"}
+VIA_SERVICE = {
+    "s3": "s3",
+    "sqs": "sqs",
+    "sns": "sns",
+    "secretsmanager": "secretsmanager",
+    "ssm": "ssm",
+    "kinesis": "kinesis",
+}
 
 
 @functools.cache

@@ -9,8 +9,8 @@ import os
 from typing import Any
 
 import botocore
-from botocore.loaders import Loader, create_loader
 from botocore import xform_name
+from botocore.loaders import Loader, create_loader
 
 
 @functools.cache

@@ -80,8 +80,12 @@ def plan(
             suffix = suffix_for(action, target.kind, index)
             if suffix is None:
                 unresolved.append(
-                    Unresolved(call.file, call.line, f"{where}: {action} does not act on a {target.kind} "
-                               f"({call.key} names a {target.kind})")
+                    Unresolved(
+                        call.file,
+                        call.line,
+                        f"{where}: {action} does not act on a {target.kind} "
+                        f"({call.key} names a {target.kind})",
+                    )
                 )
                 continue
             grants.setdefault((target.arn + suffix, ()), set()).add(action)
@@ -99,7 +103,9 @@ def merge(grants: dict[tuple[str, tuple[tuple[str, str], ...]], set[str]]) -> li
         by_actions.setdefault((tuple(sorted(actions)), condition), []).append(resource)
     return [
         Statement(actions, tuple(resources), condition)
-        for (actions, condition), resources in sorted(by_actions.items(), key=lambda item: (item[0], str(item[1])))
+        for (actions, condition), resources in sorted(
+            by_actions.items(), key=lambda item: (item[0], str(item[1]))
+        )
     ]
 
 
@@ -109,7 +115,8 @@ def _index(call: SdkCall, resolve_index: Callable[[str], str | None]) -> str | N
     name = resolve_index(call.index[1:])
     if name is None:
         return Unresolved(
-            call.file, call.line,
+            call.file,
+            call.line,
             f"{call.service} {call.operation}: the index name comes from environment variable "
             f"{call.index[1:]}, which holds no literal index name",
         )

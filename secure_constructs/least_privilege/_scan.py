@@ -354,7 +354,9 @@ class Analyzer:
         if not node.level:
             return node.module or ""
         module = scope.module
-        package = module.name.split(".") if module.path.endswith("__init__.py") else module.name.split(".")[:-1]
+        package = (
+            module.name.split(".") if module.path.endswith("__init__.py") else module.name.split(".")[:-1]
+        )
         if node.level > 1:
             package = package[: len(package) - (node.level - 1)]
         return ".".join([*package, *([node.module] if node.module else [])])
@@ -641,7 +643,9 @@ class Analyzer:
 
     def _collection(self, base: ServiceResource | Resource, attr: str) -> Collection | None:
         definition = (
-            _service_def(base.service) if isinstance(base, ServiceResource) else _resource_def(base.service, base.rtype)
+            _service_def(base.service)
+            if isinstance(base, ServiceResource)
+            else _resource_def(base.service, base.rtype)
         )
         for name, spec in definition.get("hasMany", {}).items():
             if _models.xform_name(name) == attr:
@@ -694,7 +698,9 @@ class Analyzer:
             instance = Instance(function)
             init = function.scope.vars.get("__init__")
             if isinstance(init, Function):
-                self._call_function(Function(init.module, init.node, init.scope, instance), args, kwargs, node)
+                self._call_function(
+                    Function(init.module, init.node, init.scope, instance), args, kwargs, node
+                )
             return instance
         return UNKNOWN
 
@@ -712,7 +718,9 @@ class Analyzer:
             return ServiceResource(name.value)
         return Client(name.value)
 
-    def _call_function(self, function: Function, args: list[Any], kwargs: dict[str, Any], node: ast.AST) -> Any:
+    def _call_function(
+        self, function: Function, args: list[Any], kwargs: dict[str, Any], node: ast.AST
+    ) -> Any:
         key = (id(function.node), function.self_value, tuple(args), tuple(sorted(kwargs.items(), key=str)))
         try:
             if key in self._memo:
@@ -742,7 +750,9 @@ class Analyzer:
             if param.arg in kwargs:
                 scope.vars[param.arg] = kwargs[param.arg]
             else:
-                scope.vars[param.arg] = self._eval(default, function.scope) if default is not None else UNKNOWN
+                scope.vars[param.arg] = (
+                    self._eval(default, function.scope) if default is not None else UNKNOWN
+                )
         for extra in (params.vararg, params.kwarg):
             if extra is not None:
                 scope.vars[extra.arg] = UNKNOWN
@@ -840,10 +850,18 @@ class Analyzer:
             method = args[0] if args else kwargs.get("ClientMethod", UNKNOWN)
             params = args[1] if len(args) > 1 else kwargs.get("Params", DictValue(()))
             if not isinstance(method, Str) or method.value not in operations:
-                self._unresolved(node, f"{service}.generate_presigned_url() signs a method that is not a literal")
+                self._unresolved(
+                    node, f"{service}.generate_presigned_url() signs a method that is not a literal"
+                )
                 return UNKNOWN
-            request = {k.value: v for k, v in params.items if isinstance(k, Str)} if isinstance(params, DictValue) else {}
-            self._record_request(service, operations[method.value], request, node, not isinstance(params, DictValue))
+            request = (
+                {k.value: v for k, v in params.items if isinstance(k, Str)}
+                if isinstance(params, DictValue)
+                else {}
+            )
+            self._record_request(
+                service, operations[method.value], request, node, not isinstance(params, DictValue)
+            )
             return UNKNOWN
         if name == "generate_presigned_post" and service == "s3":
             bucket = args[0] if args else kwargs.get("Bucket", UNKNOWN)
@@ -881,14 +899,24 @@ class Analyzer:
 
     def _transact_write(self, items: Any, node: ast.AST) -> Any:
         if not isinstance(items, ListValue) or not items.items:
-            self._unresolved(node, "dynamodb transact_write_items: TransactItems is not a literal list, so its "
-                             "actions (Put/Update/Delete/ConditionCheck) are unknown")
+            self._unresolved(
+                node,
+                "dynamodb transact_write_items: TransactItems is not a literal list, so its "
+                "actions (Put/Update/Delete/ConditionCheck) are unknown",
+            )
             return UNKNOWN
         for item in items.items:
-            kinds = [(k.value, v) for k, v in item.items if isinstance(k, Str)] if isinstance(item, DictValue) else []
+            kinds = (
+                [(k.value, v) for k, v in item.items if isinstance(k, Str)]
+                if isinstance(item, DictValue)
+                else []
+            )
             if len(kinds) != 1 or kinds[0][0] not in _TRANSACT_ITEM or not isinstance(kinds[0][1], DictValue):
-                self._unresolved(node, "dynamodb transact_write_items: an item is not a literal "
-                                 "{Put|Update|Delete|ConditionCheck: {...}}")
+                self._unresolved(
+                    node,
+                    "dynamodb transact_write_items: an item is not a literal "
+                    "{Put|Update|Delete|ConditionCheck: {...}}",
+                )
                 continue
             kind, body = kinds[0]
             self._record("dynamodb", _TRANSACT_ITEM[kind], node, _bindings(body.get("TableName")))
@@ -901,15 +929,24 @@ class Analyzer:
             binding = Binding(name=source.value.lstrip("/").split("/", 1)[0])
         else:
             binding = _NO_BINDING
-        self._record("s3", "GetObject", node, [binding], reason=None if binding != _NO_BINDING else
-                     "the copy source is not a literal {'Bucket': ..., 'Key': ...}")
+        self._record(
+            "s3",
+            "GetObject",
+            node,
+            [binding],
+            reason=None
+            if binding != _NO_BINDING
+            else "the copy source is not a literal {'Bucket': ..., 'Key': ...}",
+        )
 
     def _collection_method(self, collection: Collection, name: str, node: ast.AST) -> Any:
         if name in _COLLECTION_METHODS:
             self._record(collection.service, collection.operation, node, [collection.binding])
             return collection if name != "pages" else UNKNOWN
         if collection.member is not None:
-            for action, spec in _resource_def(collection.service, collection.member).get("batchActions", {}).items():
+            for action, spec in (
+                _resource_def(collection.service, collection.member).get("batchActions", {}).items()
+            ):
                 if _models.xform_name(action) == name:
                     self._record(collection.service, collection.operation, node, [collection.binding])
                     operation = spec.get("request", {}).get("operation", "")
@@ -932,7 +969,9 @@ class Analyzer:
     ) -> Any:
         service = receiver.service
         definition = (
-            _service_def(service) if isinstance(receiver, ServiceResource) else _resource_def(service, receiver.rtype)
+            _service_def(service)
+            if isinstance(receiver, ServiceResource)
+            else _resource_def(service, receiver.rtype)
         )
         binding = receiver.binding if isinstance(receiver, Resource) else None
         # a sub-resource: s3.Bucket(name), dynamodb.Table(name), bucket.Object(key)
@@ -959,7 +998,9 @@ class Analyzer:
             if returned:
                 if binding is None:
                     members = _models.input_members(service, operation)
-                    param = next((p for p in (*IDENTIFIER_PARAMS, "QueueName") if p in members and p in kwargs), None)
+                    param = next(
+                        (p for p in (*IDENTIFIER_PARAMS, "QueueName") if p in members and p in kwargs), None
+                    )
                     binding = _binding(kwargs[param]) if param else _NO_BINDING
                 return Resource(service, returned.get("type", ""), binding)
             return UNKNOWN
@@ -972,7 +1013,9 @@ class Analyzer:
             if name.startswith("wait_until_"):
                 for waiter_name, spec in definition.get("waiters", {}).items():
                     if "wait_until_" + _models.xform_name(waiter_name) == name:
-                        operation = _models.waiters(service).get(_models.xform_name(spec.get("waiterName", "")))
+                        operation = _models.waiters(service).get(
+                            _models.xform_name(spec.get("waiterName", ""))
+                        )
                         if operation:
                             self._record(service, operation, node, [receiver.binding])
                         return UNKNOWN
@@ -1062,8 +1105,12 @@ def _string_parts(node: ast.expr) -> Iterator[ast.expr]:
         for value in node.values:
             yield value.value if isinstance(value, ast.FormattedValue) else value
     elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
-        yield from _string_parts(node.left) if isinstance(node.left, ast.JoinedStr | ast.BinOp) else [node.left]
-        yield from _string_parts(node.right) if isinstance(node.right, ast.JoinedStr | ast.BinOp) else [node.right]
+        yield from (
+            _string_parts(node.left) if isinstance(node.left, ast.JoinedStr | ast.BinOp) else [node.left]
+        )
+        yield from (
+            _string_parts(node.right) if isinstance(node.right, ast.JoinedStr | ast.BinOp) else [node.right]
+        )
     else:
         yield node
 

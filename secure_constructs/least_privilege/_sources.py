@@ -91,7 +91,8 @@ def handler_files(root: Path) -> list[str]:
         dirnames[:] = sorted(
             d
             for d in dirnames
-            if not any(fnmatch.fnmatch(d, pattern) for pattern in SKIPPED_DIRS) and not (top and d in vendored)
+            if not any(fnmatch.fnmatch(d, pattern) for pattern in SKIPPED_DIRS)
+            and not (top and d in vendored)
         )
         for name in filenames:
             if name.endswith(".py") and not (top and name.removesuffix(".py") in vendored):

@@ -6,8 +6,18 @@ from typing import Any
 
 from ._model import Compliance, Finding, Level, RuleSpec, Undecidable
 from ._template import TemplateContext
-from .rules import apigateway, cloudtrail, cloudwatch, cognito, encryption, iam, lambda_, logs, sam
-from .rules import least_privilege
+from .rules import (
+    apigateway,
+    cloudtrail,
+    cloudwatch,
+    cognito,
+    encryption,
+    iam,
+    lambda_,
+    least_privilege,
+    logs,
+    sam,
+)
 
 E, W = Level.ERROR, Level.WARNING
 #: Pseudo resource type for template Outputs (rules about values that leave the stack).

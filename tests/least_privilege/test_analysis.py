@@ -6,8 +6,7 @@ import os
 import pytest
 from corpus import EXPECTED, FIXTURES
 
-from secure_constructs.least_privilege import analyze_code, analyze_directory, handler_files
-from secure_constructs.least_privilege import _iam
+from secure_constructs.least_privilege import _iam, analyze_code, analyze_directory, handler_files
 from secure_constructs.least_privilege.__main__ import main
 
 
@@ -50,7 +49,9 @@ def test_vendored_dependencies_are_not_read():
 
 
 def test_reference_mapping_endpoint_prefix_and_table():
-    assert _iam.actions_for("cloudwatch", "PutMetricData") == ("cloudwatch:PutMetricData",)  # endpoint: monitoring
+    assert _iam.actions_for("cloudwatch", "PutMetricData") == (
+        "cloudwatch:PutMetricData",
+    )  # endpoint: monitoring
     assert _iam.actions_for("s3", "HeadObject") == ("s3:GetObject",)
     assert isinstance(_iam.actions_for("dynamodb", "ExecuteStatement"), str)  # not guessed
     for actions in [*_iam.TABLE.values(), *_iam.MANAGED.values(), *_iam.KMS_VIA_ENCRYPTION.values()]:
@@ -78,8 +79,11 @@ def test_cli_prints_the_policy_document(capsys):
 
 @pytest.mark.parametrize(
     "argv",
-    [["/no/such/dir"], [str(FIXTURES / "dynamodb"), "--env", "NOEQUALS"],
-     [str(FIXTURES / "dynamodb"), "--env", "T=arn:aws:s3:::b/key"]],
+    [
+        ["/no/such/dir"],
+        [str(FIXTURES / "dynamodb"), "--env", "NOEQUALS"],
+        [str(FIXTURES / "dynamodb"), "--env", "T=arn:aws:s3:::b/key"],
+    ],
 )
 def test_cli_bad_input_exits_2_with_one_line(argv, capsys):
     with pytest.raises(SystemExit) as exit_info:

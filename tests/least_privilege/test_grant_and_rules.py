@@ -45,7 +45,9 @@ def _findings(app):
     app.synth()
     out = app.outdir
     template = json.load(open(f"{out}/Test.template.json"))
-    return sorted(f.rule.removeprefix("SecureServerless-") for f in evaluate(template, RULES, template_dir=out))
+    return sorted(
+        f.rule.removeprefix("SecureServerless-") for f in evaluate(template, RULES, template_dir=out)
+    )
 
 
 def _statements(app):
@@ -85,8 +87,12 @@ def test_unused_permission_fires_on_an_over_granted_role(app, stack):
 
 def test_unresolved_calls_are_returned_and_named_once_by_the_rule(app, stack):
     fn = SecureFunction(
-        stack, "Fn", code=lambda_.Code.from_asset(str(FIXTURES / "dynamic")), handler="index.handler",
-        alarms=False, no_alarms_reason="Test function: the rules under test are the least-privilege ones",
+        stack,
+        "Fn",
+        code=lambda_.Code.from_asset(str(FIXTURES / "dynamic")),
+        handler="index.handler",
+        alarms=False,
+        no_alarms_reason="Test function: the rules under test are the least-privilege ones",
     )
     grant = fn.grant_from_code()
     assert grant.actions == frozenset()  # the bucket is not an environment variable of the function
@@ -97,7 +103,10 @@ def test_unresolved_calls_are_returned_and_named_once_by_the_rule(app, stack):
 
 def test_non_python_function_is_refused(stack):
     fn = SecureFunction(
-        stack, "Fn", code=lambda_.Code.from_inline("exports.handler = async () => 1"), handler="index.handler",
+        stack,
+        "Fn",
+        code=lambda_.Code.from_inline("exports.handler = async () => 1"),
+        handler="index.handler",
         runtime=lambda_.Runtime.NODEJS_22_X,
     )
     with pytest.raises(SecureConstructsError, match="SC-LP-001"):
@@ -106,9 +115,14 @@ def test_non_python_function_is_refused(stack):
 
 def test_code_not_read_is_named_once_for_a_foreign_runtime(app, stack):
     fn = lambda_.Function(
-        stack, "Node", runtime=lambda_.Runtime.NODEJS_22_X, handler="index.handler",
+        stack,
+        "Node",
+        runtime=lambda_.Runtime.NODEJS_22_X,
+        handler="index.handler",
         code=lambda_.Code.from_inline("exports.handler = async () => 1"),
     )
-    fn.add_to_role_policy(iam.PolicyStatement(actions=["sqs:SendMessage"], resources=["arn:aws:sqs:eu-west-1:1:q"]))
+    fn.add_to_role_policy(
+        iam.PolicyStatement(actions=["sqs:SendMessage"], resources=["arn:aws:sqs:eu-west-1:1:q"])
+    )
     assert _findings(app) == ["LambdaUnusedPermission[CodeNotRead]"]
     assert synth_and_validate  # the app synthesized above without errors from the rules themselves

@@ -95,14 +95,26 @@ def lambda_unused_permission(logical_id: str, resource: dict[str, Any], ctx: Tem
     findings: list[str | tuple[str, str]] = []
     if facts.not_read is not None:
         if _data_statements(facts):
-            findings.append(("CodeNotRead", f"its code cannot be read ({facts.not_read}), so no permission "
-                             "of its role can be compared with what it calls"))
+            findings.append(
+                (
+                    "CodeNotRead",
+                    f"its code cannot be read ({facts.not_read}), so no permission "
+                    "of its role can be compared with what it calls",
+                )
+            )
         return findings
     if facts.unresolved:
         listed = "; ".join(facts.unresolved[:_MAX_LISTED])
-        more = f" and {len(facts.unresolved) - _MAX_LISTED} more" if len(facts.unresolved) > _MAX_LISTED else ""
-        findings.append(("UnresolvedCalls", f"{len(facts.unresolved)} call(s) could not be resolved, so "
-                         f"their permissions are not checked: {listed}{more}"))
+        more = (
+            f" and {len(facts.unresolved) - _MAX_LISTED} more" if len(facts.unresolved) > _MAX_LISTED else ""
+        )
+        findings.append(
+            (
+                "UnresolvedCalls",
+                f"{len(facts.unresolved)} call(s) could not be resolved, so "
+                f"their permissions are not checked: {listed}{more}",
+            )
+        )
     seen: set[str] = set()
     for policy, statement in facts.statements:
         if statement.get("Effect") != "Allow" or "NotAction" in statement:
@@ -115,7 +127,9 @@ def lambda_unused_permission(logical_id: str, resource: dict[str, Any], ctx: Tem
                 finding = f"Action::{action}@{label}"
                 if finding not in seen:
                     seen.add(finding)
-                    findings.append((finding, f"{policy} allows {action} on {label}; no call in the code needs it"))
+                    findings.append(
+                        (finding, f"{policy} allows {action} on {label}; no call in the code needs it")
+                    )
     return findings
 
 
@@ -168,8 +182,9 @@ def _compute(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) ->
         target = ctx.target(environment.get(call.key)) if call.env is not None else None
         kind = CFN_KIND.get(ctx.type_of(target) or "")
         if target is None or kind is None:
-            facts.unresolved.append(f"{where} {call.service} {call.operation}: {call.key} names no resource of "
-                                    "this template")
+            facts.unresolved.append(
+                f"{where} {call.service} {call.operation}: {call.key} names no resource of this template"
+            )
             facts.unbound_actions.update(a.lower() for a in call.actions)
             continue
         index = call.index
@@ -188,7 +203,9 @@ def _compute(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) ->
     return facts
 
 
-def _read(resource: dict[str, Any], p: dict[str, Any], ctx: TemplateContext) -> tuple[Analysis | None, str | None]:
+def _read(
+    resource: dict[str, Any], p: dict[str, Any], ctx: TemplateContext
+) -> tuple[Analysis | None, str | None]:
     if p.get("PackageType") == "Image":
         return None, "a container image"
     runtime = p.get("Runtime")
@@ -215,7 +232,9 @@ def _role_statements(role: str, ctx: TemplateContext) -> list[tuple[str, dict[st
         if isinstance(policy, dict):
             name = policy.get("PolicyName")
             where = f"inline policy {name}" if isinstance(name, str) else "an inline policy"
-            found += [(where, s) for s in policy_statements(policy.get("PolicyDocument"), ctx, "PolicyDocument")]
+            found += [
+                (where, s) for s in policy_statements(policy.get("PolicyDocument"), ctx, "PolicyDocument")
+            ]
     for lid, res in ctx.of_type(*_IDENTITY_POLICIES):
         if role in {ctx.target(r) for r in as_list(props(res).get("Roles"))}:
             document = props(res).get("PolicyDocument")
@@ -275,7 +294,11 @@ def _resource(value: Any, ctx: TemplateContext) -> tuple[str, str | None, str]:
     if target is not None:
         return target, target, ""
     if isinstance(value, dict) and "Fn::Join" in value:
-        parts = value["Fn::Join"][1] if isinstance(value["Fn::Join"], list) and len(value["Fn::Join"]) == 2 else []
+        parts = (
+            value["Fn::Join"][1]
+            if isinstance(value["Fn::Join"], list) and len(value["Fn::Join"]) == 2
+            else []
+        )
         if parts and isinstance(parts, list):
             head = ctx.target(parts[0])
             tail = parts[1:]
