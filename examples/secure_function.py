@@ -75,7 +75,7 @@ def build(app: App) -> Stack:
         log_retention=logs.RetentionDays.ONE_MONTH,  # example stack: short retention
         function_url=True,  # for the back office, signed with SigV4 (IAM auth; a public URL needs a reason)
     )
-    orders.grant_read_data(lookup.role)
+    lookup.grant_from_code()  # dynamodb:GetItem on the table: what the handler calls, nothing more
     attach_function_alarms(lookup)  # errors and throttles, to the stack's encrypted alarm topic
     return stack
 

@@ -95,6 +95,9 @@ CODES: dict[str, str] = {
     "SC-JWT-004": "An algorithm is not an asymmetric algorithm from the allow-list.",
     "SC-JWT-005": "The result cache TTL or the leeway is out of range.",
     "SC-JWT-006": "A route uses the JWT authorizer but no scope in its scope-to-routes map grants it.",
+    # least privilege computed from code (secure_constructs.least_privilege)
+    "SC-LP-001": "grant_from_code cannot read the function's code (not Python, or not inline/asset code).",
+    "SC-LP-002": "The least-privilege CLI got a missing directory, a malformed --env or an unknown ARN.",
     # security report (secure_constructs.report)
     "SC-RPT-001": "The directory given to the security report holds no synthesized template.",
 }

@@ -12,6 +12,8 @@ import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 os.environ.setdefault("CDK_VALIDATION", "false")
+# the tests' analyses of handler code stay in memory (tests/least_privilege checks the disk cache itself)
+os.environ.setdefault("SECURE_CONSTRUCTS_NO_ANALYSIS_CACHE", "1")
 _node_bin = ROOT / "node_modules" / ".bin"
 if _node_bin.is_dir() and not os.environ.get("PATH", "").startswith(str(_node_bin)):
     os.environ["PATH"] = f"{_node_bin}{os.pathsep}{os.environ.get('PATH', '')}"

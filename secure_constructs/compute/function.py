@@ -603,6 +603,19 @@ class SecureFunction(Construct):
         for rule_id in role_statement_findings(found):
             self._note(rule_id, reason or star_only)
 
+    def grant_from_code(self, resources: Mapping[str, Any] | None = None) -> Any:
+        """Grant exactly the AWS SDK calls the function's Python code makes, on exactly the resources named
+        by the environment variables it reads (see docs/least-privilege.md). Returns a
+        ``least_privilege.CodeGrant`` with the granted statements and every unresolved call (file, line,
+        why), which must be declared by hand with :meth:`add_to_role_policy`.
+
+        :param resources: ``{NAME: construct}`` for names the code uses that are not environment variables
+            (a literal resource name in the code, or a variable set elsewhere). Default: none.
+        """
+        from ..least_privilege import grant_from_code
+
+        return grant_from_code(self, resources)
+
     # --- metrics (delegated to the function) ---------------------------------------------------------------
 
     def metric_errors(self, **props: Any) -> cloudwatch.Metric:
@@ -816,7 +829,9 @@ def _secret_statements(secret: Any, region: str) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = [
         {
             "Effect": "Allow",
-            "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            # the value only: the handler reads it (DescribeSecret, which aws-secretsmanager-caching also
+            # calls, is granted by hand when a handler uses that client; LambdaUnusedPermission would say so)
+            "Action": "secretsmanager:GetSecretValue",
             "Resource": arn,
         }
     ]

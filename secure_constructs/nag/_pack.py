@@ -16,6 +16,7 @@ from .rules import (
     encryption,
     iam,
     lambda_,
+    least_privilege,
     logs,
     s3,
     sam,
@@ -41,6 +42,7 @@ RULES: tuple[RuleSpec, ...] = (
     *cloudwatch.RULES,
     *waf.RULES,
     *cognito.RULES,
+    *least_privilege.RULES,
     *sam.RULES,
 )
 
@@ -142,10 +144,13 @@ def run_rule(
     return out
 
 
-def evaluate(template: dict[str, Any], rules: tuple[RuleSpec, ...] | None = None) -> list[Finding]:
-    """Every finding of the pack (or of ``rules``) on one CloudFormation template dict."""
+def evaluate(
+    template: dict[str, Any], rules: tuple[RuleSpec, ...] | None = None, *, template_dir: str | None = None
+) -> list[Finding]:
+    """Every finding of the pack (or of ``rules``) on one CloudFormation template dict; ``template_dir``
+    (the template's folder) lets rules read staged assets next to it."""
     by_type = _BY_TYPE if rules is None else _index(rules)
-    ctx = TemplateContext(template)
+    ctx = TemplateContext(template, template_dir=template_dir)
     every = by_type.get(ANY, [])
     findings: list[Finding] = []
     for logical_id, resource in ctx.resources.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -59,7 +60,7 @@ class SecureServerlessChecks:
         for path in context.template_paths:
             with open(path, encoding="utf-8") as handle:
                 template = json.load(handle)
-            for finding in evaluate(template, self._rules):
+            for finding in evaluate(template, self._rules, template_dir=os.path.dirname(path)):
                 failed = failed or finding.level is Level.ERROR
                 violations.append(_violation(finding, path))
         return PolicyValidationPluginReport(success=not failed, violations=violations)

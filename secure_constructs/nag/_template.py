@@ -118,8 +118,10 @@ def show(value: Any) -> str:
 class TemplateContext:
     """One synthesized template, with the lookups cross-resource rules need."""
 
-    def __init__(self, template: dict[str, Any]) -> None:
+    def __init__(self, template: dict[str, Any], *, template_dir: str | None = None) -> None:
         self.template = template
+        #: the folder the template was read from (staged assets are relative to it), when known
+        self.template_dir = template_dir
         resources = template.get("Resources")
         self.resources: dict[str, dict[str, Any]] = {
             lid: res

@@ -23,6 +23,12 @@ from secure_constructs.testing import synth_and_validate
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
 
 
+def open_findings(result):
+    """The synth's open findings, but LambdaUnusedPermission's: these tests' handler calls no AWS API, so
+    every grant they make is unused (tests/least_privilege covers that rule)."""
+    return [f for f in result.violations if "LambdaUnusedPermission" not in f.rule]
+
+
 def make(stack, id="Fn", **kwargs):
     return SecureFunction(stack, id, code=CODE, handler="index.handler", **kwargs)
 
@@ -155,7 +161,7 @@ def test_secrets_manager_secret_goes_in_as_its_arn_with_read_on_exactly_that_sec
     reads = [s for s in statements if "secretsmanager:GetSecretValue" in _list(s["Action"])]
     assert reads == [
         {
-            "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            "Action": "secretsmanager:GetSecretValue",
             "Effect": "Allow",
             "Resource": {"Ref": logical_id(secret)},
         }
@@ -378,7 +384,7 @@ def test_weakening_override_needs_a_reason_and_then_lands_in_the_report(app, sta
     )
     add_checks(app)
     result = synth_and_validate(app)
-    assert result.violations == [], result.format()
+    assert open_findings(result) == [], result.format()
     assert any(
         f.rule == "Serverless-LambdaTracing" and "sampled upstream" in f["reason"] for f in result.suppressed
     )
@@ -421,7 +427,7 @@ def test_a_bare_function_has_zero_unacknowledged_findings(app, stack):
     make(stack)
     add_checks(app)
     result = synth_and_validate(app)
-    assert result.violations == [], result.format()
+    assert open_findings(result) == [], result.format()
     assert {f.rule for f in result.suppressed} == {
         "AwsSolutions-IAM5[Resource::*]",
         "Serverless-LambdaStarPermissions",
@@ -497,7 +503,7 @@ def test_add_to_role_policy_accepts_star_only_actions_and_acknowledges_them(app,
     fn.add_to_role_policy(iam.PolicyStatement(actions=["cloudwatch:PutMetricData"], resources=["*"]))
     add_checks(app)
     result = synth_and_validate(app)
-    assert result.violations == [], result.format()
+    assert open_findings(result) == [], result.format()
     star = [f for f in result.suppressed if f.rule == "AwsSolutions-IAM5[Resource::*]"]
     assert len(star) == 1  # one finding, acknowledged once with every cause
     assert "xray:PutTraceSegments" in star[0]["reason"] and "cloudwatch:PutMetricData" in star[0]["reason"]
@@ -511,7 +517,7 @@ def test_add_to_role_policy_with_reason_acknowledges_with_that_reason(app, stack
     )
     add_checks(app)
     result = synth_and_validate(app)
-    assert [f.rule for f in result.violations if "Action::s3:Get*" in f.rule] == []
+    assert [f.rule for f in open_findings(result) if "Action::s3:Get*" in f.rule] == []
     assert any(
         f.rule == "AwsSolutions-IAM5[Action::s3:Get*]" and "upstream exporter" in f["reason"]
         for f in result.suppressed
@@ -699,7 +705,7 @@ def test_function_url_with_iam_auth_has_no_findings(app, stack):
     make(stack, function_url=True)
     add_checks(app)
     result = synth_and_validate(app)
-    assert result.violations == [], result.format()
+    assert open_findings(result) == [], result.format()
 
 
 def test_broad_statement_on_a_given_role_is_acknowledged_on_that_role(app, stack):
@@ -711,7 +717,7 @@ def test_broad_statement_on_a_given_role_is_acknowledged_on_that_role(app, stack
     )
     add_checks(app)
     result = synth_and_validate(app)
-    assert not [f for f in result.violations if "Action::s3:Get*" in f.rule], result.format()
+    assert not [f for f in open_findings(result) if "Action::s3:Get*" in f.rule], result.format()
     assert any(f.rule == "AwsSolutions-IAM5[Action::s3:Get*]" for f in result.suppressed)
 
 
@@ -940,7 +946,7 @@ def test_accepted_risks_acknowledge_the_findings_of_every_pack_with_the_reason(a
         attach_function_alarms(fn)
     add_checks(app)  # includes the SecureServerless pack
     result = synth_and_validate(app)
-    assert result.violations == [], result.format()
+    assert open_findings(result) == [], result.format()
     reasons = {f.rule: f["reason"] for f in result.suppressed}
     assert "mirrors the whole bucket" in reasons["SecureServerless-IamNoWildcardAction[Action::s3:*]"]
     assert "mirrors the whole bucket" in reasons["AwsSolutions-IAM5[Resource::arn:aws:s3:::mirror/*]"]

@@ -139,6 +139,48 @@ def client(**changes: Any) -> tuple[str, str, dict[str, Any]]:
 
 
 # rule name -> (non-compliant resources, expected ids of that rule, compliant resources)
+LP_CODE = """
+import os
+import boto3
+
+TABLE = boto3.resource("dynamodb").Table(os.environ["TABLE"])
+
+
+def handler(event, context):
+    TABLE.put_item(Item={"pk": event["id"]})
+"""
+
+
+DYNAMIC_CALL = "import boto3\ndef handler(e, c):\n    getattr(boto3.client('s3'), e['m'])()\n"
+
+
+def _lp_stack(actions: list[str], code: str = LP_CODE) -> list[Any]:
+    """A Python function whose inline code puts items into Table, and a role allowing ``actions`` on it."""
+    table = {"Fn::GetAtt": ["Table", "Arn"]}
+    statements = [{"Effect": "Allow", "Action": a, "Resource": table} for a in actions]
+    statements.append({"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"})
+    return [
+        ("Table", "AWS::DynamoDB::Table", {"KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}),
+        (
+            "Role",
+            "AWS::IAM::Role",
+            {
+                "AssumeRolePolicyDocument": {
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "sts:AssumeRole",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                        }
+                    ]
+                },
+                "Policies": [{"PolicyName": "Fn", "PolicyDocument": {"Statement": statements}}],
+            },
+        ),
+        fn(Code={"ZipFile": code}, Environment={"Variables": {"TABLE": {"Ref": "Table"}}}),
+    ]
+
+
 CASES: dict[str, list[tuple[list[Any], list[str], list[Any]]]] = {
     "ApiRouteAuth": [
         (
@@ -1047,6 +1089,25 @@ CASES: dict[str, list[tuple[list[Any], list[str], list[Any]]]] = {
             [("Fn", "AWS::Serverless::Function", {"Handler": "index.handler", "InlineCode": "x"})],
             ["TransformedResource"],
             [],
+        ),
+    ],
+    "LambdaUnusedPermission": [
+        (
+            _lp_stack(["dynamodb:PutItem", "dynamodb:DeleteItem"]),
+            ["LambdaUnusedPermission[Action::dynamodb:DeleteItem@Table]"],
+            _lp_stack(["dynamodb:PutItem"]),
+        ),
+        (
+            _lp_stack([], code=DYNAMIC_CALL),
+            ["LambdaUnusedPermission[UnresolvedCalls]"],
+            [],
+        ),
+    ],
+    "LambdaMissingPermission": [
+        (
+            _lp_stack([]),
+            ["LambdaMissingPermission[Action::dynamodb:PutItem@Table]"],
+            _lp_stack(["dynamodb:PutItem"]),
         ),
     ],
 }
