@@ -25,6 +25,7 @@ from .._defaults.cognito import (
 )
 from .._overrides import merge_props
 from .._shared import add_key_statement_once, stack_key
+from .._sources import record_creation_site
 from ..errors import SecureConstructsError
 
 _CLIENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
@@ -72,6 +73,7 @@ class SecureUserPool(Construct):
             (e.g. ``AwsSolutions-COG2`` for ``mfa``). Default: no weakening accepted (SC-GEN-002).
         """
         super().__init__(scope, id)
+        record_creation_site(self)
         merged = merge_props(
             self,
             cognito.UserPool,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._model import PACK_NAME
+from ._model import PACK_NAME, rule_anchor
 from ._pack import FINDING_IDS, RULES
 
 AREAS = ("auth", "iam", "encryption", "secrets", "logging", "monitoring", "network", "identity", "general")
@@ -35,6 +35,7 @@ def rules_markdown() -> str:
         for spec in specs:
             types = ", ".join(f"`{t}`" for t in spec.resource_types)
             ids = ", ".join(f"`[{f}]`" for f in FINDING_IDS.get(spec.name, ())) or "-"
-            cells = (f"`{spec.rule_id}`", spec.level.value, types, spec.info, ids, spec.explanation)
+            anchor = f'<a id="{rule_anchor(spec.rule_id)}"></a>'
+            cells = (f"{anchor}`{spec.rule_id}`", spec.level.value, types, spec.info, ids, spec.explanation)
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

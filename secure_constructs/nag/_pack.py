@@ -6,7 +6,7 @@ from typing import Any
 
 from ._model import Compliance, Finding, Level, RuleSpec, Undecidable
 from ._template import TemplateContext
-from .rules import apigateway, cloudtrail, cloudwatch, cognito, encryption, iam, lambda_, logs, sam
+from .rules import apigateway, cloudtrail, cloudwatch, cognito, encryption, iam, lambda_, logs, openapi, sam
 
 E, W = Level.ERROR, Level.WARNING
 #: Pseudo resource type for template Outputs (rules about values that leave the stack).
@@ -503,6 +503,7 @@ RULES: tuple[RuleSpec, ...] = (
         sam.transformed_resource,
     ),
 )
+RULES += openapi.RULES  # routes and authorizers of APIs defined by an OpenAPI Body
 
 #: The ``[<finding>]`` ids each multi-finding rule reports, for RULES.md. Every rule may also report
 #: ``[Unresolved::<property>]`` when it cannot decide and ``[RuleError]`` when it fails (both fail closed).
@@ -533,6 +534,7 @@ FINDING_IDS: dict[str, tuple[str, ...]] = {
     "CognitoPasswordAuthFlow": ("Flow::<flow>",),
     "CognitoTokenLifetime": ("AccessTokenValidity", "IdTokenValidity", "RefreshTokenValidity"),
 }
+FINDING_IDS.update(openapi.FINDING_IDS)
 
 
 def _index(rules: tuple[RuleSpec, ...]) -> dict[str, list[RuleSpec]]:

@@ -69,6 +69,9 @@ PINNED = [
     ("CognitoUserExistenceErrors", "error"),
     ("IdentityPoolUnauthenticated", "error"),
     ("TransformedResource", "error"),
+    ("ApiSpecRouteAuth", "error"),
+    ("ApiSpecRequestValidation", "warning"),
+    ("ApiSpecAuthorizer", "error"),
 ]
 
 
