@@ -102,8 +102,15 @@ def _ack(rule: Any, reason: Any, source: str, where: str, applies_to: Any = None
         text = check_reason(where, reason, f"Acknowledging {rule}")
     except SecureConstructsError:
         text, refused = (reason if isinstance(reason, str) else ""), "no reason, or one that says nothing"
-    entries = tuple(applies_to) if isinstance(applies_to, list) else None
-    return Ack(rule, text, source, entries, refused)
+    entries = tuple(_plain(entry) for entry in applies_to) if isinstance(applies_to, list) else None
+    return Ack(str(rule), str(text), source, entries, refused)
+
+
+def _plain(value: Any) -> Any:
+    """The YAML decoder's str/dict subclasses as plain values (they do not cross processes)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return str(value) if isinstance(value, str) else value
 
 
 def from_metadata(logical_id: str, resource: dict[str, Any]) -> list[Ack]:

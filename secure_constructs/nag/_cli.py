@@ -76,7 +76,10 @@ def _write(path: str, content: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as done:  # --help (0) or a usage error (2, already printed)
+        return int(done.code or 0)
     from ..errors import SecureConstructsError
     from . import _output
     from ._scan import ScanError, scan

@@ -77,6 +77,9 @@ def expand(loaded: Loaded, region: str | None = None) -> tuple[Loaded, dict[str,
         resource["Metadata"] = dict(metadata) if isinstance(metadata, dict) else {}
         resource["Metadata"][_ORIGIN] = logical_id
         _localize(resource, base)
+    function_globals = _get(sam, "Globals", "Function")
+    if isinstance(function_globals, dict):
+        _localize({"Type": "AWS::Serverless::Function", "Properties": function_globals}, base)
     try:
         template = _translate(sam, region or _region())
     except SecureConstructsError:
@@ -93,8 +96,12 @@ def expand(loaded: Loaded, region: str | None = None) -> tuple[Loaded, dict[str,
     for logical_id, resource in template.get("Resources", {}).items():
         metadata = resource.get("Metadata")
         if isinstance(metadata, dict) and _ORIGIN in metadata:
-            origin[logical_id] = metadata.pop(_ORIGIN)
-            if not metadata:
+            # the translator gives every resource of one SAM resource the same Metadata object: copy it
+            metadata = {key: value for key, value in metadata.items() if key != _ORIGIN}
+            origin[logical_id] = resource["Metadata"][_ORIGIN]
+            if metadata:
+                resource["Metadata"] = metadata
+            else:
                 del resource["Metadata"]
     implicit = _implicit_origins(sam, template, origin)
     lines = {section: dict(values) for section, values in loaded.lines.items()}

@@ -259,6 +259,7 @@ def _locate(
         created_at = creation_site(construct, sources)
     return replace(
         finding,
+        logical_id=str(finding.logical_id),  # plain str: the YAML decoder's keys do not cross processes
         file=path,
         line=line,
         sam_resource=origin.get(finding.logical_id),
