@@ -32,7 +32,9 @@ def generated_template(resources: int) -> dict[str, Any]:
             ids = sorted(template["Resources"], key=len, reverse=True)
             text = json.dumps(template["Resources"])
             text = re.sub(
-                r'"(' + "|".join(map(re.escape, ids)) + r')(?=["\.])', lambda m, c=copy: f'"{m.group(1)}C{c}', text
+                r'"(' + "|".join(map(re.escape, ids)) + r')(?=["\.])',
+                lambda m, c=copy: f'"{m.group(1)}C{c}',
+                text,
             )
             text = re.sub(
                 r"\$\{(" + "|".join(map(re.escape, ids)) + r")([.}])",
