@@ -11,6 +11,7 @@ import sys
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "fixtures"))
 from examples_support import cdk_examples, synth_example  # noqa: E402
 
 from secure_constructs.nag._model import PACK_NAME  # noqa: E402
@@ -20,7 +21,7 @@ from secure_constructs.nag._scan import scan  # noqa: E402
 def _logical_ids(outdir: pathlib.Path) -> dict[str, str]:
     """construct path -> logical id, from the assembly's metadata."""
     out = {}
-    for path in outdir.glob("*.metadata.json"):
+    for path in outdir.rglob("*.metadata.json"):
         for construct, entries in json.loads(path.read_text()).items():
             for entry in entries:
                 if entry.get("type") == "aws:cdk:logicalId":
@@ -60,3 +61,27 @@ def test_scanner_reports_what_the_plugin_reported(example, tmp_path):
     assert sum(t.resources for t in report.templates) == sum(
         len(json.loads(p.read_text())["Resources"]) for p in outdir.glob("*.template.json")
     )
+
+
+def test_scanner_reports_what_the_plugin_reported_with_findings_and_acknowledgments(tmp_path):
+    """The examples are clean under the pack; this app (the fixture assembly's) has open and acknowledged
+    findings. The plugin sees top-level stack templates only; the scanner also reads nested stacks."""
+    from aws_cdk import App, Validations
+    from make_assembly import build
+
+    from secure_constructs.nag import SecureServerlessChecks
+
+    outdir = tmp_path / "cdk.out"
+    app = App(outdir=str(outdir), analytics_reporting=False)
+    build(app)
+    Validations.of(app).add_plugins(SecureServerlessChecks())
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    plugin_open, plugin_acknowledged = _plugin_findings(outdir)
+    report = scan([str(outdir)], jobs=1)
+    top_level = [f for f in report.findings if not f.file.endswith(".nested.template.json")]
+    assert {(f.rule, f.logical_id) for f in top_level} == plugin_open
+    assert {
+        (a.finding.rule, a.finding.logical_id, a.ack.reason) for a in report.acknowledged
+    } == plugin_acknowledged
+    assert plugin_open and plugin_acknowledged
