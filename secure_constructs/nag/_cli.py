@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
         help="region the SAM translator assumes (default: AWS_REGION, else us-east-1); never called",
     )
     check.add_argument(
+        "--skip-non-templates",
+        action="store_true",
+        help="skip named files that are not templates instead of exiting 2 (for pre-commit)",
+    )
+    check.add_argument(
         "--jobs", type=int, metavar="N", help="worker processes (default: one per core for 8+ files)"
     )
     return parser
@@ -88,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.jobs is not None and args.jobs < 1:
             raise ScanError(f"error: [usage] --jobs must be at least 1, received {args.jobs}.")
-        report = scan(args.paths, region=args.region, jobs=args.jobs)
+        report = scan(
+            args.paths, region=args.region, jobs=args.jobs, skip_non_templates=args.skip_non_templates
+        )
         rendered = _output.render(report, args.format, fail_on)
         if args.output:
             _write(args.output, rendered)

@@ -302,12 +302,25 @@ class ScanError(Exception):
         self.message = message
 
 
-def scan(paths: Iterable[str], *, region: str | None = None, jobs: int | None = None) -> ScanReport:
-    """Check every template under ``paths``; raises ScanError for bad input (exit 2)."""
+def scan(
+    paths: Iterable[str],
+    *,
+    region: str | None = None,
+    jobs: int | None = None,
+    skip_non_templates: bool = False,
+) -> ScanReport:
+    """Check every template under ``paths``; raises ScanError for bad input (exit 2).
+
+    ``skip_non_templates``: files named in ``paths`` that are not templates are skipped (as in a
+    directory walk) instead of refused, and finding no template is not an error (for pre-commit, which
+    passes every changed YAML/JSON file)."""
+    paths = list(paths)
     try:
         work = collect(paths)
     except SecureConstructsError as error:
         raise ScanError(str(error)) from error
+    if skip_non_templates:
+        work = [replace(job, explicit=False) if job.stack is None else job for job in work]
     workers = _workers(len(work), jobs)
     if workers > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
@@ -324,12 +337,12 @@ def scan(paths: Iterable[str], *, region: str | None = None, jobs: int | None = 
             raise ScanError(problem[1])
         elif problem is not None:
             report.skipped.append((job.path, problem[1]))
-    if not report.templates:
+    if not report.templates and not skip_non_templates:
         raise ScanError(
             str(
                 SecureConstructsError(
                     "SC-NAG-009",
-                    ", ".join(paths) if isinstance(paths, list) else "the paths given",
+                    ", ".join(paths)[:300],
                     "no CloudFormation template found",
                     received=f"{len(report.skipped)} file(s) skipped as not templates",
                     fix="Pass template files (JSON or YAML), a directory that holds some, or a cdk.out",

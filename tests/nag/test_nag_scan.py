@@ -393,3 +393,12 @@ def test_cli_never_starts_node_or_imports_aws_cdk(tmp_path):
         check=False,
     )
     assert done.stdout.rstrip().endswith("LOADED [] 1"), done.stderr[-2000:]
+
+
+def test_skip_non_templates_for_pre_commit(tmp_path, capsys):
+    workflow = tmp_path / "ci.yml"
+    workflow.write_text("on: push\njobs: {}\n")
+    assert main(["check", str(workflow)]) == 2  # named explicitly: not a template is bad input
+    assert main(["check", str(workflow), YAML, "--skip-non-templates"]) == 1
+    assert main(["check", str(workflow), "--skip-non-templates"]) == 0
+    assert "in 0 template(s)" in capsys.readouterr().out
