@@ -17,10 +17,11 @@ HERE = pathlib.Path(__file__).resolve()
 
 
 def _line(pattern: str) -> int:
-    return next(i for i, text in enumerate(HERE.read_text().splitlines(), 1) if pattern in text and "_line(" not in text)
+    lines = HERE.read_text().splitlines()
+    return next(i for i, text in enumerate(lines, 1) if pattern in text and "_line(" not in text)
 
 
-def test_creation_site_is_written_beside_the_templates_and_sarif_carries_it(app, stack, tmp_path, monkeypatch):
+def test_creation_site_beside_the_templates_and_in_sarif(app, stack, tmp_path, monkeypatch):
     monkeypatch.chdir(HERE.parents[2])  # the app's directory: paths are relative to it
     users = SecureUserPool(stack, "Users")  # SITE-1
     users.user_pool.node.default_child.add_property_override("MfaConfiguration", "OFF")
