@@ -53,29 +53,45 @@ def record_creation_site(construct: Any) -> None:
     _RECORDED.append(_Site(construct, scope, construct_id, frame.f_code.co_filename, frame.f_lineno))
 
 
-def creation_sites(base: str | None = None) -> dict[str, str]:
-    """``{construct path: "file:line"}`` for every construct recorded in this process, the file relative
-    to ``base`` (default: the working directory, which is the app's directory under ``cdk synth``).
+#: Path and root of the parents that are not ours (usually stacks), asked once per process: a construct's
+#: path never changes, and jsii never frees its objects, so ``id()`` stays theirs.
+_PARENTS: dict[int, tuple[str, Any]] = {}
 
-    Paths come from the recorded parent chain; a parent that is not one of ours is asked for its path
-    once (a jsii call per distinct parent, usually the stack)."""
-    root = os.path.abspath(base or os.getcwd())
-    paths: dict[int, str] = {}
+
+def _parent(construct: Any) -> tuple[str, Any]:
+    key = id(construct)
+    if key not in _PARENTS:
+        node = construct.node
+        _PARENTS[key] = (str(node.path), node.root)
+    return _PARENTS[key]
+
+
+def creation_sites(root: Any = None, base: str | None = None) -> dict[str, str]:
+    """``{construct path: "file:line"}`` for the recorded constructs (of the app ``root`` when given), the
+    file relative to ``base`` (default: the working directory, the app's directory under ``cdk synth``).
+
+    Paths come from the recorded parent chain; a parent that is not one of ours (usually the stack) is
+    asked for its path and root once per process (two jsii calls)."""
+    directory = os.path.abspath(base or os.getcwd())
     by_object = {id(site.construct): site for site in _RECORDED}
+    memo: dict[int, tuple[str, Any]] = {}
 
-    def path_of(construct: Any) -> str:
+    def locate(construct: Any) -> tuple[str, Any]:
         key = id(construct)
-        if key not in paths:
+        if key not in memo:
             site = by_object.get(key)
-            if site is not None:
-                parent = path_of(site.scope)
-                paths[key] = f"{parent}/{site.id}" if parent else site.id
+            if site is None:
+                memo[key] = _parent(construct)
             else:
-                paths[key] = str(construct.node.path)
-        return paths[key]
+                parent, app = locate(site.scope)
+                memo[key] = (f"{parent}/{site.id}" if parent else site.id, app)
+        return memo[key]
 
     out: dict[str, str] = {}
     for site in _RECORDED:
-        relative = os.path.relpath(site.file, root) if os.path.isabs(site.file) else site.file
-        out[path_of(site.construct)] = f"{relative.replace(os.sep, '/')}:{site.line}"
+        path, app = locate(site.construct)
+        if root is not None and app is not root:
+            continue
+        relative = os.path.relpath(site.file, directory) if os.path.isabs(site.file) else site.file
+        out[path] = f"{relative.replace(os.sep, '/')}:{site.line}"
     return out

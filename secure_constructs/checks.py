@@ -32,5 +32,5 @@ def add_checks(
         "PCI.DSS.321": cdk_nag.PCIDSS321Checks,
     }
     names = list(stock_packs) + (["NIST.800.53.R5"] if nist else [])
-    plugins = [SecureServerlessChecks(sarif=sarif), *(factories[name](app) for name in names)]
+    plugins = [SecureServerlessChecks(app, sarif=sarif), *(factories[name](app) for name in names)]
     Validations.of(app).add_plugins(*plugins)

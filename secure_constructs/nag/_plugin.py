@@ -37,8 +37,9 @@ class SecureServerlessChecks:
     constructs, the file and line of the user's code that created it (relative to the app's directory),
     which ``python -m secure_constructs.nag check cdk.out`` adds to its findings.
 
-    :param scope: accepted for symmetry with cdk-nag's packs (``AwsSolutionsChecks(app)``); not used.
-        Default: None.
+    :param scope: the app (or any construct of it), as for cdk-nag's packs (``AwsSolutionsChecks(app)``):
+        creation sites are then written for this app's constructs only. Default: None (every construct
+        recorded in the process whose path is in the assembly).
     :param rules: the rules to run. Default: every rule of the pack (``secure_constructs.nag.RULES``).
     :param sarif: also write the synth's findings, acknowledged ones included with their reasons, as
         SARIF 2.1.0 to this file (the template scanner's output on the cloud assembly). Default: None.
@@ -53,6 +54,7 @@ class SecureServerlessChecks:
     ) -> None:
         self._rules = None if rules is None else tuple(rules)
         self._sarif = sarif
+        self._app = scope.node.root if scope is not None else None
 
     # jsii registers only properties and methods as overrides: ``name`` must be a property.
     @property
@@ -78,14 +80,15 @@ class SecureServerlessChecks:
                 violations.append(_violation(finding, path))
         assemblies = sorted({os.path.dirname(path) for path in context.template_paths})
         for directory in assemblies:
-            write_sources(directory)
+            write_sources(directory, self._app)
         if self._sarif is not None and assemblies:
             write_sarif(assemblies, self._sarif)
         return PolicyValidationPluginReport(success=not failed, violations=violations)
 
 
-def write_sources(assembly: str) -> None:
-    """Write the creation sites of the constructs whose resources are in this cloud assembly."""
+def write_sources(assembly: str, app: Any = None) -> None:
+    """Write the creation sites of the constructs (of ``app``, when known) whose resources are in this
+    cloud assembly."""
     from .._sources import creation_sites
     from ._scan import SOURCES_FILE, collect
 
@@ -97,7 +100,7 @@ def write_sources(assembly: str) -> None:
     }
     sites = {
         path: site
-        for path, site in creation_sites().items()
+        for path, site in creation_sites(app).items()
         if any(r == path or r.startswith(path + "/") for r in resource_paths)
     }
     with open(os.path.join(assembly, SOURCES_FILE), "w", encoding="utf-8") as handle:

@@ -56,3 +56,17 @@ def test_spec_rest_api_routes_are_checked_at_synth(app, stack):
     add_checks(app, stock_packs=())
     result = synth_and_validate(app)
     assert "SecureServerless-ApiSpecRouteAuth[GET /open]" in {f.rule for f in result.violations}
+
+
+def test_creation_sites_of_another_app_in_the_process_are_not_written(tmp_path, monkeypatch):
+    from aws_cdk import App, Stack
+
+    monkeypatch.chdir(HERE.parents[2])
+    app = App(outdir=str(tmp_path / "cdk.out"))
+    SecureUserPool(Stack(app, "Test"), "Users")  # SITE-2
+    other = App(outdir=str(tmp_path / "other"))
+    SecureUserPool(Stack(other, "Test"), "Users")  # same path in another app, recorded later
+    add_checks(app, stock_packs=())
+    synth_and_validate(app)
+    sources = json.loads((tmp_path / "cdk.out" / SOURCES_FILE).read_text())["constructs"]
+    assert sources == {"Test/Users": f"tests/nag/test_nag_synth_sources.py:{_line('# SITE-2')}"}
