@@ -87,6 +87,7 @@ CODES: dict[str, str] = {
     "SC-NAG-010": "An output file of the nag CLI cannot be written.",
     "SC-NAG-011": "The nag CLI needs its optional dependencies for YAML or SAM (pip install "
     "'secure-constructs[scan]').",
+    "SC-NAG-012": "The nag CLI failed on a template (a bug in the scanner; the line says which file).",
     # client
     "SC-CLI-001": "The API's region cannot be inferred from its URL (custom domain) and none was given.",
     "SC-CLI-002": "The region given does not match the region in the API's execute-api URL.",

@@ -220,7 +220,10 @@ def _translate(sam: dict[str, Any], region: str) -> dict[str, Any]:
         plugins=[ServerlessAppPlugin(sar_client_creator=_offline_sar_client)],
         boto_session=session,
     )
-    template: dict[str, Any] = translator.translate(copy.deepcopy(sam), {}, passthrough_metadata=True)
+    try:
+        template: dict[str, Any] = translator.translate(copy.deepcopy(sam), {}, passthrough_metadata=True)
+    finally:
+        translator.metrics.publish()  # to its no-op publisher: else it warns on stderr when collected
     return template
 
 

@@ -292,6 +292,15 @@ def _run(job: Job, region: str | None) -> tuple[TemplateReport | None, tuple[str
             f"[SC-NAG-007] {job.path}: the template is too large or too deeply "
             f"nested to check ({type(error).__name__}). Pass a smaller template.",
         )
+    except Exception as error:  # noqa: BLE001 - one clear line, never a traceback, even for a scanner bug
+        problem = SecureConstructsError(
+            "SC-NAG-012",
+            job.path,
+            "the scanner failed on this template (a bug in secure_constructs; please report it)",
+            received=f"{type(error).__name__}: {str(error)[:200]}",
+            fix="Report the template's shape (not its secrets) to the maintainers; check the other files",
+        )
+        return None, (problem.code, str(problem))
 
 
 class ScanError(Exception):

@@ -13,6 +13,8 @@ import sys
 from xml.etree import ElementTree
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scan_support import FIXTURES, ROOT, example_templates, generated_template
 
 from secure_constructs.nag import _output
@@ -402,3 +404,40 @@ def test_skip_non_templates_for_pre_commit(tmp_path, capsys):
     assert main(["check", str(workflow), YAML, "--skip-non-templates"]) == 1
     assert main(["check", str(workflow), "--skip-non-templates"]) == 0
     assert "in 0 template(s)" in capsys.readouterr().out
+
+
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8))
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=12,
+)
+TYPES = st.sampled_from(
+    [
+        "AWS::Lambda::Function",
+        "AWS::IAM::Policy",
+        "AWS::ApiGateway::RestApi",
+        "AWS::Serverless::Function",
+        "AWS::KMS::Key",
+        "AWS::ApiGatewayV2::Api",
+        "AWS::CloudTrail::Trail",
+        "Custom::X",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    resources=st.dictionaries(
+        st.from_regex(r"[A-Za-z][A-Za-z0-9]{0,6}", fullmatch=True),
+        st.fixed_dictionaries({"Type": TYPES}, optional={"Properties": VALUES, "Metadata": VALUES}),
+        min_size=1,
+        max_size=4,
+    ),
+    outputs=VALUES,
+)
+def test_any_template_shape_gives_findings_or_one_line_never_a_traceback(tmp_path, resources, outputs):
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"Resources": resources, "Outputs": outputs}))
+    code = main(["check", str(path), "--format", "sarif", "--output", str(tmp_path / "o.sarif")])
+    assert code in (0, 1, 2)
