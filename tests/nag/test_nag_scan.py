@@ -441,3 +441,10 @@ def test_any_template_shape_gives_findings_or_one_line_never_a_traceback(tmp_pat
     path.write_text(json.dumps({"Resources": resources, "Outputs": outputs}))
     code = main(["check", str(path), "--format", "sarif", "--output", str(tmp_path / "o.sarif")])
     assert code in (0, 1, 2)
+
+
+def test_large_generated_template_has_no_resource_limit(tmp_path, capsys):
+    path = tmp_path / "large.json"
+    path.write_text(json.dumps(generated_template(2500), indent=1))
+    assert main(["check", str(path)]) == 1
+    assert capsys.readouterr().out.rstrip().endswith("in 1 template(s) with 2500 resource(s).")
