@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from json.decoder import WHITESPACE, scanstring  # type: ignore[attr-defined]  # public, not in typeshed
@@ -130,22 +129,14 @@ def _loads_json(text: str, path: str) -> Loaded:
         raise _too_deep(path, "more nesting levels than Python's JSON decoder allows") from error
     except (ValueError, IndexError, StopIteration) as error:
         raise _NotJson(_json_error(text, path)) from error
-    newlines = _newline_offsets(text)
-    lines = {
-        section: {key: bisect_right(newlines, offset) + 1 for key, offset in keys.items()}
-        for section, keys in offsets.items()
-    }
+    lines: dict[str, dict[str, int]] = {section: {} for section in offsets}
+    line, last = 1, 0
+    count = text.count
+    for offset, section, key in sorted((o, s, k) for s, keys in offsets.items() for k, o in keys.items()):
+        line += count("\n", last, offset)  # newlines between consecutive keys, counted in C
+        last = offset
+        lines[section][key] = line
     return Loaded(path, template, lines, "json")
-
-
-def _newline_offsets(text: str) -> list[int]:
-    out: list[int] = []
-    find = text.find
-    at = find("\n")
-    while at != -1:
-        out.append(at)
-        at = find("\n", at + 1)
-    return out
 
 
 def _walk_object(text: str, at: int, member: Callable[[str, int, int], int]) -> int:
