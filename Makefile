@@ -14,7 +14,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: help setup synth test lint docs bench clean e2e browser
+.PHONY: help setup synth test lint docs bench bench-scan clean e2e browser
 
 help:
 	@echo "make synth   set up, then cdk synth the demo app with every check on"
@@ -58,8 +58,18 @@ lint: setup
 bench: setup
 	$(PY) benchmarks/bench.py
 
+# The template scanner against checkov and cfn-lint, installed in their own environment (.venv-peers).
+PEERS := .venv-peers
+$(PEERS)/.installed: benchmarks/requirements-peers.txt
+	python3 -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install --quiet --disable-pip-version-check -r benchmarks/requirements-peers.txt
+	@touch $@
+
+bench-scan: setup $(PEERS)/.installed
+	$(PY) benchmarks/bench_scan.py --peers $(PEERS)/bin
+
 clean:
-	rm -rf cdk.out .venv node_modules tmp/e2e
+	rm -rf cdk.out .venv .venv-peers node_modules tmp/e2e
 
 docs: setup
 	$(PY) scripts/gen_docs.py

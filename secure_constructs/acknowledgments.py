@@ -7,10 +7,12 @@ secure_constructs accepts from a user (a weakened default, a public route) goes 
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Validations
-from constructs import IConstruct
+from typing import TYPE_CHECKING
 
 from .errors import SecureConstructsError
+
+if TYPE_CHECKING:  # aws_cdk is imported where it is used: the template scanner reuses check_reason without it
+    from constructs import IConstruct
 
 #: Reasons that say nothing; refused so that every acknowledgment tells a reviewer something.
 _VAGUE_REASONS = frozenset(
@@ -59,12 +61,16 @@ def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
     e.g. ``"AwsSolutions-IAM5[Action::xray:PutTraceSegments]"`` or ``"SecureServerless-ApiRouteAuth"``.
     Each finding of a ``Rule[Finding]`` rule must be acknowledged on its own (no prefix matching).
     """
+    from aws_cdk import Acknowledgment, Validations
+
     text = check_reason(construct, reason, f"Acknowledging {rule_id}")
     Validations.of(construct).acknowledge(Acknowledgment(id=audited_id(rule_id), reason=text))
 
 
 def acknowledge_all(construct: IConstruct, rule_ids: list[str] | tuple[str, ...], reason: str) -> None:
     """:func:`acknowledge` several rule ids with one reason (in one call into the jsii runtime)."""
+    from aws_cdk import Acknowledgment, Validations
+
     acknowledgments = [
         Acknowledgment(
             id=audited_id(rule_id), reason=check_reason(construct, reason, f"Acknowledging {rule_id}")

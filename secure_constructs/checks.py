@@ -9,12 +9,16 @@ from aws_cdk import App, Validations
 STOCK_PACKS = ("AwsSolutions", "Serverless")
 
 
-def add_checks(app: App, *, stock_packs: tuple[str, ...] = STOCK_PACKS, nist: bool = False) -> None:
+def add_checks(
+    app: App, *, stock_packs: tuple[str, ...] = STOCK_PACKS, nist: bool = False, sarif: str | None = None
+) -> None:
     """Register the validation plugins that ``cdk synth`` runs on ``app``.
 
     Our pack (:class:`secure_constructs.nag.SecureServerlessChecks`) always runs. ``stock_packs`` names
     cdk-nag packs to run besides it (default: AwsSolutions and Serverless); ``nist=True`` adds NIST 800-53
     R5. Findings fail the synth unless acknowledged with a reason (:func:`secure_constructs.acknowledge`).
+    ``sarif`` is a file to which our pack writes its findings (acknowledged ones with their reasons) as
+    SARIF 2.1.0, e.g. for GitHub code scanning. Default: none.
     """
     import cdk_nag
 
@@ -28,5 +32,5 @@ def add_checks(app: App, *, stock_packs: tuple[str, ...] = STOCK_PACKS, nist: bo
         "PCI.DSS.321": cdk_nag.PCIDSS321Checks,
     }
     names = list(stock_packs) + (["NIST.800.53.R5"] if nist else [])
-    plugins = [SecureServerlessChecks(), *(factories[name](app) for name in names)]
+    plugins = [SecureServerlessChecks(app, sarif=sarif), *(factories[name](app) for name in names)]
     Validations.of(app).add_plugins(*plugins)

@@ -73,11 +73,22 @@ CODES: dict[str, str] = {
     "SC-MON-006": "Alarms were already attached to (or turned off for) this construct.",
     "SC-MON-007": "A reason for turning alarms off was given, but alarms are on.",
     # nag pack and its CLI
-    "SC-NAG-001": "The nag CLI cannot read a template file.",
-    "SC-NAG-002": "A template file given to the nag CLI is not valid JSON.",
+    "SC-NAG-001": "The nag CLI cannot read a file (missing, unreadable, binary or not UTF-8).",
+    "SC-NAG-002": "A template given to the nag CLI is neither valid JSON nor valid YAML.",
     "SC-NAG-003": "A file given to the nag CLI is not a CloudFormation template (no typed Resources).",
-    "SC-NAG-004": "CloudFormation include could not load a template given to the nag CLI.",
-    "SC-NAG-005": "A template given to the nag CLI needs a Transform (SAM, a macro): unchecked resources.",
+    "SC-NAG-004": "CloudFormation include could not load a template (no longer raised: the CLI reads "
+    "templates in Python).",
+    "SC-NAG-005": "A template given to the nag CLI needs a transform other than SAM (a macro): unchecked "
+    "resources.",
+    "SC-NAG-006": "A file given to the nag CLI is too large to be a template.",
+    "SC-NAG-007": "A template given to the nag CLI is nested too deeply.",
+    "SC-NAG-008": "A SAM template cannot be expanded offline (translator error, or an application from "
+    "the Serverless Application Repository).",
+    "SC-NAG-009": "No template found, or a cdk.out whose manifest or metadata cannot be read.",
+    "SC-NAG-010": "An output file of the nag CLI cannot be written.",
+    "SC-NAG-011": "The nag CLI needs its optional dependencies for YAML or SAM (pip install "
+    "'secure-constructs[scan]').",
+    "SC-NAG-012": "The nag CLI failed on a template (a bug in the scanner; the line says which file).",
     # client
     "SC-CLI-001": "The API's region cannot be inferred from its URL (custom domain) and none was given.",
     "SC-CLI-002": "The region given does not match the region in the API's execute-api URL.",

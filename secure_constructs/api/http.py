@@ -17,6 +17,7 @@ from constructs import Construct
 from .._defaults import apigateway as defaults
 from .._overrides import Guard
 from .._shared import encrypted_log_group
+from .._sources import record_creation_site
 from ..acknowledgments import acknowledge
 from ..errors import SecureConstructsError
 from ..monitoring.defaults import ApiAlarmOptions, configure_alarms
@@ -122,6 +123,7 @@ class SecureHttpApi(ApiVerbs, Construct):
             missing or vague), recorded in the cloud assembly. Default: none.
         """
         super().__init__(scope, id)
+        record_creation_site(self)
         self._default_auth = _check_http_auth(self, default_auth or IamAuth())
         if cors is not None:
             cors.check(self)

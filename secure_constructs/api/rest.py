@@ -18,6 +18,7 @@ from constructs import Construct
 from .._defaults import apigateway as defaults
 from .._overrides import Guard
 from .._shared import encrypted_log_group
+from .._sources import record_creation_site
 from ..acknowledgments import acknowledge, acknowledge_all
 from ..errors import SecureConstructsError
 from ..monitoring.defaults import ApiAlarmOptions, configure_alarms
@@ -140,6 +141,7 @@ class SecureRestApi(ApiVerbs, Construct):
             missing or vague), recorded in the cloud assembly. Default: none.
         """
         super().__init__(scope, id)
+        record_creation_site(self)
         self._default_auth = _check_rest_auth(self, default_auth or IamAuth())
         if cors is not None:
             cors.check(self)

@@ -35,6 +35,7 @@ from constructs import Construct, IValidation
 from .._defaults import cloudtrail as _d
 from .._overrides import Guard
 from .._shared import encrypted_log_group
+from .._sources import record_creation_site
 from ..acknowledgments import acknowledge
 from ..errors import SecureConstructsError
 from ..monitoring.thresholds import SecurityEventThresholds
@@ -111,6 +112,7 @@ class DataEventsTrail(Construct):
         accepted_risks: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, id)
+        record_creation_site(self)
         stack = Stack.of(self)
         guard = Guard(
             self,

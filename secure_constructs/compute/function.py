@@ -26,6 +26,7 @@ from .._defaults import lambda_ as defaults
 from .._defaults import logs as log_defaults
 from .._overrides import Guard
 from .._shared import encrypted_log_group, logs_key, operations_key, seconds_of, secure_queue
+from .._sources import record_creation_site
 from ..acknowledgments import acknowledge, audited_id, check_reason
 from ..errors import SecureConstructsError
 from ..monitoring.defaults import FunctionAlarmOptions, configure_alarms
@@ -341,6 +342,7 @@ class SecureFunction(Construct):
             reason lands in the validation report. Default: none.
         """
         super().__init__(scope, id)
+        record_creation_site(self)
         risks = dict(accepted_risks or {})
         url_reason = risks.pop("function_url", None)
         shared = _shared_of(scope)  # the scope is often the stack itself: no lookup

@@ -23,6 +23,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct, IValidation
 
 from .._overrides import Guard
+from .._sources import record_creation_site
 from ..acknowledgments import acknowledge
 from ..errors import SecureConstructsError
 from ..nag.declarations import defaults_of
@@ -99,6 +100,7 @@ class SecureIdentityPool(Construct):
             (``allow_unauthenticated_identities``, ``allow_classic_flow``). Default: none (SC-GEN-002).
         """
         super().__init__(scope, id)
+        record_creation_site(self)
         pool, chosen = self._clients(user_pool, clients)
         guard = Guard(self, "SecureIdentityPool", accepted_risks)
         props = guard.merge(

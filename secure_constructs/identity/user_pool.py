@@ -23,6 +23,7 @@ from .._defaults.cognito import (
 )
 from .._overrides import Guard
 from .._shared import add_key_statement_once, stack_key
+from .._sources import record_creation_site
 from ..errors import SecureConstructsError
 
 _CLIENT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,63}$")
@@ -70,6 +71,7 @@ class SecureUserPool(Construct):
             (e.g. ``AwsSolutions-COG2`` for ``mfa``). Default: no weakening accepted (SC-GEN-002).
         """
         super().__init__(scope, id)
+        record_creation_site(self)
         guard = Guard(self, "SecureUserPool", accepted_risks)
         props = guard.merge(cognito.UserPool, user_pool_defaults(), overrides, managed=USER_POOL_MANAGED)
         _check_threat_protection_plan(self, props)

@@ -18,14 +18,32 @@ It runs beside cdk-nag's packs in the same way, and CDK core handles its acknowl
 
 (the audited id ``SecureServerless::SecureServerless-...``; the reason lands under
 ``suppressedViolations`` in ``cdk.out/validation-report.json``). ``secure_constructs.add_checks(app)``
-registers it with the stock packs. Rules: ``RULES.md``; CLI for existing templates:
-``python -m secure_constructs.nag check TEMPLATE.json [...] [--format json]``.
+registers it with the stock packs. Rules: ``RULES.md``. The same rules scan existing templates (JSON,
+YAML, SAM, a ``cdk.out``, a directory) in pure Python, without Node:
+``python -m secure_constructs.nag check PATH [...] [--format text|json|sarif|junit]`` (``docs/scanner.md``).
+The plugin is imported on first use, so that the scanner never starts the jsii runtime.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from ._model import PACK_NAME, Compliance, Finding, Level, RuleSpec, Undecidable
 from ._pack import NOT_SECURITY_RELEVANT, RULES, evaluate
-from ._plugin import SecureServerlessChecks
 from ._template import TemplateContext
+
+if TYPE_CHECKING:
+    from ._plugin import SecureServerlessChecks
+
+
+def __getattr__(name: str) -> Any:
+    # The plugin needs aws_cdk (and so the jsii runtime); the scanner CLI and the rules do not.
+    if name == "SecureServerlessChecks":
+        from ._plugin import SecureServerlessChecks
+
+        return SecureServerlessChecks
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "NOT_SECURITY_RELEVANT",

@@ -1,195 +1,117 @@
-"""``python -m secure_constructs.nag check TEMPLATE.json [...]``: run the pack on existing templates.
+"""``python -m secure_constructs.nag check PATH [...]``: run the pack on existing templates.
 
-Each template is loaded with ``CfnInclude`` into a stack of a fresh App (so CDK parses it as it would in an
-app) and synthesized with :class:`SecureServerlessChecks`. Exit codes: 0 clean, 1 findings, 2 bad input.
+PATH is a template (JSON or YAML, plain CloudFormation or SAM), a directory tree of templates, or a
+``cdk.out``. Pure Python: no Node, no jsii (see ``_scan``). Exit codes: 0 no finding at the failing level
+(error, or warning with ``--fail-on warning``), 1 findings, 2 bad input or usage (one line on stderr).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
-import tempfile
-from typing import Any
 
-from ..errors import SecureConstructsError
+from ._model import Level
 
-PLUGIN = "SecureServerless"
-_STACK_PREFIX = "Template"
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
 
 
-def _load(path: str) -> dict[str, Any]:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as error:
-        raise SecureConstructsError(
-            "SC-NAG-001",
-            path,
-            "the template file cannot be read",
-            received=type(error).__name__ + ": " + str(error.args[-1] if error.args else ""),
-            fix="Pass the path of a readable CloudFormation JSON template",
-        ) from error
-    try:
-        template = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise SecureConstructsError(
-            "SC-NAG-002",
-            path,
-            "the file is not valid JSON",
-            received=f"{error.msg} at line {error.lineno} column {error.colno}",
-            fix="Pass a CloudFormation template in JSON (convert YAML with cfn-flip)",
-        ) from error
-    resources = template.get("Resources") if isinstance(template, dict) else None
-    if (
-        not isinstance(resources, dict)
-        or not resources
-        or not all(isinstance(r, dict) and isinstance(r.get("Type"), str) for r in resources.values())
-    ):
-        raise SecureConstructsError(
-            "SC-NAG-003",
-            path,
-            "the file is not a CloudFormation template",
-            received="a JSON document without a Resources section of typed resources",
-            fix="Pass a template with a non-empty Resources object, each resource with a Type",
-        )
-    if template.get("Transform") or any(
-        str(r["Type"]).startswith("AWS::Serverless::") for r in resources.values()
-    ):
-        raise SecureConstructsError(
-            "SC-NAG-005",
-            path,
-            "the template needs a Transform (SAM or a macro), so its resources are not CloudFormation "
-            "resources yet and the rules would not see them",
-            received=f"Transform: {template.get('Transform')!r}",
-            fix="Check the processed template instead, e.g. `aws cloudformation get-template --stack-name "
-            "<stack> --template-stage Processed`",
-        )
-    return template
-
-
-def check(paths: list[str]) -> list[dict[str, str]]:
-    """Findings of the pack on the templates at ``paths`` (raises SecureConstructsError on bad input).
-
-    Each finding is ``{"rule", "logical_id", "path", "message", "fix", "level"}`` where ``path`` is the
-    template file it was found in.
-    """
-    for path in paths:
-        _load(path)
-    from aws_cdk import App, DefaultStackSynthesizer, Stack, Validations
-    from aws_cdk import cloudformation_include as cfn_inc
-
-    from ._plugin import SecureServerlessChecks
-
-    with tempfile.TemporaryDirectory(prefix="sc-nag-") as outdir:
-        app = App(outdir=outdir, analytics_reporting=False)
-        files: dict[str, str] = {}
-        for index, path in enumerate(paths, start=1):
-            stack_id = f"{_STACK_PREFIX}{index}"
-            files[stack_id] = path
-            stack = Stack(
-                app, stack_id, synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False)
-            )
-            try:
-                cfn_inc.CfnInclude(stack, "Template", template_file=path)
-            except RuntimeError as error:  # jsii surfaces CDK's parse errors as RuntimeError
-                raise SecureConstructsError(
-                    "SC-NAG-004",
-                    path,
-                    "CloudFormation include could not load the template",
-                    received=str(error).splitlines()[0][:300],
-                    fix="Fix the template so that CloudFormation would accept it (see the message)",
-                ) from error
-        Validations.of(app).add_plugins(SecureServerlessChecks())
-        try:
-            app.synth()
-        except RuntimeError as error:
-            if "ValidationFailed" not in str(error):
-                raise
-        report_path = os.path.join(outdir, "validation-report.json")
-        report = {}
-        if os.path.exists(report_path):
-            with open(report_path, encoding="utf-8") as handle:
-                report = json.load(handle)
-    findings: list[dict[str, str]] = []
-    for plugin in report.get("pluginReports", []):
-        if plugin.get("pluginName") != PLUGIN:
-            continue
-        for violation in plugin.get("violations", []):
-            for construct in violation.get("violatingConstructs", []):
-                resource = construct.get("cloudFormationResource", {})
-                stack_id = str(resource.get("templatePath", "")).split(".", 1)[0]
-                findings.append(
-                    {
-                        "rule": violation.get("ruleName", ""),
-                        "logical_id": resource.get("logicalId", ""),
-                        "path": files.get(stack_id, resource.get("templatePath", "")),
-                        "message": violation.get("description", ""),
-                        "fix": violation.get("suggestedFix", ""),
-                        "level": violation.get("severity", ""),
-                    }
-                )
-    return sorted(
-        findings,
-        key=lambda f: (paths.index(f["path"]) if f["path"] in paths else 0, f["logical_id"], f["rule"]),
-    )
-
-
-def _format_text(findings: list[dict[str, str]]) -> str:
-    if not findings:
-        return "No findings."
-    blocks = [
-        f"{f['level'].upper()} {f['rule']}\n   {f['path']}: {f['logical_id']}\n   {f['message']}\n"
-        f"   Fix: {f['fix']}"
-        for f in findings
-    ]
-    return "\n\n".join(blocks) + f"\n\n{len(findings)} finding(s)."
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # one line, exit 2 (argparse would print the whole usage first)
+        self.exit(EXIT_BAD_INPUT, f"error: [usage] {message}. See `{self.prog} --help`.\n")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m secure_constructs.nag",
-        description="Run the SecureServerless rules on CloudFormation templates.",
+        description="Run the SecureServerless rules on CloudFormation and SAM templates (no Node needed).",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    check_cmd = commands.add_parser("check", help="check templates; exit 1 on findings, 2 on bad input")
-    check_cmd.add_argument("templates", nargs="+", metavar="TEMPLATE.json")
-    check_cmd.add_argument(
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    check = commands.add_parser(
+        "check",
+        help="check templates; exit 1 on findings, 2 on bad input",
+        description="Check templates, directories of templates and cdk.out assemblies.",
+    )
+    check.add_argument("paths", nargs="+", metavar="PATH", help="template file, directory or cdk.out")
+    check.add_argument(
         "--format",
-        choices=("text", "json"),
+        choices=("text", "json", "sarif", "junit"),
         default="text",
-        help="json: a list of {rule, logical_id, path, message}; path is the template file",
+        help="output format (default text)",
+    )
+    check.add_argument("--output", "-o", metavar="FILE", help="write the output to FILE instead of stdout")
+    check.add_argument("--sarif", metavar="FILE", help="also write SARIF 2.1.0 to FILE (for code scanning)")
+    check.add_argument("--junit", metavar="FILE", help="also write JUnit XML to FILE")
+    check.add_argument(
+        "--fail-on",
+        choices=("error", "warning"),
+        default="error",
+        help="lowest level that makes the exit code 1 (default error)",
+    )
+    check.add_argument(
+        "--region",
+        help="region the SAM translator assumes (default: AWS_REGION, else us-east-1); never called",
+    )
+    check.add_argument(
+        "--skip-non-templates",
+        action="store_true",
+        help="skip named files that are not templates instead of exiting 2 (for pre-commit)",
+    )
+    check.add_argument(
+        "--jobs", type=int, metavar="N", help="worker processes (default: one per core for 8+ files)"
     )
     return parser
 
 
+def _write(path: str, content: str) -> None:
+    from ..errors import SecureConstructsError
+
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(content + "\n")
+    except OSError as error:
+        raise SecureConstructsError(
+            "SC-NAG-010",
+            path,
+            "the output file cannot be written",
+            received=f"{type(error).__name__}: {error.strerror or error}",
+            fix="Pass a writable path",
+        ) from error
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code."""
-    args = _parser().parse_args(argv)
-    if os.environ.get("CDK_VALIDATION") != "false":
-        # aws-cdk-lib's built-in CloudFormation validator (10-20 s, irrelevant here) is switched off only by
-        # an environment variable read when the jsii runtime starts: run the check in a child that has it.
-        env = dict(os.environ, CDK_VALIDATION="false")
-        command = [
-            sys.executable,
-            "-m",
-            "secure_constructs.nag",
-            *(argv if argv is not None else sys.argv[1:]),
-        ]
-        return subprocess.run(command, env=env, check=False).returncode
     try:
-        findings = check(args.templates)
+        args = _parser().parse_args(argv)
+    except SystemExit as done:  # --help (0) or a usage error (2, already printed)
+        return int(done.code or 0)
+    from ..errors import SecureConstructsError
+    from . import _output
+    from ._scan import ScanError, scan
+
+    fail_on = Level.WARNING if args.fail_on == "warning" else Level.ERROR
+    try:
+        if args.jobs is not None and args.jobs < 1:
+            raise ScanError(f"error: [usage] --jobs must be at least 1, received {args.jobs}.")
+        report = scan(
+            args.paths, region=args.region, jobs=args.jobs, skip_non_templates=args.skip_non_templates
+        )
+        rendered = _output.render(report, args.format, fail_on)
+        if args.output:
+            _write(args.output, rendered)
+        else:
+            print(rendered)
+        if args.sarif:
+            _write(args.sarif, _output.sarif(report))
+        if args.junit:
+            _write(args.junit, _output.junit(report, fail_on))
+    except ScanError as error:
+        print(
+            error.message if error.message.startswith("error:") else f"error: {error.message}",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     except SecureConstructsError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
-    if args.format == "json":
-        print(
-            json.dumps(
-                [{k: f[k] for k in ("rule", "logical_id", "path", "message")} for f in findings], indent=2
-            )
-        )
-    else:
-        print(_format_text(findings))
-    return 1 if findings else 0
+        return EXIT_BAD_INPUT
+    return EXIT_FINDINGS if report.failed(fail_on) else EXIT_CLEAN

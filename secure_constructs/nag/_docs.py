@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._model import PACK_NAME, WIRED, RuleSpec, Setting
+from ._model import PACK_NAME, WIRED, RuleSpec, Setting, rule_anchor
 from ._pack import FINDING_IDS, NOT_SECURITY_RELEVANT, RULES
 
 AREAS = ("auth", "iam", "encryption", "secrets", "logging", "monitoring", "network", "identity", "general")
@@ -60,7 +60,8 @@ def rules_markdown() -> str:
             types = ", ".join(f"`{t}`" for t in spec.resource_types)
             ids = ", ".join(f"`[{f}]`" for f in FINDING_IDS.get(spec.name, ())) or "-"
             fix = spec.explanation + (f" Exempt: {spec.exemption}" if spec.exemption else "")
-            cells = (f"`{spec.rule_id}`", spec.level.value, types, spec.info, ids, fix, _set_by(spec))
+            anchor = f'<a id="{rule_anchor(spec.rule_id)}"></a>'
+            cells = (f"{anchor}`{spec.rule_id}`", spec.level.value, types, spec.info, ids, fix, _set_by(spec))
             lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     lines += [
         "",

@@ -224,6 +224,26 @@ class Finding:
     fix: str
     level: Level
     location: str = "Properties"
+    # Filled in by the template scanner (secure_constructs.nag._scan); None inside a synth.
+    file: str | None = None  # the template file
+    line: int | None = None  # the line of the resource (or output) in that file
+    sam_resource: str | None = None  # the AWS::Serverless resource the resource was generated from
+    created_at: str | None = None  # "app.py:12": the user's code that built the construct
+
+    @property
+    def base_rule(self) -> str:
+        """The rule id without its ``[<finding>]`` part."""
+        return self.rule.split("[", 1)[0]
+
+    @property
+    def doc_anchor(self) -> str:
+        """Where RULES.md documents the rule."""
+        return f"RULES.md#{rule_anchor(self.base_rule)}"
+
+
+def rule_anchor(rule_id: str) -> str:
+    """The HTML anchor of a rule's row in RULES.md."""
+    return rule_id.lower()
 
 
 class _Other:

@@ -18,6 +18,7 @@ from .rules import (
     lambda_,
     least_privilege,
     logs,
+    openapi,
     s3,
     sam,
     secrets_,
@@ -31,6 +32,7 @@ OUTPUT, PARAMETER, ANY = secrets_.OUTPUT, secrets_.PARAMETER, "*"
 
 RULES: tuple[RuleSpec, ...] = (
     *apigateway.RULES,
+    *openapi.RULES,  # routes and authorizers of APIs defined by an OpenAPI Body
     *lambda_.RULES,
     *iam.RULES,
     *encryption.RULES,

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from nag_fixtures import template_of
+from openapi_cases import OPENAPI_CASES
 
 from secure_constructs.nag import RULES, evaluate
 
@@ -1111,6 +1112,7 @@ CASES: dict[str, list[tuple[list[Any], list[str], list[Any]]]] = {
         ),
     ],
 }
+CASES.update(OPENAPI_CASES)
 
 
 def _ids(resources: list[Any], rule: str | None = None, **sections: Any) -> list[str]:
