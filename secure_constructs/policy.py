@@ -91,7 +91,23 @@ DESTRUCTIVE_VERBS = (
     "Reset",
     "Restore",
     "Replace",
-    "Batch",
+    # the writing batches (dynamodb:BatchGetItem reads)
+    "BatchWrite",
+    "BatchDelete",
+    "BatchPut",
+    "BatchUpdate",
+    "BatchExecute",
+    # changing who may do what (resource policies, tags that grant access, roles handed to services)
+    "Set",
+    "Add",
+    "Pass",
+    "Associate",
+    "Disassociate",
+    "Tag",
+    "Untag",
+    "Import",
+    "Upload",
+    "Copy",
 )
 
 
@@ -108,28 +124,37 @@ ACTION_VERBS = (
     "Accept",
     "Add",
     "Admin",
+    "Assume",
     "Associate",
     "Attach",
     "Batch",
     "Cancel",
+    "Copy",
     "Create",
     "Delete",
+    "Deregister",
     "Describe",
     "Detach",
     "Disable",
     "Disassociate",
     "Enable",
+    "Execute",
+    "Export",
+    "Generate",
     "Get",
+    "Import",
     "Invoke",
     "List",
     "Modify",
     "Publish",
     "Put",
     "Receive",
+    "Register",
     "Remove",
     "Reset",
     "Restore",
     "Revoke",
+    "Rotate",
     "Run",
     "Send",
     "Set",
@@ -138,32 +163,38 @@ ACTION_VERBS = (
     "Tag",
     "Untag",
     "Update",
+    "Upload",
 )
+
+
+_ACTION_VERBS = tuple(verb.lower() for verb in ACTION_VERBS)
+_DESTRUCTIVE_VERBS = tuple(verb.lower() for verb in DESTRUCTIVE_VERBS)
 
 
 def is_wildcard_action(action: str) -> bool:
     """Whether an action pattern spans more than one family of actions: ``*``, ``s3:*``, ``s3:Get*``,
     ``s3:?etObject``, or ``NotAction``-like breadth. ``s3:GetObject*`` and ``kms:GenerateDataKey*`` name what
-    they act on and are not (see :data:`ACTION_VERBS`)."""
+    they act on and are not (see :data:`ACTION_VERBS`). IAM matches actions without regard to case, and so
+    does this (``s3:get*`` is ``s3:Get*``)."""
     if "*" not in action and "?" not in action:
         return False
-    _, _, name = action.partition(":")
+    _, _, name = action.lower().partition(":")
     literal = re.split(r"[*?]", name, maxsplit=1)[0]
-    return (
-        action == "*" or not name or any(verb.startswith(literal) or literal == verb for verb in ACTION_VERBS)
-    )
+    return action == "*" or not name or any(verb.startswith(literal) for verb in _ACTION_VERBS)
 
 
 def is_destructive(action: str) -> bool:
     """Whether ``action`` can match an action that changes or deletes (``*``, ``s3:*``, ``s3:Delete*``,
-    ``s3:P*``, ``dynamodb:PutItem``)."""
-    _, _, name = action.partition(":")
+    ``s3:P*``, ``dynamodb:PutItem``), in any case."""
+    _, _, name = action.lower().partition(":")
     if action == "*" or not name:
         return True
-    if name.startswith(DESTRUCTIVE_VERBS):
+    if name.startswith(_DESTRUCTIVE_VERBS):
         return True
+    if "*" not in name and "?" not in name:
+        return False
     prefix = re.split(r"[*?]", name, maxsplit=1)[0]
-    return is_wildcard_action(name) and any(verb.startswith(prefix) for verb in DESTRUCTIVE_VERBS)
+    return any(verb.startswith(prefix) for verb in _DESTRUCTIVE_VERBS)
 
 
 # --- ARNs -----------------------------------------------------------------------------------------------
@@ -203,12 +234,14 @@ def wildcard_arn(text: str) -> str | None:
     rest = match["rest"]
     if match["service"] in _NAME_FIRST:
         name = re.split(r"[/:]", rest, maxsplit=1)[0]
-    else:
-        parts = re.split(r"[/:]", rest)
-        # "function:name", "table/name/index/x", "secret:name-??????", "log-group:/aws/lambda/x:*"
+    elif match["service"] == "logs":
+        # "log-group:/aws/lambda/x:*": a log group's name holds "/" (not ":"), so all of it is the name
+        parts = rest.split(":")
         name = parts[1] if len(parts) > 1 else parts[0]
-        if name == "" and len(parts) > 2:  # log-group:/aws/... -> the first non-empty piece of the name
-            name = next((p for p in parts[2:] if p), "")
+    else:
+        # "function:name", "table/name/index/x", "secret:name-??????", "/restapis/<id>/stages/prod"
+        parts = re.split(r"[/:]", rest.lstrip("/"))
+        name = parts[1] if len(parts) > 1 else parts[0]
         if match["service"] == "secretsmanager":
             name = _SECRET_SUFFIX.sub("", name)
     if name.startswith(_REFERENCE) and not _has_wildcard(name):
@@ -253,11 +286,12 @@ _OPEN_NETWORKS = frozenset({"0.0.0.0/0", "::/0", "0.0.0.0/0.0.0.0"})
 
 
 def _vacuous(key: str, value: Any) -> bool:
-    """A condition value that matches every caller for ``key``: ``*``, ``0.0.0.0/0``, an ARN whose account
-    or resource name is a wildcard, or a reference we cannot read (judged as restricting: it names one
-    resource, as ``${Api.Arn}`` does)."""
+    """A condition value that matches every caller for ``key``: ``*``, ``0.0.0.0/0``, an ARN whose partition
+    or account is a wildcard (whatever its region), or one without an account whose name is a wildcard
+    (``arn:aws:s3:::*``). A value we cannot read is judged as restricting: it names one resource, as
+    ``${Api.Arn}`` does (callers flatten ``Fn::Join``/``Fn::Sub`` values first)."""
     if not isinstance(value, str):
-        return False  # a reference (Ref/GetAtt/Join) names something specific
+        return False
     text = value.strip()
     if text in ("", "*") or set(text) <= {"*", "?"}:
         return True
@@ -265,12 +299,12 @@ def _vacuous(key: str, value: Any) -> bool:
         return True
     if key not in ("aws:sourcearn", "aws:principalarn"):
         return False
-    segment = wildcard_arn(text)
-    if segment in ("account", "partition", "resource"):
-        return True
-    # a wildcard name in an ARN without an account (arn:aws:s3:::*) matches resources of every account
     match = _ARN.match(_REFERENCES.sub("${ref}", text))
-    return segment == "resource name" and match is not None and match["account"] == ""
+    if match is None:
+        return False
+    if _has_wildcard(match["partition"]) or _has_wildcard(match["account"]):
+        return True
+    return match["account"] == "" and wildcard_arn(text) is not None
 
 
 def restricting_keys(condition: Any, keys: frozenset[str] = RESTRICTING_CONDITION_KEYS) -> set[str]:
@@ -359,7 +393,7 @@ def finding_id(text: str) -> str:
     """``text`` as the ``[<finding>]`` part of a rule id: one line, no brackets, at most one ``::`` (so that
     ``<Plugin>::<rule id>`` acknowledgments stay unambiguous)."""
     head, sep, tail = " ".join(text.split()).replace("[", "(").replace("]", ")").partition("::")
-    return head + sep + tail.replace("::", ":")
+    return head + sep + re.sub(":{2,}", ":", tail)
 
 
 def rule_finding(rule_id: str, finding: str | None) -> str:

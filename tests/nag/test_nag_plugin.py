@@ -50,8 +50,10 @@ def test_plain_cdk_function_findings_map_to_construct_paths(app, stack):
     assert _ours(result.violations) == [
         ("IamNoWildcardAction[Action::s3:*]", "Test/Fn/ServiceRole/DefaultPolicy/Resource"),
         ("IamNoWildcardResource[Action::s3:*]", "Test/Fn/ServiceRole/DefaultPolicy/Resource"),
-        *[(f"LambdaAlarms[Missing::{family}]", "Test/Fn/Resource") for family in (
-            "ConcurrentExecutions", "Duration", "Errors", "InvocationAnomaly", "Throttles")],
+        *[
+            (f"LambdaAlarms[Missing::{family}]", "Test/Fn/Resource")
+            for family in ("ConcurrentExecutions", "Duration", "Errors", "InvocationAnomaly", "Throttles")
+        ],
         ("LambdaDeadLetterQueue", "Test/Fn/Resource"),
         ("LambdaEnvKms", "Test/Fn/Resource"),
         ("LambdaJsonLogs", "Test/Fn/Resource"),
@@ -162,8 +164,10 @@ def test_cfn_include_resources_are_checked_with_their_paths(app, stack, tmp_path
     cfn_inc.CfnInclude(stack, "Legacy", template_file=str(path))
     assert _ours(_checked(app).violations) == [
         ("IamAdminManagedPolicy[Policy::AdministratorAccess]", "Test/Legacy/LegacyRole"),
-        *[(f"LambdaAlarms[Missing::{family}]", "Test/Legacy/LegacyFn") for family in (
-            "ConcurrentExecutions", "Duration", "Errors", "InvocationAnomaly", "Throttles")],
+        *[
+            (f"LambdaAlarms[Missing::{family}]", "Test/Legacy/LegacyFn")
+            for family in ("ConcurrentExecutions", "Duration", "Errors", "InvocationAnomaly", "Throttles")
+        ],
         ("LambdaDeadLetterQueue", "Test/Legacy/LegacyFn"),
         ("LambdaEnvKms", "Test/Legacy/LegacyFn"),
         ("LambdaJsonLogs", "Test/Legacy/LegacyFn"),

@@ -152,8 +152,15 @@ CASES: list[tuple[Callable[[Stack], None], list[str]]] = [
             "S3Kms",
             "S3MinimumTls",
             "S3ObjectOwnership",
-            *[f"S3PublicAccessBlock[Missing::{flag}]" for flag in (
-                "BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")],
+            *[
+                f"S3PublicAccessBlock[Missing::{flag}]"
+                for flag in (
+                    "BlockPublicAcls",
+                    "BlockPublicPolicy",
+                    "IgnorePublicAcls",
+                    "RestrictPublicBuckets",
+                )
+            ],
             "S3Versioning",
             "TrailCloudWatchLogs",
             "TrailKms",

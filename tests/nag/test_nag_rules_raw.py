@@ -7,137 +7,24 @@ from typing import Any
 import pytest
 from nag_fixtures import template_of
 from openapi_cases import OPENAPI_CASES
+from raw_resources import (
+    KEY_ARN,
+    TABLE,
+    P,
+    alarm,
+    anomaly_alarm,
+    client,
+    fn,
+    method,
+    open_statement,
+    policy,
+    pool,
+    trail,
+)
+from rule_cases_properties import CASES as PROPERTY_CASES
+from rule_cases_properties import CONDITION_SECTIONS, CONDITIONAL, MORE_CASES
 
 from secure_constructs.nag import RULES, evaluate
-
-P = "SecureServerless-"
-ROLE_ARN = {"Fn::GetAtt": ["Role", "Arn"]}
-KEY_ARN = {"Fn::GetAtt": ["Key", "Arn"]}
-TABLE = {
-    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-    "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-}
-
-
-def fn(lid: str = "Fn", **props: Any) -> tuple[str, str, dict[str, Any]]:
-    base = {
-        "Role": ROLE_ARN,
-        "Runtime": "python3.12",
-        "Handler": "index.handler",
-        "Code": {"S3Bucket": "b", "S3Key": "k"},
-    }
-    base.update(props)
-    return (lid, "AWS::Lambda::Function", base)
-
-
-def policy(statement: dict[str, Any], lid: str = "Policy") -> tuple[str, str, dict[str, Any]]:
-    return (
-        lid,
-        "AWS::IAM::Policy",
-        {
-            "PolicyName": "p",
-            "Roles": [{"Ref": "Role"}],
-            "PolicyDocument": {"Version": "2012-10-17", "Statement": [statement]},
-        },
-    )
-
-
-def method(http: str = "GET", **props: Any) -> tuple[str, str, dict[str, Any]]:
-    base = {
-        "HttpMethod": http,
-        "RestApiId": {"Ref": "Api"},
-        "ResourceId": "r",
-        "AuthorizationType": "AWS_IAM",
-    }
-    base.update(props)
-    return ("Method", "AWS::ApiGateway::Method", base)
-
-
-def alarm(
-    lid: str, metric: str, dim: str, value: Any, ns: str = "AWS/Lambda"
-) -> tuple[str, str, dict[str, Any]]:
-    return (
-        lid,
-        "AWS::CloudWatch::Alarm",
-        {
-            "Namespace": ns,
-            "MetricName": metric,
-            "Dimensions": [{"Name": dim, "Value": value}],
-            "AlarmActions": [{"Ref": "Topic"}],
-            "ComparisonOperator": "GreaterThanThreshold",
-            "Threshold": 0,
-            "EvaluationPeriods": 1,
-        },
-    )
-
-
-def anomaly_alarm(
-    lid: str, metric: str, dim: str, value: Any, ns: str = "AWS/Lambda"
-) -> tuple[str, str, dict[str, Any]]:
-    """An anomaly-detection alarm (a metric and its band), as CloudWatch anomaly alarms are written."""
-    return (
-        lid,
-        "AWS::CloudWatch::Alarm",
-        {
-            "Metrics": [
-                {"Id": "band", "Expression": "ANOMALY_DETECTION_BAND(m0, 3)"},
-                {"Id": "m0", "MetricStat": {"Metric": {"Namespace": ns, "MetricName": metric,
-                                                       "Dimensions": [{"Name": dim, "Value": value}]},
-                                            "Period": 300, "Stat": "Sum"}},
-            ],
-            "ThresholdMetricId": "band",
-            "AlarmActions": [{"Ref": "Topic"}],
-            "ComparisonOperator": "GreaterThanUpperThreshold",
-            "EvaluationPeriods": 2,
-        },
-    )
-
-
-def open_statement(**extra: Any) -> dict[str, Any]:
-    return {"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*", **extra}
-
-
-def trail(**props: Any) -> tuple[str, str, dict[str, Any]]:
-    base = {
-        "IsLogging": True,
-        "IsMultiRegionTrail": True,
-        "EnableLogFileValidation": True,
-        "IncludeGlobalServiceEvents": True,
-        "S3BucketName": "b",
-        "KMSKeyId": KEY_ARN,
-        "EventSelectors": [
-            {"DataResources": [{"Type": "AWS::Lambda::Function", "Values": ["arn:aws:lambda"]}]}
-        ],
-    }
-    base.update(props)
-    return ("Trail", "AWS::CloudTrail::Trail", base)
-
-
-POOL_OK = {
-    "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
-    "MfaConfiguration": "ON",
-    "UserPoolAddOns": {"AdvancedSecurityMode": "ENFORCED"},
-    "Policies": {"PasswordPolicy": {"MinimumLength": 14}},
-}
-CLIENT_OK = {
-    "UserPoolId": {"Ref": "Pool"},
-    "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-    "AllowedOAuthFlows": ["code"],
-    "PreventUserExistenceErrors": "ENABLED",
-    "AccessTokenValidity": 30,
-    "IdTokenValidity": 30,
-    "RefreshTokenValidity": 7,
-    "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
-}
-
-
-def pool(**changes: Any) -> tuple[str, str, dict[str, Any]]:
-    return ("Pool", "AWS::Cognito::UserPool", {**POOL_OK, **changes})
-
-
-def client(**changes: Any) -> tuple[str, str, dict[str, Any]]:
-    return ("Client", "AWS::Cognito::UserPoolClient", {**CLIENT_OK, **changes})
-
 
 # rule name -> (non-compliant resources, expected ids of that rule, compliant resources)
 LP_CODE = """
@@ -155,8 +42,9 @@ def handler(event, context):
 DYNAMIC_CALL = "import boto3\ndef handler(e, c):\n    getattr(boto3.client('s3'), e['m'])()\n"
 
 
-def _lp_stack(actions: list[str], code: str = LP_CODE) -> list[Any]:
-    """A Python function whose inline code puts items into Table, and a role allowing ``actions`` on it."""
+def _lp_stack(actions: list[str], code: str | None = LP_CODE) -> list[Any]:
+    """A Python function whose inline code puts items into Table, and a role allowing ``actions`` on it;
+    with ``code=None`` the code is an S3 object the template cannot show."""
     table = {"Fn::GetAtt": ["Table", "Arn"]}
     statements = [{"Effect": "Allow", "Action": a, "Resource": table} for a in actions]
     statements.append({"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"})
@@ -178,7 +66,10 @@ def _lp_stack(actions: list[str], code: str = LP_CODE) -> list[Any]:
                 "Policies": [{"PolicyName": "Fn", "PolicyDocument": {"Statement": statements}}],
             },
         ),
-        fn(Code={"ZipFile": code}, Environment={"Variables": {"TABLE": {"Ref": "Table"}}}),
+        fn(
+            **({} if code is None else {"Code": {"ZipFile": code}}),
+            Environment={"Variables": {"TABLE": {"Ref": "Table"}}},
+        ),
     ]
 
 
@@ -1103,6 +994,11 @@ CASES: dict[str, list[tuple[list[Any], list[str], list[Any]]]] = {
             ["LambdaUnusedPermission[UnresolvedCalls]"],
             [],
         ),
+        (
+            _lp_stack(["dynamodb:PutItem"], code=None),
+            ["LambdaUnusedPermission[CodeNotRead]"],
+            _lp_stack([], code=None),
+        ),
     ],
     "LambdaMissingPermission": [
         (
@@ -1115,9 +1011,32 @@ CASES: dict[str, list[tuple[list[Any], list[str], list[Any]]]] = {
 CASES.update(OPENAPI_CASES)
 
 
+for _cases in (PROPERTY_CASES, MORE_CASES):
+    for _rule, _more in _cases.items():
+        CASES.setdefault(_rule, []).extend(_more)
+SECTIONS = {"Parameter": "Parameters", "Output": "Outputs"}
+
+
+def _template(resources: list[Any], **sections: Any) -> dict[str, Any]:
+    """A template of ``(logical id, type, properties[, attributes])``; the pseudo types ``Parameter`` and
+    ``Output`` are entries of those sections. Top-level properties that are None are left out."""
+    plain, attributes = [], {}
+    sections = {name: dict(value) for name, value in sections.items()}
+    for lid, kind, props, *attrs in resources:
+        if kind in SECTIONS:
+            sections.setdefault(SECTIONS[kind], {})[lid] = props
+            continue
+        plain.append((lid, kind, {k: v for k, v in props.items() if v is not None}))
+        if attrs:
+            attributes[lid] = attrs[0]
+    template = template_of(*plain, **sections)
+    for lid, attrs in attributes.items():
+        template["Resources"][lid].update(attrs)
+    return template
+
+
 def _ids(resources: list[Any], rule: str | None = None, **sections: Any) -> list[str]:
-    cleaned = [(lid, t, {k: v for k, v in p.items() if v is not None}) for lid, t, p in resources]
-    found = sorted(f.rule.removeprefix(P) for f in evaluate(template_of(*cleaned, **sections)))
+    found = sorted(f.rule.removeprefix(P) for f in evaluate(_template(resources, **sections)))
     if rule is None:
         return found
     return [r for r in found if r.split("[", 1)[0] == rule]
@@ -1139,6 +1058,60 @@ def test_rule_noncompliant_and_compliant(rule: str, index: int):
         assert got == sorted(expected)
     if good:
         assert _ids(good, rule) == [], f"{rule} should pass on the compliant case"
+
+
+def test_every_declared_finding_id_has_a_noncompliant_case():
+    expected = {rule_id for cases in CASES.values() for _, ids, _ in cases for rule_id in ids}
+    missing = [
+        f"{spec.name}[{finding}]"
+        for spec in RULES
+        for finding in spec.finding_ids
+        if not any(_matches(rule_id, spec.name, finding) for rule_id in expected)
+    ]
+    assert missing == []
+
+
+def _matches(rule_id: str, rule: str, pattern: str) -> bool:
+    """Whether ``rule_id`` (``Rule[Finding]``) is a finding of ``rule`` that ``pattern`` describes
+    (``Missing::Duration`` exactly, ``Env::<variable>`` by its prefix)."""
+    prefix = f"{rule}["
+    if not rule_id.startswith(prefix):
+        return False
+    finding = rule_id[len(prefix) : -1]
+    return finding == pattern or ("<" in pattern and finding.startswith(pattern.split("<")[0]))
+
+
+def test_every_rule_with_a_conditional_weakening_has_a_conditional_case():
+    declared = {spec.name for spec in RULES if any(m.kind == "if" for m in spec.mutations)}
+    assert declared <= set(CONDITIONAL)
+    assert set(CONDITIONAL) <= {spec.name for spec in RULES}
+
+
+@pytest.mark.parametrize(
+    ("rule", "index"), [(r, i) for r, cases in CONDITIONAL.items() for i in range(len(cases))]
+)
+def test_an_insecure_fn_if_branch_is_the_rule_s_finding_and_names_the_condition(rule: str, index: int):
+    resources, expected, condition = CONDITIONAL[rule][index]
+    findings = [
+        f for f in evaluate(_template(resources, **CONDITION_SECTIONS)) if f.rule.startswith(f"{P}{rule}")
+    ]
+    assert [f.rule.removeprefix(P) for f in findings] == [expected], [f.message for f in findings]
+    assert condition in findings[0].message
+    # and with the condition's secure branch everywhere, the rule has nothing to say
+    secure = _template(_branch(resources, 1), **CONDITION_SECTIONS)
+    assert [f.rule for f in evaluate(secure) if f.rule.startswith(f"{P}{rule}")] == []
+
+
+def _branch(value: Any, index: int) -> Any:
+    """``value`` with every Fn::If replaced by its ``index`` branch (1: the true one), the others dropped."""
+    if isinstance(value, dict):
+        if set(value) == {"Fn::If"}:
+            return _branch(value["Fn::If"][index], index)
+        return {k: _branch(v, index) for k, v in value.items() if v != {"Ref": "AWS::NoValue"}}
+    if isinstance(value, (list, tuple)):
+        items = [_branch(v, index) for v in value if v != {"Ref": "AWS::NoValue"}]
+        return type(value)(items) if isinstance(value, tuple) else items
+    return value
 
 
 def test_secret_dynamic_reference_in_output_is_reported():

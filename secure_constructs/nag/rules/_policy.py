@@ -11,7 +11,7 @@ from typing import Any
 
 from ...policy import RESTRICTING_CONDITION_KEYS, TRUST_CONDITION_KEYS, may_allow, restricting_keys
 from .._model import Undecidable
-from .._template import TemplateContext, as_list, flatten
+from .._template import MISSING, NO_VALUE, TemplateContext, as_list, flatten
 
 __all__ = [
     "RESTRICTING_CONDITION_KEYS",
@@ -19,7 +19,9 @@ __all__ = [
     "action_strings",
     "allows",
     "any_principal",
+    "conditional_statements",
     "open_to_anyone",
+    "readable_condition",
     "resource_strings",
     "statements",
 ]
@@ -28,23 +30,31 @@ __all__ = [
 def statements(document: Any, ctx: TemplateContext, what: str) -> Iterator[dict[str, Any]]:
     """Every statement of ``document``; both branches of an Fn::If are checked (fail closed), and a
     statement whose Effect is an Fn::If is read once per branch."""
-    for doc in ctx.branches(document):
-        if doc is None:
+    for statement, _ in conditional_statements(document, ctx, what):
+        yield statement
+
+
+def conditional_statements(
+    document: Any, ctx: TemplateContext, what: str
+) -> Iterator[tuple[dict[str, Any], tuple[str, ...]]]:
+    """:func:`statements`, each with the conditions under which it is in force (``("not IsProd",)``)."""
+    for doc, doc_conds in ctx.conditional(document):
+        if doc is None or doc is MISSING:
             continue
         if not isinstance(doc, dict):
             raise Undecidable(f"Unresolved::{what}", f"{what} is not a literal policy document")
         for statement in as_list(doc.get("Statement")):
-            for branch in ctx.branches(statement):
-                if branch is None:
+            for branch, conds in ctx.conditional(statement):
+                if branch is None or branch is MISSING:
                     continue
                 if not isinstance(branch, dict):
                     raise Undecidable(f"Unresolved::{what}", f"a statement of {what} is not a literal object")
-                effects = ctx.branches(branch.get("Effect"))
+                effects = ctx.conditional(branch.get("Effect"))
                 if len(effects) > 1:
-                    for effect in effects:
-                        yield {**branch, "Effect": effect}
+                    for effect, effect_conds in effects:
+                        yield {**branch, "Effect": effect}, doc_conds + conds + effect_conds
                 else:
-                    yield branch
+                    yield branch, doc_conds + conds
 
 
 def allows(statement: dict[str, Any]) -> bool:
@@ -69,8 +79,34 @@ def open_to_anyone(
     return (
         allows(statement)
         and (any_principal(statement.get("Principal")) or "NotPrincipal" in statement)
-        and not restricting_keys(statement.get("Condition"), restricting)
+        and not restricting_keys(readable_condition(statement.get("Condition")), restricting)
     )
+
+
+def readable_condition(condition: Any) -> Any:
+    """A Condition block as the policy analyser reads it: values built with ``Fn::Join``/``Fn::Sub`` as
+    strings (references written ``${...}``), an ``Fn::If`` as the list of its branches (each must
+    restrict)."""
+    if not isinstance(condition, dict):
+        return condition
+    out: dict[Any, Any] = {}
+    for operator, block in condition.items():
+        readable = isinstance(block, dict)
+        out[operator] = {k: _condition_values(v) for k, v in block.items()} if readable else block
+    return out
+
+
+def _condition_values(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return [v for item in value for v in _condition_values(item)]
+    if isinstance(value, dict) and len(value) == 1:
+        arg = value.get("Fn::If")
+        if isinstance(arg, list) and len(arg) == 3:
+            return [v for branch in arg[1:] if branch != NO_VALUE for v in _condition_values(branch)]
+        text = flatten(value)
+        if text is not None:
+            return [text]
+    return [value]
 
 
 def _values(statement: dict[str, Any], key: str, ctx: TemplateContext | None) -> list[Any]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from .._model import Cdk, Compliance, RuleResult, RuleSpec, Setting, Undecidable, if_, remove, set_
-from .._template import MISSING, NO_VALUE, TemplateContext, as_list, flatten, get_path, props, show
-from ._common import E, W, truthy
+from .._template import MISSING, NO_VALUE, TemplateContext, as_list, flatten, get_path, props, show, when
+from ._common import E, W, per_scenario, truthy
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "ANY"})
 MAX_AUTHORIZER_TTL_SECONDS = 300
@@ -302,10 +302,11 @@ def api_stage_tracing(logical_id: str, resource: dict[str, Any], ctx: TemplateCo
 
 def _limits(
     setting: dict[str, Any], rate_key: str, burst_key: str, ctx: TemplateContext
-) -> list[tuple[Any, Any]]:
+) -> list[tuple[Any, Any, tuple[str, ...]]]:
+    """Every (rate, burst) a setting can take, with the conditions that lead to it."""
     rates = ctx.conditional(setting.get(rate_key, MISSING))
     bursts = ctx.conditional(setting.get(burst_key, MISSING))
-    return [(r, b) for r, _ in rates for b, _ in bursts]
+    return [(r, b, rc + bc) for r, rc in rates for b, bc in bursts]
 
 
 def _number(value: Any, what: str, ctx: TemplateContext) -> float | None:
@@ -331,31 +332,37 @@ def api_throttling(logical_id: str, resource: dict[str, Any], ctx: TemplateConte
         if found is None:
             return Compliance.NOT_APPLICABLE
         others, default = found
-    findings: list[str | tuple[str | None, str]] = []
+    findings: dict[str, str] = {}
     if default is None:
-        findings.append(("NoThrottling", "no default method or route settings"))
+        findings["NoThrottling"] = "no default method or route settings"
     else:
-        for rate, burst in _limits(default, "ThrottlingRateLimit", "ThrottlingBurstLimit", ctx):
+        for rate, burst, conds in _limits(default, "ThrottlingRateLimit", "ThrottlingBurstLimit", ctx):
             if (
                 _number(rate, "ThrottlingRateLimit", ctx) is None
                 or _number(burst, "ThrottlingBurstLimit", ctx) is None
             ):
-                findings.append(("NoThrottling", "the default settings set no rate or no burst limit"))
+                findings["NoThrottling"] = f"the default settings set no rate or no burst limit{when(conds)}"
                 break
     for setting in ([default] if default else []) + others:
-        for rate, burst in _limits(setting, "ThrottlingRateLimit", "ThrottlingBurstLimit", ctx):
+        for rate, burst, conds in _limits(setting, "ThrottlingRateLimit", "ThrottlingBurstLimit", ctx):
             r, b = _number(rate, "ThrottlingRateLimit", ctx), _number(burst, "ThrottlingBurstLimit", ctx)
             if (r is not None and r > MAX_THROTTLE_RATE) or (b is not None and b > MAX_THROTTLE_BURST):
-                findings.append(("AboveQuota", f"rate {show(rate)}, burst {show(burst)}"))
-    return list(dict.fromkeys(findings))
+                findings.setdefault("AboveQuota", f"rate {show(rate)}, burst {show(burst)}{when(conds)}")
+    return list(findings.items())
 
 
 def api_cache_encrypted(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
-    """Cached responses are encrypted (CacheDataEncrypted wherever CachingEnabled)."""
+    """Cached responses are encrypted (CacheDataEncrypted wherever CachingEnabled). A stage cache
+    (CacheClusterEnabled) caches GET methods unless the stage-wide setting turns caching off."""
     found = _method_settings(resource)
     if found is None:
         return Compliance.NOT_APPLICABLE
     settings, default = found
+    p = props(resource)
+    cluster = p.get("StageDescription", {}) if resource.get("Type") == DEPLOYMENT else p
+    if ctx.insecure_when(get_path(cluster, "CacheClusterEnabled"), truthy) is not None:
+        settings = [s for s in settings if s is not default]
+        default = {"CachingEnabled": True, **(default or {})}
     for setting in settings + ([default] if default is not None and default not in settings else []):
         if ctx.insecure_when(setting.get("CachingEnabled"), truthy) is None:
             continue
@@ -549,7 +556,7 @@ RULES: tuple[RuleSpec, ...] = (
         "Full data traces write tokens and personal data to logs. Set DataTraceEnabled to false; use "
         "logging level ERROR or INFO.",
         E,
-        api_execution_data_trace,
+        per_scenario(api_execution_data_trace),
         paths=("MethodSettings", "DefaultRouteSettings.DataTraceEnabled"),
         settings=(Setting(REST, "data_trace_enabled", False, via="stage_overrides"),),
         mutations=(set_("MethodSettings", _stage_settings(DataTraceEnabled=True), target=REST_STAGE),),
@@ -562,7 +569,7 @@ RULES: tuple[RuleSpec, ...] = (
         "Set the stage's logging level to ERROR or INFO for every method (logging_level in CDK; it needs the "
         "account's API Gateway CloudWatch role), so that authorizer and integration failures are recorded.",
         W,
-        api_execution_logging,
+        per_scenario(api_execution_logging),
         paths=("MethodSettings",),
         settings=(
             Setting(
@@ -580,7 +587,7 @@ RULES: tuple[RuleSpec, ...] = (
         "Set MetricsEnabled (REST, metrics_enabled in CDK) or DefaultRouteSettings.DetailedMetricsEnabled "
         "(HTTP, detailed_metrics_enabled) so that alarms can watch each route.",
         W,
-        api_stage_metrics,
+        per_scenario(api_stage_metrics),
         paths=("MethodSettings", "DefaultRouteSettings.DetailedMetricsEnabled"),
         settings=(
             Setting(REST, "metrics_enabled", True, via="stage_overrides"),
@@ -619,7 +626,7 @@ RULES: tuple[RuleSpec, ...] = (
         f"a burst of {MAX_THROTTLE_BURST}: the account's quota is shared by every API of the Region, and a "
         "limit above it throttles nothing.",
         E,
-        api_throttling,
+        per_scenario(api_throttling),
         paths=("MethodSettings", "DefaultRouteSettings", "RouteSettings"),
         finding_ids=("NoThrottling", "AboveQuota"),
         # A modest slice of the account-wide quota (10,000 rps per Region, shared by every API of it).
@@ -652,7 +659,7 @@ RULES: tuple[RuleSpec, ...] = (
         "The stage caches responses without encrypting them.",
         "Set CacheDataEncrypted wherever CachingEnabled is set (cache_data_encrypted in CDK).",
         E,
-        api_cache_encrypted,
+        per_scenario(api_cache_encrypted),
         paths=("MethodSettings", "CacheClusterEnabled", "CacheClusterSize"),
         settings=(Setting(REST, "cache_data_encrypted", via="stage_overrides"),),
         mutations=(

@@ -6,9 +6,9 @@ from typing import Any
 
 from ...policy import restricting_keys
 from .._model import Cdk, Compliance, RuleResult, RuleSpec, Setting, if_, remove, set_
-from .._template import MISSING, TemplateContext, as_list, get_path, props, when
+from .._template import MISSING, TemplateContext, as_list, get_path, props, show, when
 from ._common import E, W, expect
-from ._policy import allows, statements
+from ._policy import allows, readable_condition, statements
 
 POOL, CLIENT = ("AWS::Cognito::UserPool",), ("AWS::Cognito::UserPoolClient",)
 RISK = "AWS::Cognito::UserPoolRiskConfigurationAttachment"
@@ -126,7 +126,12 @@ def cognito_compromised_credentials(
             continue
         action = get_path(p, "CompromisedCredentialsRiskConfiguration", "Actions", "EventAction")
         why = ctx.insecure_when(action, lambda v: v != "BLOCK")
-        return [] if why is None else [(None, f"compromised credentials are not blocked{why}")]
+        if why is not None:
+            return [(None, f"compromised credentials are not blocked{why}")]
+        # absent: every event; a list without SIGN_IN leaves sign-ins unchecked
+        events = get_path(p, "CompromisedCredentialsRiskConfiguration", "EventFilter")
+        why = ctx.insecure_when(events, lambda v: v is not MISSING and "SIGN_IN" not in as_list(v))
+        return [] if why is None else [(None, f"sign-ins are not in the EventFilter{why}")]
     return [(None, "no risk configuration for all clients of the pool")]
 
 
@@ -183,10 +188,12 @@ def identity_pool_server_side_token_check(
     so that a signed-out or deleted user gets no new credentials."""
     for value, conds in ctx.at(props(resource), "CognitoIdentityProviders"):
         for provider in as_list(None if value is MISSING else ctx.literal(value, "CognitoIdentityProviders")):
-            if isinstance(provider, dict) and not _true(provider.get("ServerSideTokenCheck")):
-                return [
-                    (None, f"provider {provider.get('ClientId')!s:.60} does not check tokens{when(conds)}")
-                ]
+            if not isinstance(provider, dict):
+                continue
+            why = ctx.insecure_when(provider.get("ServerSideTokenCheck"), lambda v: not _true(v))
+            if why is not None:
+                client = show(provider.get("ClientId", MISSING))
+                return [(None, f"provider {client} does not check tokens{when(conds)}{why}")]
     return []
 
 
@@ -221,7 +228,7 @@ def identity_pool_role_trust(logical_id: str, resource: dict[str, Any], ctx: Tem
             continue
         trusted = True
         condition = statement.get("Condition")
-        if not restricting_keys(condition, _AUD):
+        if not restricting_keys(readable_condition(condition), _AUD):
             findings.append(("NoAudience", "the trust policy does not name the identity pool (aud)"))
         amr = [
             v
@@ -258,7 +265,7 @@ def _guests_refused(condition: Any, ctx: TemplateContext) -> bool:
     ]
     return bool(pools) and all(
         ctx.type_of(pool) == "AWS::Cognito::IdentityPool"
-        and not _true(props(ctx.resources[pool]).get("AllowUnauthenticatedIdentities"))
+        and ctx.insecure_when(props(ctx.resources[pool]).get("AllowUnauthenticatedIdentities"), _true) is None
         for pool in pools
     )
 

@@ -7,12 +7,13 @@ from typing import Any
 
 from ...policy import StatementFindings, analyse
 from .._model import OTHER, Compliance, RuleResult, RuleSpec, Setting, Undecidable, set_
-from .._template import TemplateContext, as_list, flatten, props
+from .._template import TemplateContext, as_list, flatten, props, when
 from ._common import E, W
 from ._policy import (
     TRUST_CONDITION_KEYS,
     action_strings,
     allows,
+    conditional_statements,
     open_to_anyone,
     resource_strings,
     statements,
@@ -49,11 +50,14 @@ def _identity_documents(resource: dict[str, Any], ctx: TemplateContext) -> Itera
             yield branch.get("PolicyDocument"), f"Policies[{index}]"
 
 
-def _allow_statements(resource: dict[str, Any], ctx: TemplateContext) -> Iterator[dict[str, Any]]:
+def _allow_statements(
+    resource: dict[str, Any], ctx: TemplateContext
+) -> Iterator[tuple[dict[str, Any], tuple[str, ...]]]:
+    """Every statement that may allow, with the conditions under which it is in force."""
     for document, what in _identity_documents(resource, ctx):
-        for statement in statements(document, ctx, what):
+        for statement, conds in conditional_statements(document, ctx, what):
             if allows(statement):
-                yield statement
+                yield statement, conds
 
 
 def _analysis(statement: dict[str, Any], ctx: TemplateContext) -> StatementFindings:
@@ -65,42 +69,65 @@ def _analysis(statement: dict[str, Any], ctx: TemplateContext) -> StatementFindi
     )
 
 
+class _Findings:
+    """Finding ids, each with the detail of its first occurrence; an id found unconditionally keeps no
+    condition, one found only under conditions names them (`` when not IsProd``)."""
+
+    def __init__(self) -> None:
+        self._found: dict[str, tuple[tuple[str, ...], str]] = {}
+
+    def add(self, finding: str, conds: tuple[str, ...], detail: str = "") -> None:
+        known = self._found.get(finding)
+        if known is None or (known[0] and not conds):
+            self._found[finding] = (conds, detail)
+
+    def result(self) -> list[str | tuple[str | None, str]]:
+        out: list[str | tuple[str | None, str]] = []
+        for finding in sorted(self._found):
+            conds, detail = self._found[finding]
+            text = (detail + when(conds)).strip()
+            out.append((finding, text) if text else finding)
+        return out
+
+
 def iam_no_wildcard_action(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
     """Allow statements (any Effect but a literal Deny) must not use wildcard actions (``*``, ``s3:*``,
     ``s3:Get*``) or ``NotAction``."""
-    findings: set[str] = set()
-    for statement in _allow_statements(resource, ctx):
+    findings = _Findings()
+    for statement, conds in _allow_statements(resource, ctx):
         found = _analysis(statement, ctx)
         if found.not_action:
-            findings.add("NotAction")
-        findings.update(f"Action::{action}" for action in found.wildcard_actions)
-    return sorted(findings)
+            findings.add("NotAction", conds)
+        for action in found.wildcard_actions:
+            findings.add(f"Action::{action}", conds)
+    return findings.result()
 
 
 def iam_no_wildcard_resource(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
     """Allow statements must not grant ``Resource: "*"`` (or NotResource) on actions that support resource
     scoping, nor destructive actions (``Delete*``, ``Put*``, ``*``) on a wildcard ARN (``arn:aws:s3:::*``,
     ``table/*``, a ``*`` account or region)."""
-    findings: set[str] = set()
-    for statement in _allow_statements(resource, ctx):
+    findings = _Findings()
+    for statement, conds in _allow_statements(resource, ctx):
         found = _analysis(statement, ctx)
-        findings.update(f"Action::{action}" for action in found.star_scoped_actions)
+        for action in found.star_scoped_actions:
+            findings.add(f"Action::{action}", conds)
         if found.destructive:
-            findings.update(f"Resource::{arn}" for arn, _ in found.wildcard_arns)
-    return sorted(findings)
+            for arn, segment in found.wildcard_arns:
+                findings.add(f"Resource::{arn}", conds, f"wildcard in the {segment}")
+    return findings.result()
 
 
 def iam_wildcard_arn(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
     """Allow statements of read-only actions on a wildcard ARN (the destructive ones are
     IamNoWildcardResource's errors)."""
-    findings: set[tuple[str, str]] = set()
-    for statement in _allow_statements(resource, ctx):
+    findings = _Findings()
+    for statement, conds in _allow_statements(resource, ctx):
         found = _analysis(statement, ctx)
         if not found.destructive:
-            findings.update(
-                (f"Resource::{arn}", f"wildcard in the {segment}") for arn, segment in found.wildcard_arns
-            )
-    return sorted(findings)
+            for arn, segment in found.wildcard_arns:
+                findings.add(f"Resource::{arn}", conds, f"wildcard in the {segment}")
+    return findings.result()
 
 
 def _managed_policy_name(value: Any) -> str | None:

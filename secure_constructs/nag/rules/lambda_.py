@@ -72,9 +72,12 @@ def lambda_dead_letter(logical_id: str, resource: dict[str, Any], ctx: TemplateC
     """Failed asynchronous invocations are kept: a dead-letter queue or topic, or an on-failure destination
     (``AWS::Lambda::EventInvokeConfig`` of this function)."""
     for _, config in ctx.of_type("AWS::Lambda::EventInvokeConfig"):
-        if logical_id in ctx.references(props(config).get("FunctionName")) and get_path(
-            props(config), "DestinationConfig", "OnFailure", "Destination"
-        ):
+        if logical_id not in ctx.references(props(config).get("FunctionName")):
+            continue
+        for destination, _ in ctx.at(props(config), "DestinationConfig.OnFailure.Destination"):
+            if destination is MISSING or destination in (None, ""):
+                break  # absent in some branch: the dead-letter target must cover it
+        else:
             return Compliance.COMPLIANT
     return _dead_letter_target(logical_id, resource, ctx)
 

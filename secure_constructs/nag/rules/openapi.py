@@ -33,7 +33,8 @@ VALIDATOR, VALIDATORS = "x-amazon-apigateway-request-validator", "x-amazon-apiga
 
 
 def _document(resource: dict[str, Any], ctx: TemplateContext) -> dict[str, Any] | None:
-    """The API's OpenAPI document, None when it has none (routes are then resources of their own)."""
+    """The API's OpenAPI document; one without operations when it has no Body (its routes are then resources
+    of their own, which other rules check), None for a WebSocket API (no OpenAPI)."""
     p = props(resource)
     if resource.get("Type") == HTTP_API and p.get("ProtocolType") == "WEBSOCKET":
         return None
@@ -44,7 +45,11 @@ def _document(resource: dict[str, Any], ctx: TemplateContext) -> dict[str, Any] 
             "cannot read; inline it as Body (e.g. ApiDefinition.from_inline) to have it checked",
         )
     body = ctx.literal(p.get("Body"), "Body")
-    return body if isinstance(body, dict) and isinstance(body.get("paths"), dict) else None
+    if body is None:
+        return {"paths": {}}
+    if not isinstance(body, dict):
+        raise Undecidable("Unresolved::Body", "the Body is not an OpenAPI document (a JSON object)")
+    return body if isinstance(body.get("paths"), dict) else {**body, "paths": {}}
 
 
 def _schemes(doc: dict[str, Any]) -> dict[str, Any]:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from .._model import Compliance, RuleResult, RuleSpec, Setting, if_, remove, set_
-from .._template import MISSING, TemplateContext, as_list, get_path, props, when
-from ._common import E, expect, truthy
+from .._template import MISSING, TemplateContext, as_list, get_path, props, strings_in, when
+from ._common import E, expect, names_of, truthy
 from .encryption import aws_managed_key
 
 BUCKET = ("AWS::S3::Bucket",)
@@ -44,10 +44,14 @@ def access_log_destinations(ctx: TemplateContext) -> set[str]:
     """Logical ids of the buckets that receive another bucket's server access logs."""
 
     def find() -> set[str]:
+        buckets = ctx.of_type("AWS::S3::Bucket")
+        by_name = {name: lid for lid, _ in buckets for name in names_of(ctx, lid, "BucketName")}
         out: set[str] = set()
-        for lid, bucket in ctx.of_type("AWS::S3::Bucket"):
-            target = get_path(props(bucket), "LoggingConfiguration", "DestinationBucketName")
-            out.update(ref for ref in ctx.references(target) if ref != lid)
+        for lid, bucket in buckets:
+            # in any Fn::If branch; by Ref, or by the literal name the destination is given
+            target = props(bucket).get("LoggingConfiguration")
+            named = {by_name[text] for text in strings_in(target) if text in by_name}
+            out.update(ref for ref in ctx.references(target) | named if ref != lid)
         return out
 
     return ctx.memo("access-log-destinations", find)
@@ -74,13 +78,13 @@ def s3_kms(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> R
         default = get_path(rules[0], "ServerSideEncryptionByDefault") if rules else None
         algorithm = get_path(default, "SSEAlgorithm")
         key = get_path(default, "KMSMasterKeyID")
-        if exempt and algorithm in ("AES256", "aws:kms", "aws:kms:dsse"):
-            return Compliance.NOT_APPLICABLE  # declared exemption: S3 log delivery needs SSE-S3
+        if exempt and (value is MISSING or algorithm in ("AES256", "aws:kms", "aws:kms:dsse")):
+            continue  # S3 log delivery needs SSE-S3, which S3 applies to a bucket without a configuration
         if algorithm not in ("aws:kms", "aws:kms:dsse") or key in (None, "") or aws_managed_key(key):
             return [
                 (None, f"SSEAlgorithm {algorithm or 'absent'} without a customer managed key{when(conds)}")
             ]
-    return []
+    return Compliance.NOT_APPLICABLE if exempt else []  # the declared exemption
 
 
 #: What the trail's buckets set that is not a security property, and why.

@@ -65,18 +65,19 @@ def template_plaintext_secret(logical_id: str, resource: dict[str, Any], ctx: Te
         why = None if resolves_secret(value) else classify_resolved(logical_id, value)
         return [(f"Output::{logical_id}", why)] if why else []
     p = props(resource)
-    skip = _OWN_RULES.get(resource_type, ())
+    skip: tuple[str, ...] = _OWN_RULES.get(resource_type, ())
     findings = []
+    if resource_type == "AWS::SecretsManager::Secret":
+        secret = p.get("SecretString")
+        if isinstance(secret, str) and secret.strip() and not secret.startswith("{{resolve:"):
+            findings.append(("SecretString", "the secret's value is written in the template"))
+            skip = ("SecretString",)  # one finding for it, whatever the detector would say of the value
     for path, name, value in _strings(p, "", ""):
         if path.split(".", 1)[0].split("[", 1)[0] in skip or resolves_secret(value):
             continue  # a dynamic reference is SecretValueExposed's (where it leaks) or CloudFormation's own
         why = classify_resolved(name, value)
         if why:
             findings.append((f"Property::{path}", why))
-    if resource_type == "AWS::SecretsManager::Secret":
-        secret = p.get("SecretString")
-        if isinstance(secret, str) and secret.strip() and not secret.startswith("{{resolve:"):
-            findings.append(("SecretString", "the secret's value is written in the template"))
     return list(dict.fromkeys(findings)) or Compliance.COMPLIANT
 
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from .._model import RuleResult, RuleSpec, Setting, set_
-from .._template import TemplateContext, as_list, props
-from ._common import E, W, falsy
-from ._policy import any_principal, statements
+from .._template import TemplateContext, as_list, props, when
+from ._common import E, W, falsy, scenarios
+from ._policy import any_principal
 
 #: (policy type, the property that names the protected resources, the actions a TLS deny must cover)
 POLICY_OF = {
@@ -19,19 +19,14 @@ POLICY_OF = {
 }
 
 
-def _deny_statements(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> list[dict[str, Any]]:
+def _policies(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> list[Any]:
+    """The policy documents of the resource policies that name the resource."""
     policy_type, prop, _ = POLICY_OF[str(resource.get("Type"))]
-    found = []
-    for _, policy in ctx.of_type(policy_type):
-        targets = as_list(props(policy).get(prop))
-        if not any(logical_id in ctx.references(t) for t in targets):
-            continue
-        for statement in statements(props(policy).get("PolicyDocument"), ctx, "PolicyDocument"):
-            if statement.get("Effect") == "Deny" and (
-                any_principal(statement.get("Principal")) or statement.get("Principal") == {"AWS": ["*"]}
-            ):
-                found.append(statement)
-    return found
+    return [
+        props(policy).get("PolicyDocument")
+        for _, policy in ctx.of_type(policy_type)
+        if any(logical_id in ctx.references(t) for t in as_list(props(policy).get(prop)))
+    ]
 
 
 def _condition(statement: dict[str, Any], operator: str, key: str) -> list[Any]:
@@ -42,25 +37,47 @@ def _condition(statement: dict[str, Any], operator: str, key: str) -> list[Any]:
     return [v for k, values in block.items() if str(k).lower() == key.lower() for v in as_list(values)]
 
 
-def _denies(
-    logical_id: str, resource: dict[str, Any], ctx: TemplateContext, test: Callable[[dict[str, Any]], bool]
-) -> bool:
-    _, _, actions = POLICY_OF[str(resource.get("Type"))]
-    return any(
-        test(s) and any(a in actions for a in as_list(s.get("Action")))
-        for s in _deny_statements(logical_id, resource, ctx)
+def _denies_everyone(statement: Any, actions: tuple[str, ...]) -> bool:
+    return (
+        isinstance(statement, dict)
+        and statement.get("Effect") == "Deny"
+        and (any_principal(statement.get("Principal")) or statement.get("Principal") == {"AWS": ["*"]})
+        and any(a in actions for a in as_list(statement.get("Action")))
     )
+
+
+def _unprotected(
+    logical_id: str, resource: dict[str, Any], ctx: TemplateContext, test: Callable[[dict[str, Any]], bool]
+) -> str | None:
+    """``None`` when a policy of the resource holds a deny that passes ``test`` in every combination of its
+    Fn::If branches; otherwise ``""`` (never) or ``" when <conditions>"`` (a combination without one)."""
+    _, _, actions = POLICY_OF[str(resource.get("Type"))]
+    gap: str | None = ""
+    for document in _policies(logical_id, resource, ctx):
+        missing = [
+            conds
+            for doc, conds in scenarios(document, "PolicyDocument")
+            if not any(
+                _denies_everyone(s, actions) and test(s)
+                for s in as_list(doc.get("Statement") if isinstance(doc, dict) else None)
+            )
+        ]
+        if not missing:
+            return None
+        if gap == "" and missing[0]:
+            gap = when(missing[0])
+    return gap
 
 
 def ssl_only(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
     """The resource's policy denies every request made without TLS (``aws:SecureTransport`` false)."""
-    ok = _denies(
+    gap = _unprotected(
         logical_id,
         resource,
         ctx,
         lambda s: any(falsy(v) for v in _condition(s, "Bool", "aws:SecureTransport")),
     )
-    return [] if ok else [(None, "no Deny of aws:SecureTransport false for every principal in its policy")]
+    return [] if gap is None else [(None, f"no Deny of aws:SecureTransport false for every principal{gap}")]
 
 
 def s3_minimum_tls(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
@@ -70,8 +87,8 @@ def s3_minimum_tls(logical_id: str, resource: dict[str, Any], ctx: TemplateConte
         versions = _condition(statement, "NumericLessThan", "s3:TlsVersion")
         return any(_version(v) >= 1.2 for v in versions)
 
-    ok = _denies(logical_id, resource, ctx, old_tls)
-    return [] if ok else [(None, "no Deny of s3:TlsVersion below 1.2 in its policy")]
+    gap = _unprotected(logical_id, resource, ctx, old_tls)
+    return [] if gap is None else [(None, f"no Deny of s3:TlsVersion below 1.2 in its policy{gap}")]
 
 
 def _version(value: Any) -> float:

@@ -7,7 +7,7 @@ from typing import Any
 
 from .._model import RuleResult, RuleSpec, Setting, Undecidable, if_, set_
 from .._template import MISSING, TemplateContext, as_list, get_path, props, when
-from ._common import E, W
+from ._common import E, W, scenarios
 
 ACL = "AWS::WAFv2::WebACL"
 LOGGING = "AWS::WAFv2::LoggingConfiguration"
@@ -18,18 +18,13 @@ CREDENTIAL_HEADERS = ("authorization",)
 def _rules(
     resource: dict[str, Any], ctx: TemplateContext
 ) -> list[tuple[list[dict[str, Any]], tuple[str, ...]]]:
-    """The web ACL's rules in each Fn::If branch of ``Rules``, with the branch's conditions (a rule that is
-    itself an Fn::If counts with both of its branches)."""
+    """The web ACL's rules in every combination of the Fn::If branches in ``Rules`` (around the list, a rule,
+    or a rule's action), each with the conditions that lead to it."""
     out = []
-    for value, conds in ctx.at(props(resource), "Rules"):
-        rules = []
-        for item in as_list(None if value is MISSING else ctx.literal(value, "Rules")):
-            for rule, _ in ctx.conditional(item):
-                if rule is MISSING:
-                    continue
-                if not isinstance(rule, dict):
-                    raise Undecidable("Unresolved::Rules", "a rule of the web ACL is not a literal object")
-                rules.append(rule)
+    for value, conds in scenarios(props(resource).get("Rules", MISSING), "Rules"):
+        rules = [] if value is MISSING or value is None else as_list(ctx.literal(value, "Rules"))
+        if any(not isinstance(rule, dict) for rule in rules):
+            raise Undecidable("Unresolved::Rules", "a rule of the web ACL is not a literal object")
         out.append((rules, conds))
     return out
 
