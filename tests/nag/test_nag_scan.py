@@ -249,7 +249,8 @@ def test_text_output_lists_each_finding_once_and_each_acknowledgment_with_its_re
     assert f"ERROR SecureServerless-LogGroupRetention\n   {YAML}:{line}: Logs\n" in out
     assert "Fix: Set RetentionInDays" in out
     assert "Reason (Metadata.secure_constructs): Throttles are alarmed on the account level" in out
-    assert "Acknowledged (4):" in out and "Acknowledgment not honoured (Metadata.cdk_nag)" in out
+    # Handler: Errors and Throttles; Worker: its five alarm families
+    assert "Acknowledged (7):" in out and "Acknowledgment not honoured (Metadata.cdk_nag)" in out
 
 
 def test_json_output_has_level_fix_doc_and_locations(capsys):
@@ -262,7 +263,7 @@ def test_json_output_has_level_fix_doc_and_locations(capsys):
         "logical_id": "Orders",
         "path": SAM,
         "line": line_of(SAM, r"  Orders:$"),
-        "message": "The table is not encrypted with a customer managed KMS key.",
+        "message": "The table is not encrypted with a customer managed KMS key. (SSEEnabled is not true)",
         "fix": first["fix"],
         "doc": "RULES.md#secureserverless-dynamodbkms",
         "sam_resource": "Orders",
@@ -299,7 +300,7 @@ def test_sarif_validates_against_the_official_schema(tmp_path, capsys):
         "region": {"startLine": line_of(YAML, r"  HandlerUrl:$")},
     }
     suppressed = [r for r in results if "suppressions" in r]
-    assert len(suppressed) == 5 and all(s["suppressions"][0]["justification"] for s in suppressed)
+    assert len(suppressed) == 8 and all(s["suppressions"][0]["justification"] for s in suppressed)
     mfa = next(r for r in results if "CognitoMfa" in r["properties"]["findingId"])
     assert mfa["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
         "tests/nag/fixtures/make_assembly.py"
@@ -319,8 +320,8 @@ def test_junit_output_is_xml_with_a_failure_per_failing_resource(tmp_path):
     suites = ElementTree.parse(out).getroot()
     (suite,) = suites.findall("testsuite")
     failing = {case.get("name") for case in suite.iter("testcase") if case.find("failure") is not None}
-    assert failing == {"DataKey", "HandlerPolicy", "HandlerUrl", "Logs"}
-    assert suites.get("failures") == "4"
+    assert failing == {"DataKey", "HandlerPolicy", "HandlerUrl", "Logs", "Handler", "Worker"}
+    assert suites.get("failures") == "6"
 
 
 # --- exit codes and bad input ---------------------------------------------------------------------------
