@@ -11,7 +11,7 @@ reported with the reason, never guessed.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -318,6 +318,9 @@ class Analyzer:
                     UnresolvedCall(relative, error.lineno or 0, f"the module does not parse ({error.msg})")
                 )
                 continue
+            except RecursionError:
+                self.unresolved.add(UnresolvedCall(relative, 0, "nested too deeply to follow"))
+                continue
             self.modules[module_name(relative)] = _Module(module_name(relative), relative, tree)
 
     def run(self) -> tuple[list[SdkCall], list[UnresolvedCall]]:
@@ -329,10 +332,20 @@ class Analyzer:
             for module in self.modules.values():
                 module.scope, module.done = None, False
             for module in list(self.modules.values()):
-                self._module_scope(module)
+                self._guarded(module, lambda m: self._module_scope(m))
             for module in list(self.modules.values()):
-                self._analyze_defs(module.tree.body, self._module_scope(module))
+                self._guarded(module, lambda m: self._analyze_defs(m.tree.body, self._module_scope(m)))
         return sorted(self.calls), sorted(self.unresolved)
+
+    def _guarded(self, module: _Module, step: Callable[[_Module], object]) -> None:
+        """Run ``step`` on ``module``; code nested deeper than the interpreter can follow is named as
+        unresolved (and so reported), never skipped in silence."""
+        try:
+            step(module)
+        except RecursionError:
+            module.done = True
+            if self._recording:
+                self.unresolved.add(UnresolvedCall(module.path, 0, "nested too deeply to follow"))
 
     # --- modules ---
 
@@ -526,7 +539,9 @@ class Analyzer:
             return DictValue(tuple(zip(keys, values, strict=True)))
         if isinstance(node, ast.List | ast.Tuple | ast.Set):
             return ListValue(tuple(self._eval(e, scope) for e in node.elts))
-        if isinstance(node, ast.JoinedStr | ast.BinOp):
+        if isinstance(node, ast.JoinedStr) or (
+            isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod)
+        ):
             # A name or ARN built around one environment variable still names that variable's resource.
             parts = [self._eval(v, scope) for v in _string_parts(node)]
             envs = {p for p in parts if isinstance(p, Env)}
@@ -1106,18 +1121,19 @@ class Analyzer:
 
 
 def _string_parts(node: ast.expr) -> Iterator[ast.expr]:
-    if isinstance(node, ast.JoinedStr):
-        for value in node.values:
-            yield value.value if isinstance(value, ast.FormattedValue) else value
-    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
-        yield from (
-            _string_parts(node.left) if isinstance(node.left, ast.JoinedStr | ast.BinOp) else [node.left]
-        )
-        yield from (
-            _string_parts(node.right) if isinstance(node.right, ast.JoinedStr | ast.BinOp) else [node.right]
-        )
-    else:
-        yield node
+    """The parts of a string built with an f-string, ``+`` or ``%``, left to right. Iterative: generated
+    code chains thousands of ``+``, deeper than Python's recursion limit."""
+    pending: list[ast.expr] = [node]
+    while pending:
+        part = pending.pop()
+        if isinstance(part, ast.JoinedStr):
+            pending.extend(
+                reversed([v.value if isinstance(v, ast.FormattedValue) else v for v in part.values])
+            )
+        elif isinstance(part, ast.BinOp) and isinstance(part.op, ast.Add | ast.Mod):
+            pending.extend((part.right, part.left))
+        else:
+            yield part
 
 
 def _binding(value: Any) -> Binding:

@@ -31,7 +31,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from secure_constructs import add_checks
-from secure_constructs.acknowledgments import acknowledge_all
+from secure_constructs.acknowledgments import acknowledge, acknowledge_all
 from secure_constructs.api import Auth, SecureRestApi
 from secure_constructs.api.jwt_lambda import JwtLambdaAuthorizer
 from secure_constructs.audit import DataEventsTrail
@@ -144,7 +144,15 @@ class E2EStack(Stack):
         self.api = api
         api.add_route("GET", "/iam", iam_fn, request_parameters=NONCE)
         api.add_route("GET", "/iam/other", iam_fn, request_parameters=NONCE)
-        api.add_route("GET", "/cognito", cognito_fn, auth=Auth.cognito(users), request_parameters=NONCE)
+        id_token_route = api.add_route(
+            "GET", "/cognito", cognito_fn, auth=Auth.cognito(users), request_parameters=NONCE
+        )
+        acknowledge(
+            id_token_route,
+            "SecureServerless-ApiCognitoScopes",
+            "e2e only: this route checks that the emulator's user-pool authorizer accepts a real user's ID "
+            "token and refuses a tampered one; /cognito/scoped checks the scoped (access token) path",
+        )
         api.add_route(
             "GET",
             "/cognito/scoped",

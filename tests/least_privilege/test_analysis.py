@@ -104,3 +104,40 @@ def test_disk_cache_reuses_the_analysis(tmp_path, monkeypatch):
     monkeypatch.setattr(_sources, "Analyzer", None)  # a second analysis would fail
     assert analyze_directory(FIXTURES / "aliases") == first
     assert len(os.listdir(tmp_path / "least-privilege")) == 1
+
+
+def test_arithmetic_and_long_concatenations_are_read_without_recursing():
+    # a BinOp other than + or % once evaluated itself forever (RecursionError on a JWT library's bundle)
+    chain = " + ".join(['"-"'] * 1500)
+    code = (
+        "import os, boto3\n"
+        "SHIFT = 1 << 3\n"
+        'PAD = "=" * 4\n'
+        f"LONG = {chain}\n"
+        "def handler(event, context):\n"
+        '    boto3.client("s3").get_object(Bucket="prefix-" + os.environ["BUCKET"], Key="k")\n'
+    )
+    analysis = analyze_code(code)
+    assert analysis.unresolved == ()
+    assert [(c.operation, c.env) for c in analysis.calls] == [("GetObject", "BUCKET")]
+
+
+def test_code_nested_deeper_than_the_interpreter_follows_is_named_unresolved(monkeypatch):
+    import inspect
+    import sys
+
+    nested = "[" * 90 + "]" * 90
+    code = f"import boto3\nDEEP = {nested}\ndef handler(event, context):\n    return DEEP\n"
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack()) + 120)  # fewer frames than the nesting needs
+    try:
+        analysis = analyze_code(code)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert [(u.file, u.reason) for u in analysis.unresolved] == [("index.py", "nested too deeply to follow")]
+
+
+def test_code_too_deep_to_parse_is_named_unresolved():
+    chain = " + ".join(['"-"'] * 20000)
+    analysis = analyze_code(f"LONG = {chain}\n")
+    assert [(u.file, u.reason) for u in analysis.unresolved] == [("index.py", "nested too deeply to follow")]
