@@ -93,8 +93,9 @@ def _install_excepthook() -> None:
     previous = sys.excepthook
 
     def hook(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
-        if validation_failure(error):
-            print(f"Synthesis failed: {validation_failure(error)}", file=sys.stderr)
+        message = validation_failure(error)
+        if message:
+            print(f"Synthesis failed: {message}", file=sys.stderr)
             return
         previous(kind, error, trace)
 
@@ -103,10 +104,10 @@ def _install_excepthook() -> None:
 
 
 def validation_failure(error: BaseException) -> str | None:
-    """The one-line message of CDK's ValidationFailed error as jsii raises it (a ``RuntimeError``), else
-    None."""
+    """The message of CDK's ValidationFailed error as jsii raises it (a ``RuntimeError``), else None: one
+    line when CDK printed the findings itself, the findings and that line when it put them in the message
+    (CDK's "inmemory" mode, e.g. under a test runner)."""
     text = str(error)
     if not isinstance(error, RuntimeError) or not text.startswith("ValidationFailed: "):
         return None
-    first = text[len("ValidationFailed: "):].strip().splitlines()
-    return first[-1] if first else "validation failed"
+    return text[len("ValidationFailed: "):].strip() or "validation failed"
