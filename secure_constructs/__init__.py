@@ -59,6 +59,42 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("secure-constructs")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
+
+
+#: The installed distribution's version (``secure-constructs`` package metadata).
+__version__ = _package_version()
+
+
+def _readable_node_output() -> None:
+    """Print what the jsii runtime's Node process writes outside its protocol (Node's end-of-life banner)
+    as text, not as Python ``b'...'`` reprs: jsii's stderr reader calls ``print(line)`` on raw bytes.
+
+    The reader looks ``print`` up in its module at each line, so this works for every line printed after
+    ``secure_constructs`` is imported; import it before ``aws_cdk`` to cover the banner of the first start.
+    """
+    try:
+        from jsii._kernel.providers import process
+    except ImportError:  # jsii not installed: the client and the scanner need none
+        return
+
+    def readable(*args: Any, **kwargs: Any) -> None:
+        text = [a.decode("utf-8", "replace").rstrip("\n") if isinstance(a, bytes) else a for a in args]
+        print(*text, **kwargs)
+
+    if getattr(process, "print", None) is None:
+        process.print = readable  # type: ignore[attr-defined]
+
+
+_readable_node_output()
+
+
 def __getattr__(name: str) -> Any:
     module_name = _EXPORTS.get(name)
     if module_name is None:

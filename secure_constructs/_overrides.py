@@ -22,6 +22,7 @@ from constructs import IConstruct
 
 from .acknowledgments import acknowledge_all, check_reason
 from .errors import SecureConstructsError
+from .nag._model import Level
 from .nag.declarations import ConstructSettings, settings_of
 
 
@@ -143,6 +144,17 @@ class Guard:
                         f"Remove the override, or accept the risk explicitly with accepted_risks="
                         f"{{{keys[0] if keys else 'key'!r}: '<why this is acceptable>'}} ({spec.rule_id})"
                     ),
+                )
+            if spec.level is Level.FATAL:
+                self._discard()
+                raise SecureConstructsError(
+                    "SC-GEN-006",
+                    self.where,
+                    f"{'/'.join(repr(k) for k in accepted)} weakens a property that can never be accepted: "
+                    f"{finding_ids[0][1]}",
+                    received={key: self.changed[key] for key in accepted},
+                    fix=f"Remove the override and its accepted_risks entry ({spec.rule_id} cannot be "
+                    "acknowledged)",
                 )
             used.update(accepted)
             reason = " | ".join(self.reasons[key] for key in accepted)

@@ -1,13 +1,27 @@
-"""Audited acknowledgments: accept a finding of a validation plugin with a reason that lands in the report.
+"""Audited, governed acknowledgments: accept a finding of a validation plugin with a reason that lands in the
+report, optionally with an owner and an expiry date.
 
 Acknowledging ``<Plugin>::<RuleId>`` (rather than the bare rule id) makes CDK core record the suppression,
 with its reason, under ``suppressedViolations`` in ``cdk.out/validation-report.json``. Every reason that
 secure_constructs accepts from a user (a weakened default, a public route) goes through here.
+
+Each acknowledgment is also recorded here, so that the SecureServerless plugin can govern it at synth
+(:mod:`secure_constructs.nag._governance`): one that matches no finding of a pack it watched fails the synth
+and names the closest finding id; one past its expiry date is not registered with CDK (the finding comes
+back) and is named in the synth's output; one that expires within :data:`EXPIRY_WARNING_DAYS` days is
+reported as a warning. "Today" is the context value :data:`TODAY_CONTEXT` or else the environment variable
+:data:`TODAY_ENV` (``YYYY-MM-DD``), else the real date: tests and snapshots set it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime
+import os
+import re
+import sys
+from dataclasses import dataclass
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 from .errors import SecureConstructsError
 
@@ -20,6 +34,91 @@ _VAGUE_REASONS = frozenset(
      "-"}
 )
 MIN_REASON_LENGTH = 10
+
+#: Context key and environment variable that set "today" for expiry dates (``YYYY-MM-DD``); the context
+#: value wins over the environment variable.
+TODAY_CONTEXT = "secure_constructs:today"
+TODAY_ENV = "SECURE_CONSTRUCTS_TODAY"
+#: An acknowledgment that expires within this many days is reported as a warning at synth.
+EXPIRY_WARNING_DAYS = 30
+
+#: ``reason [owner: alice@example.com; expires: 2027-03-31]``: how owner and expiry travel inside the
+#: reason CDK records, so that they reach validation-report.json and the security report.
+_TERMS = re.compile(r"\s*\[(?P<terms>(?:owner|expires): [^\]]*)\]\s*$")
+
+
+@dataclass(frozen=True)
+class Terms:
+    """An acknowledgment's reason split from its owner and expiry date (both optional)."""
+
+    reason: str
+    owner: str = ""
+    expires: str = ""  # YYYY-MM-DD or ""
+
+
+def with_terms(reason: str, owner: str | None, expires: datetime.date | None) -> str:
+    """The reason as recorded: ``reason [owner: ...; expires: ...]`` (the reason alone when neither)."""
+    parts = ([f"owner: {owner}"] if owner else []) + ([f"expires: {expires.isoformat()}"] if expires else [])
+    return f"{reason} [{'; '.join(parts)}]" if parts else reason
+
+
+def parse_terms(recorded: str) -> Terms:
+    """The inverse of :func:`with_terms`, for readers of validation-report.json."""
+    match = _TERMS.search(recorded or "")
+    if match is None:
+        return Terms(recorded or "")
+    fields: dict[str, str] = {}
+    for part in match.group("terms").split(";"):
+        key, _, value = part.strip().partition(": ")
+        fields[key] = value.strip()
+    return Terms(recorded[: match.start()].strip(), fields.get("owner", ""), fields.get("expires", ""))
+
+
+@dataclass(frozen=True)
+class Record:
+    """One call of :func:`acknowledge`, as the plugin governs it at synth."""
+
+    root: Any  # the app the construct belongs to
+    path: str  # the construct path where it was given ("" for the app)
+    rule: str  # the audited id, ``<Plugin>::<RuleId>``
+    reason: str
+    owner: str
+    expires: datetime.date | None
+    today: datetime.date
+    ours: bool  # made by one of secure_constructs' constructs (not by the user's code)
+    site: str  # "app.py:12": the line of the user's code that asked for it
+
+    @property
+    def plugin(self) -> str:
+        return self.rule.split("::", 1)[0]
+
+    @property
+    def rule_id(self) -> str:
+        return self.rule.split("::", 1)[1]
+
+    @property
+    def expired(self) -> bool:
+        return self.expires is not None and self.expires < self.today
+
+    @property
+    def days_left(self) -> int | None:
+        return None if self.expires is None else (self.expires - self.today).days
+
+    def describe(self) -> str:
+        terms = ", ".join(
+            ([f"owner {self.owner}"] if self.owner else [])
+            + ([f"expires {self.expires.isoformat()}"] if self.expires else [])
+        )
+        where = f" ({self.site})" if self.site else ""
+        return f"'{self.rule}' at {self.path or '<app>'}{where}" + (f" [{terms}]" if terms else "")
+
+
+_RECORDS: list[Record] = []
+
+
+def records(root: Any) -> list[Record]:
+    """The acknowledgments given (with :func:`acknowledge`) to constructs of the app ``root``."""
+    return [record for record in _RECORDS if record.root is root]
 
 
 def plugin_of(rule_id: str) -> str:
@@ -54,28 +153,159 @@ def check_reason(where: IConstruct | str | None, reason: object, what: str) -> s
     return text
 
 
-def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
+def _date(where: Any, value: object, what: str, fix: str) -> datetime.date:
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    code = "SC-ACK-004" if what.startswith("today") else "SC-ACK-001"
+    raise SecureConstructsError(code, where, f"{what} is not a date (YYYY-MM-DD)", received=value, fix=fix)
+
+
+def today(construct: IConstruct | None = None) -> datetime.date:
+    """The date expiry is judged against: context :data:`TODAY_CONTEXT`, else :data:`TODAY_ENV`, else
+    the real date (SC-ACK-004 when the value set is not a date)."""
+    value = construct.node.try_get_context(TODAY_CONTEXT) if construct is not None else None
+    what = f"today (context {TODAY_CONTEXT})"
+    if value is None:
+        value, what = os.environ.get(TODAY_ENV) or None, f"today (environment variable {TODAY_ENV})"
+    if value is None:
+        return datetime.date.today()
+    fix = "Set it to a date such as 2027-01-31, or unset it to use the real date"
+    return _date(construct, value, what, fix)
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _caller() -> tuple[bool, str]:
+    """(whether one of our modules asked, "file:line" of the user's code that led to the call)."""
+    frame: FrameType | None = sys._getframe(2)
+    ours = False
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame = frame.f_back  # acknowledge_all -> acknowledge
+    if frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        ours = True
+    while frame is not None and (
+        frame.f_code.co_filename.startswith(_PACKAGE_DIR)
+        or f"{os.sep}jsii{os.sep}" in frame.f_code.co_filename
+    ):
+        frame = frame.f_back
+    if frame is None:
+        return ours, ""
+    filename = frame.f_code.co_filename
+    shown = os.path.relpath(filename) if os.path.isabs(filename) else filename
+    return ours, f"{shown.replace(os.sep, '/')}:{frame.f_lineno}"
+
+
+def _where(construct: IConstruct) -> tuple[Any, str, bool, str]:
+    ours, site = _caller()
+    node = construct.node
+    return node.root, str(node.path), ours, site
+
+
+def _fatal_rule(rule_id: str) -> str | None:
+    """The rule's name when ``rule_id`` is a finding of a SecureServerless rule of level FATAL."""
+    from .nag._model import PACK_NAME, Level
+
+    bare = rule_id.split("::", 1)[1] if "::" in rule_id.split("[", 1)[0] else rule_id
+    base = bare.split("[", 1)[0]
+    if not base.startswith(f"{PACK_NAME}-"):
+        return None
+    from .nag._pack import RULES
+
+    return next((s.rule_id for s in RULES if s.rule_id == base and s.level is Level.FATAL), None)
+
+
+def _prepare(
+    construct: IConstruct,
+    where: tuple[Any, str, bool, str],
+    rule_id: str,
+    reason: str,
+    owner: str | None,
+    expires: object,
+) -> tuple[str, str, Record]:
+    root, path, ours, site = where
+    text = check_reason(construct, reason, f"Acknowledging {rule_id}")
+    fatal = _fatal_rule(rule_id)
+    if fatal is not None:
+        raise SecureConstructsError(
+            "SC-ACK-003",
+            construct,
+            f"{fatal} findings cannot be acknowledged (a plaintext secret, a function anyone may invoke or "
+            "credentials for unauthenticated identities are never acceptable)",
+            received=rule_id,
+            fix="Fix the finding: keep secrets in Secrets Manager, name the caller, turn guest access off",
+        )
+    if owner is not None and (not isinstance(owner, str) or not owner.strip()):
+        raise SecureConstructsError(
+            "SC-ACK-002",
+            construct,
+            "an acknowledgment's owner must name someone (a person or a team)",
+            received=owner,
+            fix="Pass owner='team-payments' (or leave owner out)",
+        )
+    expiry = None if expires is None else _date(
+        construct, expires, "the expiry date", "Pass expires='YYYY-MM-DD', e.g. expires='2027-03-31'"
+    )
+    audited = audited_id(rule_id)
+    record = Record(
+        root=root,
+        path=path,
+        rule=audited,
+        reason=text,
+        owner=owner.strip() if owner else "",
+        expires=expiry,
+        today=today(construct) if expiry is not None else datetime.date.today(),
+        ours=ours,
+        site=site,
+    )
+    return audited, with_terms(text, record.owner, expiry), record
+
+
+def acknowledge(
+    construct: IConstruct,
+    rule_id: str,
+    reason: str,
+    *,
+    owner: str | None = None,
+    expires: str | datetime.date | None = None,
+) -> None:
     """Acknowledge ``rule_id`` on ``construct`` (and everything below it) with an audited reason.
 
     ``rule_id`` is the id as a failing synth prints it, with or without the ``<Plugin>::`` prefix,
     e.g. ``"AwsSolutions-IAM5[Action::xray:PutTraceSegments]"`` or ``"SecureServerless-ApiRouteAuth"``.
     Each finding of a ``Rule[Finding]`` rule must be acknowledged on its own (no prefix matching).
+
+    :param owner: who answers for it (a person or team), shown in the validation and security reports.
+        Default: None (no owner).
+    :param expires: the last day it holds (``"YYYY-MM-DD"`` or a ``date``). After it the finding comes back
+        and the synth names this acknowledgment; within 30 days before, the synth warns. Default: None
+        (never expires).
+
+    Raises SC-GEN-003 (vague reason), SC-ACK-001 (expiry not a date), SC-ACK-002 (blank owner) and
+    SC-ACK-003 (a finding that can never be acknowledged). At synth, an acknowledgment that matches no
+    finding of a pack the SecureServerless plugin watched fails the synth (``AcknowledgmentUnused``).
     """
     from aws_cdk import Acknowledgment, Validations
 
-    text = check_reason(construct, reason, f"Acknowledging {rule_id}")
-    Validations.of(construct).acknowledge(Acknowledgment(id=audited_id(rule_id), reason=text))
+    audited, recorded, record = _prepare(construct, _where(construct), rule_id, reason, owner, expires)
+    _RECORDS.append(record)
+    if not record.expired:
+        Validations.of(construct).acknowledge(Acknowledgment(id=audited, reason=recorded))
 
 
 def acknowledge_all(construct: IConstruct, rule_ids: list[str] | tuple[str, ...], reason: str) -> None:
     """:func:`acknowledge` several rule ids with one reason (in one call into the jsii runtime)."""
     from aws_cdk import Acknowledgment, Validations
 
-    acknowledgments = [
-        Acknowledgment(
-            id=audited_id(rule_id), reason=check_reason(construct, reason, f"Acknowledging {rule_id}")
+    where = _where(construct)
+    prepared = [_prepare(construct, where, rule_id, reason, None, None) for rule_id in rule_ids]
+    _RECORDS.extend(record for _, _, record in prepared)
+    if prepared:
+        Validations.of(construct).acknowledge(
+            *(Acknowledgment(id=audited, reason=recorded) for audited, recorded, _ in prepared)
         )
-        for rule_id in rule_ids
-    ]
-    if acknowledgments:
-        Validations.of(construct).acknowledge(*acknowledgments)

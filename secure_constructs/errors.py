@@ -21,6 +21,14 @@ CODES: dict[str, str] = {
     "SC-GEN-003": "A reason (for a weakened default, a public route or an acknowledgment) is empty or vague.",
     "SC-GEN-004": "An override sets a property that the construct manages itself.",
     "SC-GEN-005": "A value has the wrong type or is out of range.",
+    "SC-GEN-006": "accepted_risks names a setting whose weakening can never be accepted (a fatal rule: "
+    "plaintext secret, a function anyone may invoke, unauthenticated identities).",
+    # acknowledgments (secure_constructs.acknowledge)
+    "SC-ACK-001": "An acknowledgment's expiry date is not a YYYY-MM-DD date.",
+    "SC-ACK-002": "An acknowledgment's owner is blank or not a string.",
+    "SC-ACK-003": "A finding that can never be acknowledged (severity fatal) was acknowledged.",
+    "SC-ACK-004": "The date set as today (context secure_constructs:today or SECURE_CONSTRUCTS_TODAY) is "
+    "not a YYYY-MM-DD date.",
     # compute: SecureFunction
     "SC-FN-001": "The role is already used by another function.",
     "SC-FN-002": "A policy statement allows a wildcard action and no reason was given.",
@@ -111,6 +119,7 @@ CODES: dict[str, str] = {
     "SC-LP-002": "The least-privilege CLI got a missing directory, a malformed --env or an unknown ARN.",
     # security report (secure_constructs.report)
     "SC-RPT-001": "The directory given to the security report holds no synthesized template.",
+    "SC-RPT-002": "The security diff got a missing or unreadable cloud assembly, or an unknown option.",
 }
 
 

@@ -76,19 +76,23 @@ class Finding(dict):
 
 
 class ValidationResult:
-    """The findings of one synth: ``violations`` (unacknowledged) and ``suppressed`` (acknowledged)."""
+    """The findings of one synth: ``violations`` (unacknowledged), ``suppressed`` (acknowledged) and
+    ``info`` (entries of severity ``info``, such as the one that lists SecureServerless when it found
+    nothing; they are not findings)."""
 
     def __init__(self, report: dict[str, Any]) -> None:
         self.report = report
         self.violations: list[Finding] = []
         self.suppressed: list[Finding] = []
+        self.info: list[Finding] = []
         for plugin in report.get("pluginReports", []):
             name = plugin.get("pluginName", "")
             for bucket, items in ((self.violations, plugin.get("violations", [])),
                                   (self.suppressed, plugin.get("suppressedViolations", []))):
                 for violation in items:
+                    target = self.info if violation.get("severity") == "info" else bucket
                     for construct in violation.get("violatingConstructs", []):
-                        bucket.append(Finding(
+                        target.append(Finding(
                             plugin=name,
                             rule=violation.get("ruleName", ""),
                             severity=violation.get("severity", ""),
@@ -97,6 +101,11 @@ class ValidationResult:
                             reason=violation.get("reason"),
                             acknowledged_id=violation.get("acknowledgedId"),
                         ))
+
+    @property
+    def plugins(self) -> list[str]:
+        """The plugins listed in the report (a clean SecureServerless run included)."""
+        return [str(plugin.get("pluginName", "")) for plugin in self.report.get("pluginReports", [])]
 
     def rules(self, *, suppressed: bool = False) -> set[str]:
         return {f.rule for f in (self.suppressed if suppressed else self.violations)}

@@ -34,12 +34,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..acknowledgments import check_reason
 from ..errors import SecureConstructsError
 from ._model import PACK_NAME, Finding
+
+#: Why an acknowledgment of a fatal finding (a plaintext secret, a function open to anyone) is refused.
+UNACKNOWLEDGEABLE = "the finding is fatal: it cannot be acknowledged"
 
 OURS, CDK_NAG, SYNTH = "Metadata.secure_constructs", "Metadata.cdk_nag", "cdk.out (Validations.acknowledge)"
 
@@ -151,6 +154,8 @@ def split(
     refused: list[Acknowledged] = []
     for finding in findings:
         matching = [ack for ack in acks_of.get(finding.logical_id, ()) if ack.covers(finding.rule)]
+        if not finding.acknowledgeable:
+            matching = [replace(ack, refused=ack.refused or UNACKNOWLEDGEABLE) for ack in matching]
         honoured = next((ack for ack in matching if ack.refused is None), None)
         if honoured is not None:
             accepted.append(Acknowledged(finding, honoured))

@@ -29,10 +29,23 @@ class Compliance(enum.Enum):
 
 
 class Level(enum.Enum):
-    """Severity in the validation report. ERROR fails the synth; WARNING is reported and does not."""
+    """Severity in the validation report. ERROR fails the synth unless acknowledged; WARNING is reported
+    and does not fail it; FATAL fails it and cannot be acknowledged (CDK core never suppresses a ``fatal``
+    violation, and the scanner refuses such acknowledgments too)."""
 
+    FATAL = "fatal"
     ERROR = "error"
     WARNING = "warning"
+
+    @property
+    def fails(self) -> bool:
+        """Whether a finding of this level fails the synth (or the scan) when it is not acknowledged."""
+        return self is not Level.WARNING
+
+
+class Fatal(str):
+    """A finding id a rule returns to say that this finding, though its rule is of level ERROR, cannot be
+    acknowledged (``Fatal("Principal::*")``: a Lambda permission open to anyone, with no condition)."""
 
 
 #: A rule returns a Compliance, or a list of findings, each a finding id or ``(finding id, detail)``; each
@@ -234,6 +247,10 @@ class Finding:
     def base_rule(self) -> str:
         """The rule id without its ``[<finding>]`` part."""
         return self.rule.split("[", 1)[0]
+
+    @property
+    def acknowledgeable(self) -> bool:
+        return self.level is not Level.FATAL
 
     @property
     def doc_anchor(self) -> str:

@@ -17,7 +17,7 @@ from ._pack import RULES
 from ._scan import ScanReport
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-_SARIF_LEVEL = {Level.ERROR: "error", Level.WARNING: "warning"}
+_SARIF_LEVEL = {Level.FATAL: "error", Level.ERROR: "error", Level.WARNING: "warning"}
 
 
 def where(finding: Finding) -> str:
@@ -64,7 +64,7 @@ def text(report: ScanReport) -> str:
             f"Skipped {len(report.skipped)} file(s) that are not templates:\n"
             + "\n".join(f"   {path}" for path, _ in report.skipped)
         )
-    errors = sum(f.level is Level.ERROR for f in report.findings)
+    errors = sum(f.level.fails for f in report.findings)
     warnings = len(report.findings) - errors
     resources = sum(t.resources for t in report.templates)
     summary = (
@@ -229,7 +229,7 @@ def _version() -> str:
 def junit(report: ScanReport, fail_on: Level = Level.ERROR) -> str:
     """One test suite per template, one test case per resource with a finding (and one passing case for a
     clean template); a finding at the failing level is a failure, others are listed in system-out."""
-    failing = (Level.ERROR,) if fail_on is Level.ERROR else (Level.ERROR, Level.WARNING)
+    failing = {level for level in Level if level.fails or fail_on is Level.WARNING}
     suites = ElementTree.Element("testsuites", name=PACK_NAME)
     total = failures = 0
     for template in report.templates:

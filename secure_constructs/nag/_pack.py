@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..policy import finding_id
-from ._model import Compliance, Finding, RuleSpec, Undecidable
+from ._model import Compliance, Fatal, Finding, Level, RuleSpec, Undecidable
 from ._template import TemplateContext
 from .rules import (
     apigateway,
@@ -112,6 +112,10 @@ def _index(rules: tuple[RuleSpec, ...]) -> dict[str, list[RuleSpec]]:
 _BY_TYPE = _index(RULES)
 
 
+#: Appended to the message of a finding that cannot be acknowledged.
+_FATAL_NOTE = " This finding cannot be acknowledged: fix it."
+
+
 def run_rule(
     spec: RuleSpec,
     logical_id: str,
@@ -121,20 +125,28 @@ def run_rule(
 ) -> list[Finding]:
     """Apply one rule to one resource; a rule that cannot decide or fails reports a finding (fail closed)."""
 
-    def finding(suffix: str | None, message: str) -> Finding:
+    def finding(suffix: str | None, message: str, level: Level = spec.level) -> Finding:
         rule = spec.rule_id if suffix is None else f"{spec.rule_id}[{finding_id(suffix)}]"
-        return Finding(rule, logical_id, message, spec.explanation, spec.level, location)
+        if isinstance(suffix, Fatal):
+            level = Level.FATAL
+        if level is Level.FATAL:
+            message += _FATAL_NOTE
+        return Finding(rule, logical_id, message, spec.explanation, level, location)
 
+    # What a rule could not decide fails closed, but stays acknowledgeable (a deploy-time parameter may be
+    # the user's to vouch for): only a decided finding of a fatal rule is fatal.
+    undecided = Level.ERROR if spec.level is Level.FATAL else spec.level
     try:
         result = spec.fn(logical_id, resource, ctx)
     except Undecidable as undecidable:
-        return [finding(undecidable.finding, f"{spec.info} Cannot decide: {undecidable.why}.")]
+        return [finding(undecidable.finding, f"{spec.info} Cannot decide: {undecidable.why}.", undecided)]
     except Exception as error:  # noqa: BLE001 - a broken rule must fail closed, not pass silently
         return [
             finding(
                 "RuleError",
                 f"{spec.info} The rule could not evaluate this resource "
                 f"({type(error).__name__}); failing closed.",
+                undecided,
             )
         ]
     if isinstance(result, Compliance):

@@ -76,8 +76,7 @@ class ScanReport:
         return [a for t in self.templates for a in t.refused]
 
     def failed(self, fail_on: Level = Level.ERROR) -> bool:
-        levels = (Level.ERROR,) if fail_on is Level.ERROR else (Level.ERROR, Level.WARNING)
-        return any(f.level in levels for f in self.findings)
+        return any(f.level.fails or fail_on is Level.WARNING for f in self.findings)
 
 
 # --- finding the templates ------------------------------------------------------------------------------

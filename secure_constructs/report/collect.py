@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ..acknowledgments import parse_terms
 from ..errors import SecureConstructsError
 from .intrinsics import references, render
 from .model import Alarm, CostLine, Finding, Function, Permission, Report, Route, Trail
@@ -109,6 +110,8 @@ def collect(outdir: str | Path) -> Report:
         alarms = list(alarms_of(stack, resources))
         report.alarms += alarms
         report.functions += functions_of(stack, resources, alarms)
+        report.data_stores.update(data_stores_of(resources))
+    report.routes = distinct_api_names(report.routes)
     for stack, template in templates.items():
         report.trails += trails_of(stack, template.get("Resources", {}) or {}, report.functions, templates)
     report.fixed_costs, report.usage_costs = costs_of(templates, report)
@@ -169,13 +172,19 @@ def findings_of(validation: dict[str, Any]) -> tuple[list[Finding], list[Finding
         name = plugin.get("pluginName", "")
         for bucket, key in ((acknowledged, "suppressedViolations"), (open_, "violations")):
             for violation in plugin.get(key, []) or []:
+                if violation.get("severity") == "info":
+                    continue  # not a finding (e.g. SecureServerless saying it ran and found nothing)
+                terms = parse_terms(violation.get("reason", "") or "")
                 for construct in violation.get("violatingConstructs", []) or []:
                     bucket.append(Finding(
                         plugin=name,
                         rule=violation.get("ruleName", ""),
                         path=construct.get("constructPath", ""),
                         description=violation.get("description", ""),
-                        reason=violation.get("reason", "") or "",
+                        reason=terms.reason,
+                        owner=terms.owner,
+                        expires=terms.expires,
+                        severity=str(violation.get("severity", "error")),
                     ))
     return sorted(acknowledged, key=_finding_order), sorted(open_, key=_finding_order)
 
@@ -198,11 +207,59 @@ def _public_reason(path: str, acknowledgments: list[Finding]) -> str:
 
 # --- routes --------------------------------------------------------------------------------------------
 
+#: Resource types the diagram shows as data stores (what a function's role may read or write).
+DATA_STORE_TYPES = {
+    "AWS::DynamoDB::Table": "DynamoDB table",
+    "AWS::DynamoDB::GlobalTable": "DynamoDB table",
+    "AWS::S3::Bucket": "S3 bucket",
+    "AWS::SQS::Queue": "SQS queue",
+    "AWS::SecretsManager::Secret": "secret",
+    "AWS::SSM::Parameter": "SSM parameter",
+    "AWS::RDS::DBCluster": "RDS cluster",
+    "AWS::RDS::DBInstance": "RDS instance",
+    "AWS::Kinesis::Stream": "Kinesis stream",
+}
+
+
+def data_stores_of(resources: Resources) -> dict[str, str]:
+    """``{display name: kind}`` of the data stores of one template."""
+    return {display_name(lid, r): DATA_STORE_TYPES[str(r.get("Type"))] for lid, r in resources.items()
+            if isinstance(r, dict) and r.get("Type") in DATA_STORE_TYPES}
+
+
+def distinct_api_names(routes: list[Route]) -> list[Route]:
+    """Routes whose API name is shared by two different APIs get the API's construct path added, so that
+    every API has a label of its own in the report."""
+    from dataclasses import replace
+
+    apis: dict[str, set[str]] = {}
+    for route in routes:
+        apis.setdefault(route.api, set()).add(route.api_path)
+    return [replace(r, api=f"{r.api} ({r.api_path})") if len(apis[r.api]) > 1 else r for r in routes]
+
+
+def _api_display(stack: str, logical_id: str, resource: dict[str, Any]) -> str:
+    path = construct_path(resource)
+    return path.rsplit("/", 1)[0] if path.endswith("/Resource") else (path or f"{stack}/{logical_id}")
+
+
+def _function_of(value: Any, resources: Resources) -> str:
+    """The display name of the Lambda function an integration URI (or target) references, or ``""``."""
+    for ref in sorted(references(value)):
+        target = resources.get(ref)
+        if isinstance(target, dict) and target.get("Type") == "AWS::Lambda::Function":
+            return display_name(ref, target)
+        if isinstance(target, dict) and target.get("Type") == "AWS::ApiGatewayV2::Integration":
+            return _function_of(_props(target).get("IntegrationUri"), resources)
+    return ""
+
 
 def rest_routes(stack: str, resources: Resources, acknowledgments: list[Finding]) -> list[Route]:
     """Every ``AWS::ApiGateway::Method``, with its full path from the ``AWS::ApiGateway::Resource`` chain."""
     apis = {lid: str(_props(r).get("Name") or display_name(lid, r))
             for lid, r in _of_type(resources, "AWS::ApiGateway::RestApi")}
+    api_paths = {lid: _api_display(stack, lid, r)
+                 for lid, r in _of_type(resources, "AWS::ApiGateway::RestApi")}
     path_parts = {lid: _props(r) for lid, r in _of_type(resources, "AWS::ApiGateway::Resource")}
     authorizers = {lid: _props(r) for lid, r in _of_type(resources, "AWS::ApiGateway::Authorizer")}
 
@@ -222,6 +279,7 @@ def rest_routes(stack: str, resources: Resources, acknowledgments: list[Finding]
         props = _props(method)
         api_ids = references(props.get("RestApiId"))
         api = next((apis[a] for a in sorted(api_ids) if a in apis), render(props.get("RestApiId", "")))
+        api_path = next((api_paths[a] for a in sorted(api_ids) if a in api_paths), api)
         auth_type = str(props.get("AuthorizationType") or "NONE")
         authorizer = ""
         auth = {"AWS_IAM": "IAM", "COGNITO_USER_POOLS": "Cognito", "NONE": "NONE"}.get(auth_type, auth_type)
@@ -251,6 +309,9 @@ def rest_routes(stack: str, resources: Resources, acknowledgments: list[Finding]
             construct_path=path,
             reason=_public_reason(path, acknowledgments) if auth == "NONE" else "",
             preflight=preflight,
+            function=_function_of(integration.get("Uri") if isinstance(integration, dict) else None,
+                                  resources),
+            api_path=api_path,
         ))
     return sorted(routes, key=lambda r: (r.api, r.path, r.method))
 
@@ -259,12 +320,15 @@ def http_routes(stack: str, resources: Resources, acknowledgments: list[Finding]
     """Every ``AWS::ApiGatewayV2::Route`` (HTTP and WebSocket APIs)."""
     apis = {lid: str(_props(r).get("Name") or display_name(lid, r))
             for lid, r in _of_type(resources, "AWS::ApiGatewayV2::Api")}
+    api_paths = {lid: _api_display(stack, lid, r)
+                 for lid, r in _of_type(resources, "AWS::ApiGatewayV2::Api")}
     authorizers = {lid: _props(r) for lid, r in _of_type(resources, "AWS::ApiGatewayV2::Authorizer")}
     routes: list[Route] = []
     for _lid, route in _of_type(resources, "AWS::ApiGatewayV2::Route"):
         props = _props(route)
         api_ids = references(props.get("ApiId"))
         api = next((apis[a] for a in sorted(api_ids) if a in apis), render(props.get("ApiId", "")))
+        api_path = next((api_paths[a] for a in sorted(api_ids) if a in api_paths), api)
         key = render(props.get("RouteKey", ""))
         method, _, path = key.partition(" ")
         if not path:
@@ -287,6 +351,8 @@ def http_routes(stack: str, resources: Resources, acknowledgments: list[Finding]
             authorizer=authorizer,
             construct_path=cpath,
             reason=_public_reason(cpath, acknowledgments) if auth == "NONE" else "",
+            function=_function_of(props.get("Target"), resources),
+            api_path=api_path,
         ))
     return sorted(routes, key=lambda r: (r.api, r.path, r.method))
 
@@ -376,6 +442,16 @@ def functions_of(stack: str, resources: Resources, alarms: list[Alarm]) -> list[
                                 display_name(policy_id, managed[policy_id]))
                 else:
                     function.managed_policies.append(render(arn))
+        stores: set[str] = set()
+        for role_id in role_ids:
+            documents = [i.get("PolicyDocument") for i in _listify(_props(roles[role_id]).get("Policies"))
+                         if isinstance(i, dict)]
+            documents += [_props(p).get("PolicyDocument") for _, p in attached.get(role_id, [])]
+            for ref in references(documents):
+                target = resources.get(ref)
+                if isinstance(target, dict) and target.get("Type") in DATA_STORE_TYPES:
+                    stores.add(display_name(ref, target))
+        function.data_stores = sorted(stores)
         literal_name = props.get("FunctionName") if isinstance(props.get("FunctionName"), str) else None
         function.alarms = [a for a in alarms
                            if lid in a.referenced or (literal_name and literal_name in a.referenced)]

@@ -24,6 +24,8 @@ class Route:
     construct_path: str = ""
     reason: str = ""  # for a public route: the acknowledgment reasons that accept it
     preflight: bool = False  # an OPTIONS method with a mock integration (CORS preflight, no backend)
+    function: str = ""  # the Lambda function the route invokes (its display name), "" when none
+    api_path: str = ""  # the API's construct path (or stack/logical id): tells two APIs of one name apart
 
     @property
     def public(self) -> bool:
@@ -69,6 +71,7 @@ class Function:
     kms_key: str = ""
     dlq: str = ""
     alarms: list[Alarm] = field(default_factory=list)
+    data_stores: list[str] = field(default_factory=list)  # display names of the stores its role may use
 
 
 @dataclass(frozen=True)
@@ -89,13 +92,17 @@ class Trail:
 
 @dataclass(frozen=True)
 class Finding:
-    """One violating construct of validation-report.json; ``reason`` is set for acknowledged ones."""
+    """One violating construct of validation-report.json; ``reason`` (and ``owner``, ``expires`` when the
+    acknowledgment named them) are set for acknowledged ones."""
 
     plugin: str
     rule: str
     path: str
     description: str = ""
     reason: str = ""
+    owner: str = ""
+    expires: str = ""
+    severity: str = "error"
 
 
 @dataclass(frozen=True)
@@ -126,6 +133,7 @@ class Report:
     has_validation_report: bool = False
     fixed_costs: list[CostLine] = field(default_factory=list)
     usage_costs: list[CostLine] = field(default_factory=list)
+    data_stores: dict[str, str] = field(default_factory=dict)  # display name -> resource type
 
     @property
     def fixed_monthly_total(self) -> Decimal:

@@ -1,16 +1,20 @@
 """Render a :class:`~secure_constructs.report.model.Report` as Markdown and as one self-contained HTML page.
 
 Both come from the same small document (headings, paragraphs, lists, tables of inline pieces), so the two
-files always say the same thing. The HTML page has inline CSS only: no script, no external font or image.
+files always say the same thing. The HTML page is self-contained: inline CSS, the diagram as inline SVG, and
+one small inline script for the row filter (only wildcards / only public / only acknowledged), which also
+reads ``#filter=wildcard,public`` from the address so that a filtered view can be linked. No external font,
+image or script.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .model import Function, Report, Trail
+from .model import Finding, Function, Permission, Report, Trail
 from .pricing import CURRENCY, PRICES_READ_ON, REGION, money
 
 # --- a tiny document model -----------------------------------------------------------------------------
@@ -32,7 +36,13 @@ class Lines:
     items: tuple[Inline, ...]
 
 
-Inline = str | Code | Badge | Lines
+@dataclass(frozen=True)
+class Link:
+    text: str
+    anchor: str
+
+
+Inline = str | Code | Badge | Lines | Link
 
 
 @dataclass
@@ -60,9 +70,33 @@ class Table:
     caption: str = ""
     css: str = ""
     footer: list[Inline] = field(default_factory=list)
+    flags: list[set[str]] | None = None  # per row, for the HTML filter (a filterable table when set)
 
 
-Block = Heading | Para | BulletList | Table
+@dataclass
+class Filters:
+    """The HTML page's row filter (nothing in Markdown)."""
+
+
+@dataclass
+class Diagram:
+    """The routes -> functions -> data stores SVG: inline in HTML, a linked file in Markdown."""
+
+    svg: str
+
+
+Block = Heading | Para | BulletList | Table | Filters | Diagram
+
+#: The filter's choices: flag -> label.
+FILTERS = {"wildcard": "only wildcards", "public": "only public", "acknowledged": "only acknowledged"}
+#: The diagram's file next to the Markdown report.
+DIAGRAM_NAME = "security-report.svg"
+
+
+def slug(text: str) -> str:
+    """The anchor GitHub gives a Markdown heading (lower case, punctuation dropped, spaces to hyphens);
+    the HTML page uses the same ids, so links work in both."""
+    return re.sub(r"[^\w\- ]", "", text.strip().lower()).replace(" ", "-")
 
 _AUTH_TONE = {"IAM": "ok", "Cognito": "ok", "JWT": "ok", "Lambda token": "ok", "Lambda request": "ok",
               "Lambda": "ok", "NONE": "warn"}
@@ -97,24 +131,41 @@ def summary_lines(report: Report) -> list[str]:
 
 def build(report: Report) -> list[Block]:
     """The whole report as a list of blocks, in reading order."""
-    blocks: list[Block] = [
-        Heading(1, "Security report"),
+    from .diagram import diagram_svg
+
+    body: list[Block] = []
+    svg = diagram_svg(report)
+    if svg:
+        body += [Heading(2, "Diagram: routes, functions and data stores"), Diagram(svg)]
+    body += _routes(report)
+    body += _functions(report)
+    body += _trails(report)
+    body += _findings(report)
+    body += _costs(report)
+    for block in body:
+        if isinstance(block, Heading) and not block.anchor:
+            block.anchor = slug(block.text)
+    toc: list[list[Inline]] = []
+    for block in body:
+        if isinstance(block, Heading) and block.level <= 3:
+            toc.append([("    " if block.level == 3 else "") + "", Link(block.text, block.anchor)])
+    return [
+        Heading(1, "Security report", "security-report"),
         Para(["Cloud assembly ", Code(report.outdir), f" · stacks: {', '.join(report.stacks)}"], tone="note"),
         BulletList([[line] for line in summary_lines(report)]),
+        Heading(2, "Contents", "contents"),
+        BulletList(toc),
+        Filters(),
+        *body,
     ]
-    blocks += _routes(report)
-    blocks += _functions(report)
-    blocks += _trails(report)
-    blocks += _findings(report)
-    blocks += _costs(report)
-    return blocks
 
 
 def _routes(report: Report) -> list[Block]:
-    blocks: list[Block] = [Heading(2, f"API routes ({len(report.routes)})", "routes")]
+    blocks: list[Block] = [Heading(2, f"API routes ({len(report.routes)})")]
     if not report.routes:
         return blocks + [Para(["No API Gateway routes in the templates."])]
     rows: list[list[Inline]] = []
+    flags: list[set[str]] = []
     for r in report.routes:
         reason: Inline = ""
         auth = Badge(r.auth, _AUTH_TONE.get(r.auth, "info"))
@@ -123,20 +174,36 @@ def _routes(report: Report) -> list[Block]:
             reason = r.reason or "CORS preflight: mock integration, no backend is called"
         elif r.public:
             reason = r.reason if r.reason else Badge("no reason recorded", "bad")
-        rows.append([f"{r.api} ({r.kind})", Code(r.method), Code(r.path), auth, r.authorizer, reason])
-    return blocks + [Table(["API", "Method", "Path", "Auth", "Authorizer", "Why public"], rows, css="routes")]
+        function: Inline = Code(r.function) if r.function else ("(mock)" if r.preflight else "")
+        rows.append([f"{r.api} ({r.kind})", Code(r.method), Code(r.path), function, auth, r.authorizer,
+                     reason])
+        flags.append(({"public"} if r.public else set())
+                     | ({"acknowledged"} if r.public and r.reason else set()))
+    return blocks + [Table(["API", "Method", "Path", "Function", "Auth", "Authorizer", "Why public"], rows,
+                           css="routes", flags=flags)]
 
 
 def _functions(report: Report) -> list[Block]:
-    blocks: list[Block] = [Heading(2, f"Lambda functions ({len(report.functions)})", "functions")]
+    blocks: list[Block] = [Heading(2, f"Lambda functions ({len(report.functions)})")]
     if not report.functions:
         return blocks + [Para(["No Lambda functions in the templates."])]
     for fn in report.functions:
-        blocks += _function(fn)
+        blocks += _function(fn, report.acknowledgments)
     return blocks
 
 
-def _function(fn: Function) -> list[Block]:
+def _wildcard(p: Permission) -> bool:
+    return "*" in p.action or any("*" in r for r in p.resources)
+
+
+def _acknowledged(fn: Function, p: Permission, acknowledgments: list[Finding]) -> bool:
+    """Whether a finding about this permission (its action or resource named in the finding id) was
+    acknowledged on the function's role or below it."""
+    needles = [f"::{p.action}]"] + [f"::{r}]" for r in p.resources]
+    return any(a.path.startswith(fn.role) and any(n in a.rule for n in needles) for a in acknowledgments)
+
+
+def _function(fn: Function, acknowledgments: list[Finding]) -> list[Block]:
     key: Inline = Code(fn.kms_key) if fn.kms_key else Badge("AWS managed key (no KmsKeyArn)", "warn")
     dlq: Inline = Code(fn.dlq) if fn.dlq else Badge("none", "warn")
     alarms: Inline = f"{len(fn.alarms)} (table below)" if fn.alarms else Badge("none", "warn")
@@ -149,25 +216,31 @@ def _function(fn: Function) -> list[Block]:
     if fn.managed_policies:
         facts.append(["Managed policies (contents not in the template): ",
                       Lines(tuple(Code(p) for p in fn.managed_policies))])
+    if fn.data_stores:
+        facts.append(["Data stores its role may use: ", Lines(tuple(Code(s) for s in fn.data_stores))])
     blocks: list[Block] = [Heading(3, fn.name), BulletList(facts)]
     if fn.alarms:
         rows_: list[list[Inline]] = [[a.name, a.kind, a.metric, a.condition] for a in fn.alarms]
         blocks.append(Table(["Alarm", "Kind", "Watches", "Condition"], rows_, css="alarms", caption="Alarms"))
     if fn.permissions:
         rows: list[list[Inline]] = []
+        flags: list[set[str]] = []
         for p in fn.permissions:
             resources = Lines(tuple(Code(r) for r in p.resources)) if p.resources else ""
             effect: Inline = p.effect if p.effect == "Allow" else Badge(p.effect, "info")
             rows.append([effect, Code(p.action), resources, p.condition, p.policy])
+            flags.append(({"wildcard"} if p.effect == "Allow" and _wildcard(p) else set())
+                         | ({"acknowledged"} if _acknowledged(fn, p, acknowledgments) else set()))
         blocks.append(Table(["Effect", "Action", "Resource", "Condition", "Policy"], rows, css="perms",
-                            caption="Role permissions: each action and the resources it is allowed on"))
+                            caption="Role permissions: each action and the resources it is allowed on",
+                            flags=flags))
     else:
         blocks.append(Para(["The role has no policy statements in the template."]))
     return blocks
 
 
 def _trails(report: Report) -> list[Block]:
-    blocks: list[Block] = [Heading(2, "Trail coverage", "trails")]
+    blocks: list[Block] = [Heading(2, "Trail coverage")]
     if not report.trails:
         return blocks + [Para([Badge("No CloudTrail trail in the templates", "warn"),
                                " (function invocations are not recorded as data events)."])]
@@ -198,32 +271,47 @@ def _uncovered(report: Report, trails: list[Trail]) -> list[Block]:
 
 
 def _findings(report: Report) -> list[Block]:
-    blocks: list[Block] = [Heading(2, f"Open findings ({len(report.findings)})", "findings")]
+    blocks: list[Block] = [Heading(2, f"Open findings ({len(report.findings)})")]
     if report.findings:
-        open_rows: list[list[Inline]] = [[f.plugin, Code(f.rule), Code(f.path), f.description]
+        open_rows: list[list[Inline]] = [[f.plugin, Code(f.rule), Code(f.path), f.severity, f.description]
                                          for f in report.findings]
-        blocks.append(Table(["Plugin", "Rule", "Construct", "Description"], open_rows, css="findings"))
+        blocks.append(Table(["Plugin", "Rule", "Construct", "Severity", "Description"], open_rows,
+                            css="findings", flags=[set() for _ in open_rows]))
     elif report.has_validation_report:
         blocks.append(Para([Badge("none", "ok"),
                             " every finding is either fixed or acknowledged with a reason."]))
     else:
         blocks.append(Para(["No ", Code("validation-report.json"), " in the cloud assembly: either no "
                             "validation plugin ran or none reported anything."], tone="warn"))
-    heading = f"Acknowledged findings ({len(report.acknowledgments)})"
-    blocks.append(Heading(2, heading, "acknowledgments"))
+    groups = group_acknowledgments(report.acknowledgments)
+    heading = f"Acknowledged findings ({len(report.acknowledgments)}, in {len(groups)} groups)"
+    blocks.append(Heading(2, heading))
     if report.acknowledgments:
+        blocks.append(Para(["Findings accepted with the same rule, reason, owner and expiry are one row, "
+                            "with the number of constructs and their paths."], tone="note"))
         rows: list[list[Inline]] = [
-            [a.plugin, Code(a.rule), Code(a.path), a.reason or Badge("no reason", "bad")]
-            for a in report.acknowledgments
+            [g[0].plugin, Code(g[0].rule), str(len(g)), Lines(tuple(Code(a.path) for a in g)),
+             g[0].reason or Badge("no reason", "bad"), g[0].owner or Badge("none", "warn"),
+             g[0].expires or "never"]
+            for g in groups
         ]
-        blocks.append(Table(["Plugin", "Rule", "Construct", "Reason"], rows, css="acks"))
+        blocks.append(Table(["Plugin", "Rule", "Count", "Constructs", "Reason", "Owner", "Expires"], rows,
+                            css="acks", flags=[{"acknowledged"} for _ in rows]))
     else:
         blocks.append(Para(["No acknowledged findings."]))
     return blocks
 
 
+def group_acknowledgments(acknowledgments: list[Finding]) -> list[list[Finding]]:
+    """Acknowledged findings grouped by (plugin, rule, reason, owner, expiry), in first-seen order."""
+    groups: dict[tuple[str, str, str, str, str], list[Finding]] = {}
+    for a in acknowledgments:
+        groups.setdefault((a.plugin, a.rule, a.reason, a.owner, a.expires), []).append(a)
+    return sorted(groups.values(), key=lambda g: (-len(g), g[0].plugin, g[0].rule))
+
+
 def _costs(report: Report) -> list[Block]:
-    blocks: list[Block] = [Heading(2, "Estimated monthly cost of the security resources", "cost")]
+    blocks: list[Block] = [Heading(2, "Estimated monthly cost of the security resources")]
     rows: list[list[Inline]] = [[line.price.service, line.price.item, str(line.count), line.detail,
                                  line.price.label(), money(line.monthly)] for line in report.fixed_costs]
     if rows:
@@ -263,7 +351,11 @@ def to_markdown(report: Report) -> str:
             text = "".join(_md(p) for p in block.parts)
             out.append(f"**{text}**" if block.tone == "note" and len(block.parts) == 1 else text)
         elif isinstance(block, BulletList):
-            out.append("\n".join("- " + "".join(_md(p, in_list=True) for p in item) for item in block.items))
+            out.append("\n".join(_md_item(item) for item in block.items))
+        elif isinstance(block, Filters):
+            continue
+        elif isinstance(block, Diagram):
+            out.append(f"![API routes, Lambda functions and data stores]({DIAGRAM_NAME})")
         else:
             if block.caption:
                 out.append(f"*{block.caption}*")
@@ -279,9 +371,16 @@ def to_markdown(report: Report) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+def _md_item(item: list[Inline]) -> str:
+    indent = "  " if item and isinstance(item[0], str) and item[0].startswith("    ") else ""
+    return indent + "- " + "".join(_md(p, in_list=True) for p in item if p != "    ")
+
+
 def _md(piece: Inline, *, in_list: bool = False) -> str:
+    if isinstance(piece, Link):
+        return f"[{_md_text(piece.text)}](#{piece.anchor})"
     if isinstance(piece, str):
-        return _md_text(piece)
+        return _md_text(piece.strip()) if piece.isspace() else _md_text(piece)
     if isinstance(piece, Code):
         return _code_span(piece.text)
     if isinstance(piece, Badge):
@@ -345,7 +444,50 @@ code { font: 12.5px/1.4 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospa
 .bad { background: #fde2e1; color: #9b1c1c; }
 .info { background: #e6eefb; color: #1f4a8a; }
 td.num { text-align: right; white-space: nowrap; }
+li.sub { margin-left: 22px; list-style: circle; }
+form.filters { position: sticky; top: 0; z-index: 1; background: #fff; border: 1px solid #d9dde5;
+  border-radius: 6px; padding: 8px 12px; margin: 12px 0; display: flex; gap: 18px; align-items: center; }
+form.filters output { margin-left: auto; color: #5a6272; }
+figure.diagram { margin: 6px 0 14px; overflow-x: auto; background: #fff; border: 1px solid #d9dde5; }
+tr[hidden], table[hidden] { display: none; }
 """
+
+# The row filter: a row of a filterable table stays visible when it has every checked flag; a table left
+# without visible rows is hidden. ``#filter=wildcard,public`` in the address checks those boxes on load.
+_SCRIPT = """
+(function () {
+  var boxes = Array.prototype.slice.call(document.querySelectorAll('#filters input[name=filter]'));
+  function apply() {
+    var need = boxes.filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
+    var shown = 0, total = 0;
+    document.querySelectorAll('table.filterable').forEach(function (table) {
+      var visible = 0;
+      table.querySelectorAll('tbody tr').forEach(function (row) {
+        var flags = (row.getAttribute('data-flags') || '').split(' ');
+        var keep = need.every(function (n) { return flags.indexOf(n) >= 0; });
+        if (keep) { row.removeAttribute('hidden'); visible++; } else { row.setAttribute('hidden', ''); }
+        total++;
+      });
+      shown += visible;
+      if (need.length && !visible) { table.setAttribute('hidden', ''); }
+      else { table.removeAttribute('hidden'); }
+    });
+    var out = document.getElementById('filter-count');
+    out.textContent = need.length ? shown + ' of ' + total + ' rows shown' : '';
+    out.setAttribute('data-shown', String(shown));
+  }
+  var match = /filter=([a-z,]+)/.exec(window.location.hash);
+  if (match) {
+    var wanted = match[1].split(',');
+    boxes.forEach(function (b) { b.checked = wanted.indexOf(b.value) >= 0; });
+  }
+  boxes.forEach(function (b) { b.addEventListener('change', apply); });
+  apply();
+})();
+"""
+
+
+_SUB = ' class="sub"'
 
 
 def to_html(report: Report) -> str:
@@ -361,8 +503,17 @@ def to_html(report: Report) -> str:
         elif isinstance(block, BulletList):
             css = ' class="summary"' if first_list else ""
             first_list = False
-            items = "".join(f"<li>{''.join(_html(p) for p in item)}</li>" for item in block.items)
+            items = "".join(
+                f"<li{_SUB if item and item[0] == '    ' else ''}>{''.join(_html(p) for p in item)}</li>"
+                for item in block.items)
             body.append(f"<ul{css}>{items}</ul>")
+        elif isinstance(block, Filters):
+            boxes = "".join(f'<label><input type="checkbox" name="filter" value="{flag}"> {label}</label>'
+                            for flag, label in FILTERS.items())
+            body.append(f'<form id="filters" class="filters"><strong>Show</strong> {boxes}'
+                        '<output id="filter-count"></output></form>')
+        elif isinstance(block, Diagram):
+            body.append(f'<figure class="diagram">{block.svg}</figure>')
         else:
             body.append(_html_table(block))
     return (
@@ -371,12 +522,13 @@ def to_html(report: Report) -> str:
         f"<title>Security report · {html.escape(', '.join(report.stacks))}</title>\n"
         f"<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
         + "\n".join(body)
-        + "\n</main>\n</body>\n</html>\n"
+        + f"\n</main>\n<script>{_SCRIPT}</script>\n</body>\n</html>\n"
     )
 
 
 def _html_table(table: Table) -> str:
-    css = f' class="{table.css}"' if table.css else ""
+    classes = " ".join(c for c in (table.css, "filterable" if table.flags is not None else "") if c)
+    css = f' class="{classes}"' if classes else ""
     parts = [f"<table{css}>"]
     if table.caption:
         parts.append(f"<caption>{html.escape(table.caption)}</caption>")
@@ -389,8 +541,9 @@ def _html_table(table: Table) -> str:
     def cells(row: list[Inline]) -> str:
         return "".join(f"<td{num if i in numeric else ''}>{_html(c)}</td>" for i, c in enumerate(row))
 
-    for row in table.rows:
-        parts.append(f"<tr>{cells(row)}</tr>")
+    for index, row in enumerate(table.rows):
+        flags = "" if table.flags is None else f' data-flags="{" ".join(sorted(table.flags[index]))}"'
+        parts.append(f"<tr{flags}>{cells(row)}</tr>")
     parts.append("</tbody>")
     if table.footer:
         parts.append(f"<tfoot><tr>{cells(table.footer)}</tr></tfoot>")
@@ -399,8 +552,10 @@ def _html_table(table: Table) -> str:
 
 
 def _html(piece: Inline) -> str:
+    if isinstance(piece, Link):
+        return f'<a href="#{html.escape(piece.anchor)}">{html.escape(piece.text)}</a>'
     if isinstance(piece, str):
-        return html.escape(piece)
+        return html.escape(piece.strip()) if piece.isspace() else html.escape(piece)
     if isinstance(piece, Code):
         return f"<code>{html.escape(piece.text)}</code>"
     if isinstance(piece, Badge):

@@ -183,17 +183,14 @@ def test_providers_mappings_and_default_roles_are_managed(stack, key):
         SecureIdentityPool(stack, "Ids", user_pool=users(stack), overrides={key: None})
 
 
-def test_guest_access_with_a_reason_is_acknowledged(app, stack):
-    add_checks(app)  # includes the SecureServerless pack
+def test_guest_access_cannot_be_accepted_even_with_a_reason(app, stack):
+    # IdentityPoolUnauthenticated is fatal: no reason makes credentials for anonymous callers acceptable
     reason = "Anonymous visitors may read the public product catalogue through the guest role."
-    SecureIdentityPool(stack, "Ids", user_pool=users(stack),
-                       overrides={"allow_unauthenticated_identities": True},
-                       accepted_risks={"allow_unauthenticated_identities": reason})
-    result = synth_and_validate(app)
-    assert result.violations == [], result.format()
-    for rule in ("AwsSolutions-COG7", "SecureServerless-IdentityPoolUnauthenticated"):
-        [finding] = [f for f in result.suppressed if f.rule == rule]
-        assert reason in finding["reason"]
+    with pytest.raises(SecureConstructsError, match="SC-GEN-006.*allow_unauthenticated_identities"):
+        SecureIdentityPool(stack, "Ids", user_pool=users(stack),
+                           overrides={"allow_unauthenticated_identities": True},
+                           accepted_risks={"allow_unauthenticated_identities": reason})
+    assert stack.node.try_find_child("Ids") is None
 
 
 # --- per-user data isolation --------------------------------------------------------------------------

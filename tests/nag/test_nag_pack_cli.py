@@ -49,9 +49,9 @@ PINNED = [
     ("LambdaJsonLogs", "warning"),
     ("LambdaRecursiveLoop", "error"),
     ("LambdaPublicSubnet", "error"),
-    ("LambdaEnvPlaintextSecret", "error"),
-    ("SecretValueExposed", "error"),
-    ("LambdaInlineCodeSecret", "error"),
+    ("LambdaEnvPlaintextSecret", "fatal"),
+    ("SecretValueExposed", "fatal"),
+    ("LambdaInlineCodeSecret", "fatal"),
     ("IamNoWildcardAction", "error"),
     ("IamNoWildcardResource", "error"),
     ("IamWildcardArn", "warning"),
@@ -75,7 +75,7 @@ PINNED = [
     ("S3ObjectOwnership", "error"),
     ("S3AccessLogging", "error"),
     ("S3Kms", "error"),
-    ("TemplatePlaintextSecret", "error"),
+    ("TemplatePlaintextSecret", "fatal"),
     ("LogGroupRetention", "error"),
     ("LogGroupRetainedOnDelete", "warning"),
     ("TrailLogging", "error"),
@@ -111,7 +111,7 @@ PINNED = [
     ("CognitoTokenLifetime", "warning"),
     ("CognitoTokenRevocation", "error"),
     ("CognitoUserExistenceErrors", "error"),
-    ("IdentityPoolUnauthenticated", "error"),
+    ("IdentityPoolUnauthenticated", "fatal"),
     ("IdentityPoolClassicFlow", "error"),
     ("IdentityPoolServerSideTokenCheck", "error"),
     ("IdentityPoolAmbiguousRole", "warning"),
@@ -191,7 +191,7 @@ def test_rule_ids_and_levels_are_pinned():
 def test_every_rule_documents_cause_and_fix_and_has_resource_types():
     for spec in RULES:
         assert spec.info.endswith(".") and spec.explanation.endswith("."), spec.name
-        assert spec.resource_types and spec.level in (Level.ERROR, Level.WARNING)
+        assert spec.resource_types and spec.level in (Level.FATAL, Level.ERROR, Level.WARNING)
 
 
 def test_rules_md_is_generated_from_the_table():

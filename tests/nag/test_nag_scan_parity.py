@@ -37,6 +37,8 @@ def _plugin_findings(outdir: pathlib.Path) -> tuple[set[tuple[str, str]], set[tu
         if plugin["pluginName"] != PACK_NAME:
             continue
         for violation in plugin.get("violations", []):
+            if violation["severity"] == "info":
+                continue  # the entry that lists a clean SecureServerless run: not a finding
             for construct in violation["violatingConstructs"]:
                 open_.add((violation["ruleName"], ids[construct["constructPath"]]))
         for violation in plugin.get("suppressedViolations", []):

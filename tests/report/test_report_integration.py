@@ -73,8 +73,9 @@ def test_fixed_cost_of_key_alarm_and_trail(outdir):
 def test_written_report_files(written):
     md_path, html_path, summary = written
     md = md_path.read_text()
-    assert "| orders-api (REST) | `GET` | `/orders/{id}` | **IAM** |  |  |" in md
-    assert f"| orders-api (REST) | `GET` | `/health` | **NONE** |  | {PUBLIC_REASON} |" in md
+    assert "| orders-api (REST) | `GET` | `/orders/{id}` | `ReportDemo/Handler` | **IAM** |  |  |" in md
+    assert f"| orders-api (REST) | `GET` | `/health` |  | **NONE** |  | {PUBLIC_REASON} |" in md
+    assert "[API routes (2)](#api-routes-2)" in md and "## API routes (2)" in md  # table of contents
     assert "### ReportDemo/Handler" in md
     assert "| **Total** |  |  |  |  | **$1.10** |" in md
     assert html_path.stat().st_size > 5000

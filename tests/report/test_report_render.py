@@ -60,10 +60,10 @@ def _assembly(tmp_path):
 
 def test_markdown_has_the_tables_and_rows(tmp_path):
     md = to_markdown(collect(_assembly(tmp_path)))
-    assert "| API | Method | Path | Auth | Authorizer | Why public |" in md
+    assert "| API | Method | Path | Function | Auth | Authorizer | Why public |" in md
     assert (
-        "| orders (REST) | `GET` | `/health` | **NONE** |  | &lt;script&gt;alert(1)&lt;/script&gt; \\| pipe |"
-        in md
+        "| orders (REST) | `GET` | `/health` |  | **NONE** |  "
+        "| &lt;script&gt;alert(1)&lt;/script&gt; \\| pipe |" in md
     )
     assert "| Allow | `sqs:SendMessage` | `Queue.Arn` |  | S/Role (inline p) |" in md
     assert "| Allow | `sqs:GetQueueUrl` | `Queue.Arn` |  | S/Role (inline p) |" in md
@@ -93,9 +93,9 @@ def test_summary_counts_cors_preflights_apart(tmp_path):
     assert (
         summary_lines(report)[0] == "Routes: 2 (1 CORS preflight, 1 public); every public route has a reason"
     )
-    assert "| orders (REST) | `OPTIONS` | `/health` | **NONE** |  | CORS preflight: mock integration" in (
-        to_markdown(report)
-    )
+    expected = ("| orders (REST) | `OPTIONS` | `/health` | (mock) | **NONE** |  "
+                "| CORS preflight: mock integration")
+    assert expected in to_markdown(report)
 
 
 def test_markdown_flags_what_is_missing(tmp_path):
@@ -126,15 +126,17 @@ def test_html_is_self_contained_and_escaped(tmp_path):
     page = to_html(collect(_assembly(tmp_path)))
     parser = _Tables()
     parser.feed(page)
-    assert "script" not in parser.tags and "link" not in parser.tags and "img" not in parser.tags
-    assert not [a for a in parser.attrs if a[0] in ("src", "href")]
+    # one inline script (the row filter), nothing loaded from elsewhere; links only to anchors of the page
+    assert parser.tags.count("script") == 1 and "link" not in parser.tags and "img" not in parser.tags
+    assert not [a for a in parser.attrs if a[0] == "src" or (a[0] == "href" and not a[1].startswith("#"))]
+    assert page.count("<script>") == 1 and "<script src" not in page
     assert not re.search(r"@import|url\(|https?://fonts", page)
     assert "&lt;script&gt;alert(1)&lt;/script&gt; | pipe" in page
     assert parser.tags.count("table") == 5  # routes, permissions, acknowledgments, fixed cost, usage cost
     assert (
-        '<table class="routes">' in page
-        and '<table class="perms">' in page
-        and '<table class="acks">' in page
+        '<table class="routes filterable">' in page
+        and '<table class="perms filterable">' in page
+        and '<table class="acks filterable">' in page
     )
 
 
@@ -180,4 +182,5 @@ def test_summary_and_table_flag_an_acknowledgment_without_reason(tmp_path):
     )
     report = collect(write_assembly(tmp_path, {"S": {}}, validation))
     assert "(1 WITHOUT a reason)" in summary_lines(report)[2]
-    assert "| AwsSolutions | `AwsSolutions-L1` | `S/Fn/Resource` | **no reason** |" in to_markdown(report)
+    assert ("| AwsSolutions | `AwsSolutions-L1` | 1 | `S/Fn/Resource` | **no reason** | **none** | never |"
+            in to_markdown(report))

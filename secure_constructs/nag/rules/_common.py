@@ -14,7 +14,7 @@ from typing import Any
 from .._model import Compliance, Level, RuleFn, RuleResult, Undecidable
 from .._template import MISSING, NO_VALUE, TemplateContext, as_list, flatten, props, show, when
 
-E, W = Level.ERROR, Level.WARNING
+E, W, F = Level.ERROR, Level.WARNING, Level.FATAL
 
 
 def truthy(value: Any) -> bool:

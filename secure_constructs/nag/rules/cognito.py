@@ -7,7 +7,7 @@ from typing import Any
 from ...policy import restricting_keys
 from .._model import Cdk, Compliance, RuleResult, RuleSpec, Setting, if_, remove, set_
 from .._template import MISSING, TemplateContext, as_list, get_path, props, show, when
-from ._common import E, W, expect
+from ._common import E, F, W, expect
 from ._policy import allows, readable_condition, statements
 
 POOL, CLIENT = ("AWS::Cognito::UserPool",), ("AWS::Cognito::UserPoolClient",)
@@ -606,7 +606,7 @@ RULES: tuple[RuleSpec, ...] = (
         IDENTITY_POOL,
         "The identity pool gives AWS credentials to unauthenticated identities.",
         "Set AllowUnauthenticatedIdentities to false.",
-        E,
+        F,
         identity_pool_unauthenticated,
         paths=("AllowUnauthenticatedIdentities",),
         settings=(Setting(ID_POOL, "allow_unauthenticated_identities", False),),

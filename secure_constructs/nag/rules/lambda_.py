@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from ...policy import wildcard_arn
-from .._model import Cdk, Compliance, RuleResult, RuleSpec, Setting, if_, remove, set_
+from .._model import Cdk, Compliance, Fatal, RuleResult, RuleSpec, Setting, if_, remove, set_
 from .._template import MISSING, NO_VALUE, TemplateContext, flatten, get_path, is_intrinsic, props, strings_in
-from ._common import E, W, expect
+from ._common import E, F, W, expect
 from .encryption import aws_managed_key
 
 LAMBDA = "AWS::Lambda::Function"
@@ -31,7 +31,9 @@ def lambda_permission_public(logical_id: str, resource: dict[str, Any], ctx: Tem
     if principal == "*" and via_url:
         return Compliance.NOT_APPLICABLE  # the public function URL itself: LambdaUrlAuth reports it, once
     if principal == "*":
-        return ["Principal::*"]
+        # Open to anyone with nothing that narrows the caller: never acceptable, so not acknowledgeable.
+        narrowed = any(p.get(key) is not None for key in ("SourceArn", "SourceAccount", "PrincipalOrgID"))
+        return ["Principal::*" if narrowed else Fatal("Principal::*")]
     service = isinstance(principal, str) and principal.endswith(".amazonaws.com")
     source_arn, source_account = p.get("SourceArn"), p.get("SourceAccount")
     if service and source_arn is None and source_account is None:
@@ -333,7 +335,7 @@ RULES: tuple[RuleSpec, ...] = (
         "An environment variable holds what looks like a plaintext secret.",
         "Store the value in Secrets Manager (or an SSM SecureString), pass its ARN/name in the "
         "environment and read it at run time; grant the function read access to that secret only.",
-        E,
+        F,
         lambda_env_plaintext_secret,
         paths=("Environment",),
         finding_ids=("Env::<variable>",),
@@ -348,7 +350,7 @@ RULES: tuple[RuleSpec, ...] = (
         "A resolved secret is stored in plain text in the function configuration or the stack outputs. "
         "Pass the secret's ARN or name instead and read it at run time (a finding on an output cannot be "
         "acknowledged: CDK maps outputs to no construct).",
-        E,
+        F,
         secret_value_exposed,
         paths=("Environment",),
         finding_ids=("Env::<variable>",),
@@ -365,7 +367,7 @@ RULES: tuple[RuleSpec, ...] = (
         (LAMBDA,),
         "The function's inline code contains a hard-coded secret.",
         "Move the secret to Secrets Manager and read it at run time; rotate the leaked value.",
-        E,
+        F,
         lambda_inline_code_secret,
         paths=("Code",),
         finding_ids=("Code::<what was found, with its line>",),

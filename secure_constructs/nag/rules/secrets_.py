@@ -10,7 +10,7 @@ from typing import Any
 
 from .._model import Compliance, RuleResult, RuleSpec, set_
 from .._template import TemplateContext, props
-from ._common import E
+from ._common import F
 from .lambda_ import resolves_secret
 
 #: Pseudo resource types for template Parameters and Outputs.
@@ -91,7 +91,7 @@ RULES: tuple[RuleSpec, ...] = (
         "Keep it in Secrets Manager or an SSM SecureString and pass its ARN or name, or generate it "
         "(GenerateSecretString); mark secret parameters NoEcho and give them no default. Rotate the leaked "
         "value.",
-        E,
+        F,
         template_plaintext_secret,
         paths=("SecretString",),
         finding_ids=(
