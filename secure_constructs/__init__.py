@@ -72,27 +72,9 @@ def _package_version() -> str:
 __version__ = _package_version()
 
 
-def _readable_node_output() -> None:
-    """Print what the jsii runtime's Node process writes outside its protocol (Node's end-of-life banner)
-    as text, not as Python ``b'...'`` reprs: jsii's stderr reader calls ``print(line)`` on raw bytes.
+from ._node_output import install as _readable_node_output  # noqa: E402
 
-    The reader looks ``print`` up in its module at each line, so this works for every line printed after
-    ``secure_constructs`` is imported; import it before ``aws_cdk`` to cover the banner of the first start.
-    """
-    try:
-        from jsii._kernel.providers import process
-    except ImportError:  # jsii not installed: the client and the scanner need none
-        return
-
-    def readable(*args: Any, **kwargs: Any) -> None:
-        text = [a.decode("utf-8", "replace").rstrip("\n") if isinstance(a, bytes) else a for a in args]
-        print(*text, **kwargs)
-
-    if getattr(process, "print", None) is None:
-        process.print = readable  # type: ignore[attr-defined]
-
-
-_readable_node_output()
+_readable_node_output()  # Node's banner as text, without importing jsii
 
 
 def __getattr__(name: str) -> Any:

@@ -40,8 +40,9 @@ def _run(tmp_path: Path, source: str, env: dict[str, str] | None = None) -> subp
 
 def _plain_env() -> dict[str, str]:
     """The environment of a user's shell: without pytest's variables, which switch CDK to its in-memory
-    mode (the report inside the exception instead of printed)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    mode (the report inside the exception instead of printed), and without a developer's settings that
+    silence jsii's Node version banner."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "JSII_SILENCE_WARNING"))}
 
 
 def test_failing_synth_prints_the_findings_and_one_line_without_traceback(tmp_path):
