@@ -5,7 +5,8 @@
 - a public REST API for customers behind a Cognito user-pool authorizer (scopes per route), plus one public
   health route whose reason lands in the validation report;
 - an HTTP API for the mobile app with a JWT authorizer wired from the same user pool;
-- a DynamoDB table and a payment-provider secret, each function granted exactly what its code calls (`grant_from_code()`);
+- a DynamoDB table and a payment-provider secret, each function granted exactly what its code calls
+  (`grant_from_code()`);
 - a CloudTrail trail with Lambda data events, and alarms on every function and API (on by default).
 
 ``OrdersService(app, "Orders", extra_routes=N)`` adds N more IAM-auth routes, each with its own function
