@@ -3,10 +3,11 @@
 It serves MiniStack's ASGI app on ``127.0.0.1:$GATEWAY_PORT`` only, over TLS with the harness's throwaway
 certificate, after four test-only additions that let the stacks deploy:
 
-1. CloudFormation handlers for three types its engine otherwise rejects as unrecognized:
+1. CloudFormation handlers for four types its engine otherwise rejects as unrecognized:
    ``AWS::CloudTrail::Trail`` and ``AWS::WAFv2::WebACLAssociation`` (through the emulator's own CloudTrail
-   and WAFv2 APIs), and ``AWS::Cognito::UserPoolRiskConfigurationAttachment``, which is only recorded:
-   the emulator has no Cognito threat protection, so nothing here enforces it (docs/local-deploy.md).
+   and WAFv2 APIs), and ``AWS::Cognito::UserPoolRiskConfigurationAttachment`` and
+   ``AWS::WAFv2::LoggingConfiguration``, which are only recorded: the emulator has no Cognito threat
+   protection and no WAF logging, so nothing here enforces or reads them (docs/local-deploy.md).
 2. The user pool's ``ProviderName`` / ``ProviderURL`` attributes, which the emulator lacks, and
    ``AWS::CloudWatch::Alarm`` with ``Metrics`` (metric math), which the provisioner refuses, stored as
    PutMetricAlarm would store it (nothing evaluates alarms here). No template setting that the provisioner
@@ -123,8 +124,21 @@ def _risk_configuration_delete(physical_id: str, props: dict) -> None:
     _risk_configurations.pop(physical_id, None)
 
 
+_waf_logging: dict[str, dict] = {}  # recorded only: the emulator's WAFv2 has no logging configuration
+
+
+def _waf_logging_create(logical_id: str, props: dict, stack_name: str):
+    _waf_logging[props["ResourceArn"]] = props
+    return props["ResourceArn"], {}
+
+
+def _waf_logging_delete(physical_id: str, props: dict) -> None:
+    _waf_logging.pop(physical_id, None)
+
+
 provisioners._RESOURCE_HANDLERS.update(
     {
+        "AWS::WAFv2::LoggingConfiguration": {"create": _waf_logging_create, "delete": _waf_logging_delete},
         "AWS::CloudTrail::Trail": {"create": _trail_create, "delete": _trail_delete},
         "AWS::WAFv2::WebACLAssociation": {
             "create": _web_acl_association_create,
