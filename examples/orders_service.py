@@ -5,7 +5,8 @@
 - a public REST API for customers behind a Cognito user-pool authorizer (scopes per route), plus one public
   health route whose reason lands in the validation report;
 - an HTTP API for the mobile app with a JWT authorizer wired from the same user pool;
-- a DynamoDB table and a payment-provider secret, each function granted exactly what it uses;
+- a DynamoDB table and a payment-provider secret, each function granted exactly what its code calls
+  (`grant_from_code()`);
 - a CloudTrail trail with Lambda data events, and alarms on every function and API (on by default).
 
 ``OrdersService(app, "Orders", extra_routes=N)`` adds N more IAM-auth routes, each with its own function
@@ -181,26 +182,19 @@ class OrdersService(Stack):
             "every 90 days, so no rotation Lambda could create a new one",
         )
 
-        # --- functions: one per route, each granted exactly what it uses ---------------------------------
+        # --- functions: one per route, each granted exactly what its code calls (grant_from_code) ---------
         env = {"ORDERS_TABLE": self.table.table_name}
         list_orders = self._function("ListOrders", LIST_ORDERS, env)
-        self.table.grant(list_orders.role, "dynamodb:Scan")
         get_order = self._function("GetOrder", GET_ORDER, env)
-        self.table.grant(get_order.role, "dynamodb:GetItem")
         create_order = self._function(
             "CreateOrder", CREATE_ORDER, env, secrets={"PAYMENT_API_KEY": self.payment_api_key}
         )
-        self.table.grant(create_order.role, "dynamodb:PutItem")
         delete_order = self._function("DeleteOrder", DELETE_ORDER, env)
-        self.table.grant(delete_order.role, "dynamodb:DeleteItem")
         my_order = self._function("MyOrder", GET_ORDER, env)
-        self.table.grant(my_order.role, "dynamodb:GetItem")
         place_order = self._function(
             "PlaceOrder", CREATE_ORDER, env, secrets={"PAYMENT_API_KEY": self.payment_api_key}
         )
-        self.table.grant(place_order.role, "dynamodb:PutItem")
         mobile_order = self._function("MobileOrder", GET_ORDER, env)
-        self.table.grant(mobile_order.role, "dynamodb:GetItem")
         health = self._function("Health", HEALTH, {})
 
         # --- identity ------------------------------------------------------------------------------------
@@ -243,7 +237,6 @@ class OrdersService(Stack):
         self.internal_api.add_route("DELETE", "/orders/{id}", delete_order)
         for i in range(extra_routes):
             extra = self._function(f"Report{i}", LIST_ORDERS, env)
-            self.table.grant(extra.role, "dynamodb:Scan")
             self.internal_api.add_route("GET", f"/reports/r{i}", extra)
 
         self.reporting_role = iam.Role(
@@ -314,6 +307,7 @@ class OrdersService(Stack):
             accepted_risks={"log_removal_policy": DEMO_LOGS},
             **kwargs,
         )
+        fn.grant_from_code()  # e.g. dynamodb:GetItem on the table named by ORDERS_TABLE, and nothing else
         self.functions[name] = fn
         return fn
 

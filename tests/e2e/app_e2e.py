@@ -7,7 +7,9 @@ resource server, three routes behind the JWT Lambda authorizer (``Auth.jwt_lambd
 a JWKS: ``SC_E2E_JWKS_BASE``) and one public route with its reason; a DataEventsTrail. The functions' and
 the API's default alarms (attached at synth) and the trail's security alarms notify the stack's encrypted
 topic. Two IAM roles stand in for API callers: one granted exactly ``GET /iam`` with ``api.grant_invoke``,
-one granted nothing. The stack's outputs are what tests/e2e/test_e2e_*.py read back.
+one granted nothing. ``CodeGranted`` (tests/e2e/code_granted.py) is the least-privilege pair: a function
+whose only data permissions come from ``grant_from_code()``, and one with the same code and one inferred
+action fewer. The stack's outputs are what tests/e2e/test_e2e_*.py read back.
 
 Everything is the library's secure default except what the tests need, each relaxed through the
 construct's documented override with a reason (``accepted_risks``):
@@ -40,6 +42,7 @@ from secure_constructs.identity import SecureUserPool
 from secure_constructs.monitoring import alarm_topic
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from code_granted import CodeGrantedPair  # noqa: E402
 from e2e_support import (  # noqa: E402
     COGNITO_READ,
     COGNITO_SCOPE_SERVER,
@@ -192,6 +195,9 @@ class E2EStack(Stack):
         ungranted = iam.Role(self, "UngrantedCaller", assumed_by=account, description="e2e: no permission")
         self.granted, self.users = granted, users
 
+        code_granted = CodeGrantedPair(self, "CodeGranted")
+        self.code_granted = code_granted
+
         trail = DataEventsTrail(self, "Trail")
         self.trail = trail
         topic = alarm_topic(self)
@@ -217,6 +223,12 @@ class E2EStack(Stack):
             out(f"{name}LogGroupKeyArn", fn.log_group.node.default_child.kms_key_id)
             out(f"{name}DeadLetterQueueArn", fn.dead_letter_queue.queue_arn)
             out(f"{name}DeadLetterQueueUrl", fn.dead_letter_queue.queue_url)
+        for name, fn in (("Allowed", code_granted.allowed), ("Denied", code_granted.denied)):
+            out(f"CodeGranted{name}FunctionName", fn.function.function_name)
+            out(f"CodeGranted{name}RoleArn", fn.role.role_arn)
+        out("CodeGrantedTableName", code_granted.table.table_name)
+        out("CodeGrantedSecretArn", code_granted.secret.secret_arn)
+        out("CodeGrantedAcknowledgedFinding", code_granted.missing_finding)
         out("AlarmTopicArn", topic.topic_arn)
         out("AlarmTopicKeyArn", topic.master_key.key_arn)
         out("TrailName", trail.trail_name)

@@ -10,6 +10,8 @@ each must fail (tests/e2e/weakened.py). What is undone:
   under another name, so a check that the right function ran for a request fails too;
 - the functions' roles: one more policy with a wildcard action each, and two functions share one role;
   tracing and JSON logs are off;
+- the least-privilege pair (``CodeGranted``) runs with swapped roles: the function granted from its code
+  runs with the role that lacks one inferred action, and the variant with the full grant;
 - no alarms; the trail does not validate its log files, its bucket is not versioned; the user pool accepts
   8-character passwords.
 """
@@ -61,6 +63,9 @@ def weaken(stack: E2EStack) -> None:
         fn.role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:*"], resources=["*"]))
         opt_out_of_alarms(fn, REASON)
     _override(functions["PublicRoute"].function, "Role", functions["IamRoute"].role.role_arn)
+    pair = stack.code_granted
+    _override(pair.allowed.function, "Role", pair.denied.role.role_arn)
+    _override(pair.denied.function, "Role", pair.allowed.role.role_arn)
     opt_out_of_alarms(stack.api, REASON)
     for construct in stack.node.find_all():
         if isinstance(construct, SecureFunction) and construct not in functions.values():  # the authorizers

@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 #: The test files whose checks run against the weakened e2e stack, and against the weakened demo.
-FILES = ("test_e2e_api_auth.py", "test_e2e_jwt.py", "test_e2e_readback.py")
+FILES = ("test_e2e_api_auth.py", "test_e2e_jwt.py", "test_e2e_least_privilege.py", "test_e2e_readback.py")
 DEMO_FILES = ("test_e2e_demo.py",)
 #: ``"file::test[param]"`` -> why it cannot fail against a weakened stack. Every other check must fail.
 MAY_PASS: dict[str, str] = {

@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 from corpus import EXPECTED, FIXTURES
@@ -141,3 +143,27 @@ def test_code_too_deep_to_parse_is_named_unresolved():
     chain = " + ".join(['"-"'] * 20000)
     analysis = analyze_code(f"LONG = {chain}\n")
     assert [(u.file, u.reason) for u in analysis.unresolved] == [("index.py", "nested too deeply to follow")]
+
+
+def test_cli_never_starts_node_or_imports_aws_cdk(tmp_path):
+    # the disk cache is on here: finding its folder once imported the bundler, and with it aws_cdk and jsii
+    probe = (
+        "import runpy, sys\n"
+        "sys.argv = ['least_privilege', sys.argv[1], '--env', 'ORDERS_TABLE=arn:aws:dynamodb:eu-west-1:"
+        "111122223333:table/orders']\n"
+        "try:\n    runpy.run_module('secure_constructs.least_privilege', run_name='__main__')\n"
+        "except SystemExit as exit:\n    code = exit.code\n"
+        "print('\\nLOADED', sorted(m for m in ('aws_cdk', 'jsii', 'constructs') if m in sys.modules))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "SECURE_CONSTRUCTS_NO_ANALYSIS_CACHE"}
+    env["SECURE_CONSTRUCTS_CACHE"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(FIXTURES / "dynamodb")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert done.stdout.rstrip().endswith("LOADED []"), done.stderr[-2000:]
+    assert "dynamodb:Query" in done.stdout
