@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import jsii
 from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
@@ -20,8 +19,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
-from constructs import Construct, IValidation
+from constructs import Construct
 
+from .._context import FunctionRole, StackContext
 from .._defaults import lambda_ as defaults
 from .._defaults import logs as log_defaults
 from .._overrides import Guard
@@ -30,8 +30,6 @@ from .._sources import record_creation_site
 from ..acknowledgments import acknowledge, audited_id, check_reason
 from ..errors import SecureConstructsError
 from ..monitoring.defaults import FunctionAlarmOptions, configure_alarms
-from ..monitoring.factory import stack_path_and_name
-from ..monitoring.function_alarms import FUNCTION_OWNER_ATTRIBUTE
 from ..policy import VPC_NETWORK_INTERFACE_ACTIONS, analyse, role_statement_findings
 from ..secrets import classify, classify_resolved
 
@@ -67,10 +65,6 @@ _RESERVED_ENV = frozenset(
 _STRING_TOKEN = "${Token["
 SECRET_ARN_SUFFIX = "_SECRET_ARN"
 PARAMETER_NAME_SUFFIX = "_PARAMETER_NAME"
-#: Set on a role object once a SecureFunction runs with it (jsii hands back the same Python object for the
-#: same role), so that a second SecureFunction refuses it (SC-FN-001).
-_ROLE_MARKER = "_secure_constructs_execution_role"
-_ROLE_CHECK_ID = "SecureConstructsOneFunctionPerRole"
 _DLQ_ID = "SecureConstructsFunctionDeadLetterQueue"
 _XRAY_REASON = (
     "Tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support only Resource '*' "
@@ -105,7 +99,7 @@ _RESOLVED_REFERENCE_LENGTH = 120
 class _InlinePolicyRole(iam.Role):
     """A role whose every added statement lands in one inline policy (no AWS::IAM::Policy resource).
 
-    Its size is checked at synth by the stack's :class:`_StackChecks` (SC-FN-011).
+    Its size is checked at synth (:func:`_check_function_roles`, SC-FN-011).
     """
 
     def __init__(
@@ -114,51 +108,50 @@ class _InlinePolicyRole(iam.Role):
         id: str,
         *,
         description: str,
-        principal: iam.IPrincipal | None = None,
         statements: list[dict[str, Any]] | None = None,
     ) -> None:
         # The statements known up front are written as one JSON document: one call into the jsii runtime
         # instead of one per statement.
-        self._document = (
+        self.inline_document = (
             iam.PolicyDocument.from_json({"Statement": statements}) if statements else iam.PolicyDocument()
         )
         super().__init__(
             scope,
             id,
-            assumed_by=principal if principal is not None else iam.ServicePrincipal("lambda.amazonaws.com"),
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=description,
-            inline_policies={"Function": self._document},
+            inline_policies={"Function": self.inline_document},
         )
 
     def add_to_principal_policy(self, statement: iam.PolicyStatement) -> iam.AddToPrincipalPolicyResult:
         # aws_lambda.Function, grants and add_to_role_policy all come through here.
-        self._document.add_statements(statement)
+        self.inline_document.add_statements(statement)
         return iam.AddToPrincipalPolicyResult(statement_added=True, policy_dependable=self)
 
     def add_to_policy(self, statement: iam.PolicyStatement) -> bool:
         return self.add_to_principal_policy(statement).statement_added
 
 
-def _acknowledge_role_findings(function: SecureFunction) -> None:
+def _acknowledge_role_findings(entry: FunctionRole) -> None:
     """Acknowledge, with all their reasons, the findings noted on a function's role (once, at synth).
 
-    Runs in the construct-validation phase (:class:`_StackChecks`), which CDK completes before the
+    Runs in the construct-validation phase (:func:`_check_function_roles`), which CDK completes before the
     validation plugins run, so the acknowledgments are in place when cdk-nag reports
     (tests/compute: *_lands_in_the_report).
     """
-    if not function._role_reasons:
-        return
     # The findings sit on the role's CfnRole (inline policy) or on its DefaultPolicy, both below the role;
     # CDK applies an acknowledgment to the closest acknowledging ancestor of a violating resource.
-    target = function.role
+    target = entry.role
     acknowledgments = [
         Acknowledgment(
             id=audited_id(rule_id),
             reason=check_reason(target, " | ".join(reasons), f"Acknowledging {rule_id}"),
         )
-        for rule_id, reasons in function._role_reasons.items()
+        for rule_id, reasons in entry.reasons.items()
     ]
-    Validations.of(target).acknowledge(*acknowledgments)
+    if acknowledgments:
+        Validations.of(target).acknowledge(*acknowledgments)
+    entry.acknowledged = True
 
 
 def _policy_size_error(role: _InlinePolicyRole, document: Any) -> str | None:
@@ -195,49 +188,46 @@ def estimated_policy_size(document: Any) -> int:
     return len(json.dumps(render(document), separators=(",", ":")))
 
 
-@jsii.implements(IValidation)
-class _StackChecks:
-    """The synth-time checks of a stack's SecureFunctions, in one validation (one call from the jsii runtime,
-    and one ``resolve`` for all roles rather than one per function): the acknowledgments noted on each
-    role, each inline policy's size (SC-FN-011), and that no role of a SecureFunction runs another function
+def _check_function_roles(context: StackContext) -> list[str]:
+    """The synth-time checks of a stack's SecureFunctions: acknowledge the findings noted on each role,
+    check each inline policy's size (SC-FN-011), and that no role of a SecureFunction runs another function
     (SC-FN-001)."""
+    stack, entries = context.stack, context.function_roles
+    for entry in entries:
+        if not entry.acknowledged:
+            _acknowledge_role_findings(entry)
+    inline = [entry.role for entry in entries if isinstance(entry.role, _InlinePolicyRole)]
+    documents = stack.resolve([role.inline_document for role in inline])
+    errors = [
+        error
+        for role, document in zip(inline, documents, strict=True)
+        if (error := _policy_size_error(role, document)) is not None
+    ]
+    functions = [node for node in stack.node.find_all() if isinstance(node, lambda_.CfnFunction)]
+    users: dict[str, list[str]] = {}
+    for node, role in zip(functions, stack.resolve([node.role for node in functions]), strict=True):
+        users.setdefault(json.dumps(role, sort_keys=True), []).append(node.node.path)
+    arns = stack.resolve([entry.role.role_arn for entry in entries])
+    for entry, arn in zip(entries, arns, strict=True):
+        paths = users.get(json.dumps(arn, sort_keys=True), [])
+        if len(paths) > 1:
+            errors.append(str(_shared_role_error(entry.function_path, entry.role, paths)))
+    return errors
 
-    def __init__(self, stack: Stack) -> None:
-        self._stack = stack
-        self._roles: list[tuple[str, iam.IRole]] = []
-        self._functions: list[SecureFunction] = []
-        self._acknowledged = False
 
-    def register(self, function_path: str, role: iam.IRole) -> None:
-        self._roles.append((function_path, role))
-
-    def register_function(self, function: SecureFunction) -> None:
-        self._functions.append(function)
-
-    def validate(self) -> list[str]:
-        if not self._acknowledged:
-            self._acknowledged = True
-            for function in self._functions:
-                _acknowledge_role_findings(function)
-        inline = [role for _, role in self._roles if isinstance(role, _InlinePolicyRole)]
-        functions = [node for node in self._stack.node.find_all() if isinstance(node, lambda_.CfnFunction)]
-        function_roles = [node.role for node in functions]
-        role_arns = [role.role_arn for _, role in self._roles]
-        resolved = self._stack.resolve([[role._document for role in inline], function_roles, role_arns])
-        errors = [
-            error
-            for role, document in zip(inline, resolved[0], strict=True)
-            if (error := _policy_size_error(role, document)) is not None
-        ]
-        users: dict[str, list[Any]] = {}
-        for node, value in zip(functions, resolved[1], strict=True):
-            users.setdefault(json.dumps(value, sort_keys=True), []).append(node)
-        for (function_path, role), value in zip(self._roles, resolved[2], strict=True):
-            found = users.get(json.dumps(value, sort_keys=True), [])
-            if len(found) > 1:
-                paths = [node.node.path for node in found]
-                errors.append(str(_shared_role_error(function_path, role, paths)))
-        return errors
+def _refuse_a_used_role(function: Construct, role: iam.IRole, context: StackContext) -> None:
+    """SC-FN-001 when ``role`` already runs a SecureFunction of the app, or any function of its stack."""
+    for other in StackContext.all(context.root):
+        if any(entry.role is role for entry in other.function_roles):
+            raise _shared_role_error(function, role, ["another SecureFunction"])
+    arn = _key(context.stack, role.role_arn)
+    users = [
+        node.node.path
+        for node in Stack.of(role).node.find_all()
+        if isinstance(node, lambda_.CfnFunction) and _key(context.stack, node.role) == arn
+    ]
+    if users:
+        raise _shared_role_error(function, role, users)
 
 
 def _key(stack: Stack, value: Any) -> str:
@@ -345,21 +335,14 @@ class SecureFunction(Construct):
         record_creation_site(self)
         risks = dict(accepted_risks or {})
         url_reason = risks.pop("function_url", None)
-        shared = _shared_of(scope)  # the scope is often the stack itself: no lookup
-        # Read once: the default alarms and the checks need them too (each read is a call into jsii).
-        self._stack: Stack = shared.stack
-        if scope is shared.stack and "/" not in id:  # a child of the stack: its path without asking jsii
-            stack_path = stack_path_and_name(shared.stack)[0]
-            self._path: str = f"{stack_path}/{id}" if stack_path else id
-        else:
-            self._path = self.node.path
+        context = StackContext.of(self)
 
         # validate
         self._memory_size = _check_memory(self, memory_size)
         self._timeout = _check_timeout(self, timeout)
         _check_reserved(self, reserved_concurrent_executions)
         url_auth = _check_function_url(self, function_url, url_reason)
-        plain_env = _check_environment(self, environment or {}, shared.stack)
+        plain_env = _check_environment(self, environment or {}, context.stack)
         secret_env, secret_list, parameters = _check_secrets(self, secrets or {}, plain_env)
         self._secret_env_names = frozenset(secret_env)
         self._secret_names = frozenset(secrets or {})
@@ -399,29 +382,26 @@ class SecureFunction(Construct):
             "LogGroup",
             retention=log_retention,
             removal_policy=log_removal_policy,
-            key=shared.logs_key(),
+            key=logs_key(context.stack),
         )
-        self.environment_key: kms.IKey = environment_key or shared.environment_key()
-        self.dead_letter_queue: sqs.IQueue | None = dead_letter_queue or shared.dead_letter_queue()
+        self.environment_key: kms.IKey = environment_key or operations_key(context.stack)
+        self.dead_letter_queue: sqs.IQueue | None = dead_letter_queue or _stack_dead_letter_queue(context)
         # Tracing and the dead-letter queue are set on the L1 below rather than passed to aws_lambda.Function,
         # whose statements for them would each be a call back from the jsii runtime into the role; the role
         # gets the same statements (sqs:SendMessage, the X-Ray pair) in its first document instead.
         tracing_mode = _TRACING_MODES.get(props.get("tracing"))
         # DISABLED rather than unset: unset, the L2 turns tracing on by itself for adot_instrumentation
         props["tracing"] = lambda_.Tracing.DISABLED
-        region = shared.region if role is None else Stack.of(role).region
+        region = context.region if role is None else Stack.of(role).region
         # least privilege: its own log group only; exactly the secrets it was given
         statements = _function_statements(
-            shared,
             queue=self.dead_letter_queue,
             tracing=tracing_mode is not None,
             log_group_arn=self.log_group.log_group_arn,
             secrets=[statement for secret in secret_list for statement in _secret_statements(secret, region)],
             region=region,
         )
-        self.role: iam.IRole = self._execution_role(role, shared, statements)
-        self._role_reasons: dict[str, list[str]] = {}
-        shared.checks.register_function(self)  # its role's findings are acknowledged at synth
+        self.role: iam.IRole = self._execution_role(role, context, statements)
         for parameter in parameters:
             parameter.grant_read(self.role)  # read on exactly that parameter, decrypt on its key
         props.update(
@@ -432,14 +412,14 @@ class SecureFunction(Construct):
         )
         self.function: lambda_.Function = lambda_.Function(self, "Function", **props)
         # The L2 does not know its dead-letter queue (set on the L1 below): alarms attached to fn.function
-        # find it, and the timeout, through this.
-        setattr(self.function, FUNCTION_OWNER_ATTRIBUTE, self)
+        # find it, and the timeout, through its owner.
+        context.owners[self.function] = self
         self._cfn: lambda_.CfnFunction = self.function.node.default_child  # type: ignore[assignment]
         if tracing_mode is not None:
             self._cfn.tracing_config = lambda_.CfnFunction.TracingConfigProperty(mode=tracing_mode)
         if self.dead_letter_queue is not None:
             self._cfn.dead_letter_config = lambda_.CfnFunction.DeadLetterConfigProperty(
-                target_arn=shared.queue_arn(self.dead_letter_queue)
+                target_arn=self.dead_letter_queue.queue_arn
             )
         if props.get("vpc") is not None:
             self._allow_vpc_networking()
@@ -455,42 +435,26 @@ class SecureFunction(Construct):
             for rule_id in _PUBLIC_URL_RULES:
                 acknowledge(self.function, rule_id, f"Public Function URL accepted on purpose: {url_reason}")
         guard.check(self.function, self.log_group)
-        configure_alarms(
-            self, alarms, no_alarms_reason, options_type=FunctionAlarmOptions, stack=shared.stack
-        )
+        configure_alarms(self, alarms, no_alarms_reason, options_type=FunctionAlarmOptions)
 
     # --- construction helpers ---------------------------------------------------------------------------
 
     def _execution_role(
-        self, role: iam.IRole | None, shared: _StackShared, statements: list[dict[str, Any]]
+        self, role: iam.IRole | None, context: StackContext, statements: list[dict[str, Any]]
     ) -> iam.IRole:
-        path = self._path
+        path = self.node.path
         if role is None:
-            created = _InlinePolicyRole(
-                self,
-                "Role",
-                description=f"Execution role of {path}"[:1000],
-                principal=shared.lambda_principal,
-                statements=statements,
+            role = _InlinePolicyRole(
+                self, "Role", description=f"Execution role of {path}"[:1000], statements=statements
             )
-            setattr(created, _ROLE_MARKER, True)
-            shared.checks.register(path, created)
-            return created
-        if getattr(role, _ROLE_MARKER, False):
-            raise _shared_role_error(self, role, ["another SecureFunction"])
-        stack = Stack.of(self)
-        arn = _key(stack, role.role_arn)
-        users = [
-            node.node.path
-            for node in Stack.of(role).node.find_all()
-            if isinstance(node, lambda_.CfnFunction) and _key(stack, node.role) == arn
-        ]
-        if users:
-            raise _shared_role_error(self, role, users)
-        setattr(role, _ROLE_MARKER, True)
-        shared.checks.register(path, role)
-        for statement in statements:  # to the role's own policies (its DefaultPolicy)
-            role.add_to_principal_policy(iam.PolicyStatement.from_json(statement))
+        else:
+            _refuse_a_used_role(self, role, context)
+            for statement in statements:  # to the role's own policies (its DefaultPolicy)
+                role.add_to_principal_policy(iam.PolicyStatement.from_json(statement))
+        if not context.function_roles:
+            context.add_check(lambda: _check_function_roles(context))
+        self._function_role = FunctionRole(path, role)
+        context.function_roles.append(self._function_role)
         return role
 
     def add_environment(self, name: str, value: str) -> None:
@@ -529,7 +493,7 @@ class SecureFunction(Construct):
         """Record why a finding on the role is acceptable; each finding is acknowledged once, at synth,
         with every reason recorded for it (one finding id can have several causes: X-Ray, VPC, a user's
         statement)."""
-        reasons = self._role_reasons.setdefault(rule_id, [])
+        reasons = self._function_role.reasons.setdefault(rule_id, [])
         if reason not in reasons:
             reasons.append(reason)
 
@@ -870,90 +834,7 @@ def _as_list(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-class _RoleCheckHolder(Construct):
-    """Stack-level holder of the synth-time checks of the stack's functions (no CloudFormation resource)."""
-
-    def __init__(self, scope: Construct, id: str) -> None:
-        super().__init__(scope, id)
-        self.check = _StackChecks(Stack.of(scope))
-        self.node.add_validation(self.check)
-
-
-class _StackShared:
-    """What the SecureFunctions of one stack share (keys, dead-letter queue, checks, region), looked up or
-    made once per stack instead of once per function: every lookup is a call into the jsii runtime. Kept on
-    the stack object itself, so that two apps never share it."""
-
-    def __init__(self, stack: Stack) -> None:
-        self.stack = stack
-        holder = stack.node.try_find_child(_ROLE_CHECK_ID) or _RoleCheckHolder(stack, _ROLE_CHECK_ID)
-        self.checks: _StackChecks = holder.check  # type: ignore[attr-defined]
-        self._region: str | None = None
-        self._logs_key: kms.Key | None = None
-        self._environment_key: kms.Key | None = None
-        self._dead_letter_queue: sqs.IQueue | None = None
-        self._queues: dict[int, tuple[sqs.IQueue, str, str | None]] = {}
-        self._lambda_principal: iam.ServicePrincipal | None = None
-
-    @property
-    def lambda_principal(self) -> iam.ServicePrincipal:
-        """One ``lambda.amazonaws.com`` principal for every role of the stack (principals are immutable)."""
-        if self._lambda_principal is None:
-            self._lambda_principal = iam.ServicePrincipal("lambda.amazonaws.com")
-        return self._lambda_principal
-
-    @property
-    def region(self) -> str:
-        if self._region is None:
-            self._region = self.stack.region
-        return self._region
-
-    def logs_key(self) -> kms.Key:
-        if self._logs_key is None:
-            self._logs_key = logs_key(self.stack)
-        return self._logs_key
-
-    def environment_key(self) -> kms.Key:
-        if self._environment_key is None:
-            self._environment_key = operations_key(self.stack)
-        return self._environment_key
-
-    def dead_letter_queue(self) -> sqs.IQueue:
-        if self._dead_letter_queue is None:
-            self._dead_letter_queue = _stack_dead_letter_queue(self.stack)
-        return self._dead_letter_queue
-
-    def _queue(self, queue: sqs.IQueue) -> tuple[sqs.IQueue, str, str | None]:
-        found = self._queues.get(id(queue))
-        if found is None or found[0] is not queue:
-            key = queue.encryption_master_key
-            found = (queue, queue.queue_arn, key.key_arn if key is not None else None)
-            self._queues[id(queue)] = found
-        return found
-
-    def queue_arn(self, queue: sqs.IQueue) -> str:
-        """The queue's ARN, read once per queue."""
-        return self._queue(queue)[1]
-
-    def queue_key_arn(self, queue: sqs.IQueue) -> str | None:
-        """The ARN of the queue's KMS key (None without one), read once per queue."""
-        return self._queue(queue)[2]
-
-
-_SHARED = "_secure_constructs_functions"
-
-
-def _shared_of(scope: Construct) -> _StackShared:
-    stack = scope if isinstance(scope, Stack) else Stack.of(scope)
-    shared: _StackShared | None = getattr(stack, _SHARED, None)
-    if shared is None:
-        shared = _StackShared(stack)
-        setattr(stack, _SHARED, shared)
-    return shared
-
-
 def _function_statements(
-    shared: _StackShared,
     *,
     queue: sqs.IQueue | None,
     tracing: bool,
@@ -971,7 +852,7 @@ def _function_statements(
     statements: list[dict[str, Any]] = []
     if queue is not None:
         statements.append(
-            {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": shared.queue_arn(queue)}
+            {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue.queue_arn}
         )
     if tracing:
         statements.append(
@@ -992,25 +873,24 @@ def _function_statements(
     statements.extend(secrets)
     # aws_lambda.Function grants only sqs:SendMessage; an SSE-KMS queue also needs the producer to
     # generate and decrypt data keys (SQS Developer Guide, "Amazon SQS key management"), only via SQS.
-    key_arn = shared.queue_key_arn(queue) if queue is not None else None
-    if key_arn is not None:
+    key = queue.encryption_master_key if queue is not None else None
+    if key is not None:
         statements.append(
             {
                 "Sid": "SendToEncryptedDeadLetterQueue",
                 "Effect": "Allow",
                 "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-                "Resource": key_arn,
+                "Resource": key.key_arn,
                 "Condition": {"StringEquals": {"kms:ViaService": f"sqs.{region}.amazonaws.com"}},
             }
         )
     return statements
 
 
-def _stack_dead_letter_queue(scope: Construct) -> sqs.IQueue:
-    stack = Stack.of(scope)
-    existing = stack.node.try_find_child(_DLQ_ID)
-    if existing is not None:
-        return existing  # type: ignore[return-value]
-    queue = secure_queue(stack, _DLQ_ID)
-    acknowledge(queue, "Serverless-SQSRedrivePolicy", _DLQ_REASON)
-    return queue
+def _stack_dead_letter_queue(context: StackContext) -> sqs.IQueue:
+    """The dead-letter queue the stack's SecureFunctions share, made on first use."""
+    if context.dead_letter_queue is None:
+        queue = secure_queue(context.stack, _DLQ_ID)
+        acknowledge(queue, "Serverless-SQSRedrivePolicy", _DLQ_REASON)
+        context.dead_letter_queue = queue
+    return context.dead_letter_queue

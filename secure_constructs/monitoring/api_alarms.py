@@ -18,7 +18,7 @@ from constructs import Construct, IConstruct
 
 from ..errors import SecureConstructsError
 from .factory import AlarmFactory, Condition
-from .function_alarms import ALARMS_ID, _num, _refuse_twice, _relative_path, mark_alarms_attached
+from .function_alarms import ALARMS_ID, _num, _refuse_twice, _relative_path
 from .thresholds import AnomalyThresholds, ApiHealthThresholds, keyed
 
 
@@ -53,7 +53,6 @@ class ApiAlarms(Construct):
         action: cloudwatch.IAlarmAction | None = None,
     ) -> None:
         super().__init__(scope, id)
-        mark_alarms_attached(scope, id)
         target = _api(self, api)
         health = keyed(self, thresholds, ApiHealthThresholds, what="thresholds")
         spikes = keyed(self, anomaly, AnomalyThresholds, what="anomaly")

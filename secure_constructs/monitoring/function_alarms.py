@@ -9,22 +9,22 @@ its own (its threshold is a band, not a number).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import Duration, Stack, Token
+from aws_cdk import Duration, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IConstruct
 
+from .._context import StackContext
 from .._defaults import cloudwatch as _d
 from .._shared import seconds_of
 from ..acknowledgments import check_reason
 from ..errors import SecureConstructsError
-from .factory import AlarmFactory, Condition, MetricStat, stack_path_and_name
+from .factory import AlarmFactory, Condition, MetricStat, relative_path
 from .thresholds import AnomalyThresholds, FunctionHealthThresholds, QueueThresholds, keyed
 
 #: Lambda's default timeout when a function does not set one.
@@ -33,21 +33,6 @@ _LAMBDA_NAMESPACE = "AWS/Lambda"
 ALARMS_ID = "Alarms"
 BACKLOG_ID = "BacklogAlarm"
 OPT_OUT_METADATA = "secure_constructs:alarms-opt-out"
-_BACKLOG_ALARMS = "_secure_constructs_backlog_alarms"
-OPTED_OUT_ATTRIBUTE = "_secure_constructs_alarms_opted_out"
-#: Set on a construct when its alarms construct (``<construct>/Alarms``) is created, so that the synth-time
-#: attacher of default alarms need not look for the child (a call into the jsii runtime per construct).
-HAS_ALARMS_ATTRIBUTE = "_secure_constructs_has_alarms"
-#: Set by SecureFunction on its ``aws_lambda.Function`` object: the SecureFunction it belongs to, whose
-#: dead-letter queue and timeout the L2 does not know (they are set on its L1).
-FUNCTION_OWNER_ATTRIBUTE = "_secure_constructs_function"
-
-
-def mark_alarms_attached(scope: IConstruct, id: str) -> None:
-    """Record on ``scope`` that its ``Alarms`` child exists (called by the alarm constructs themselves)."""
-    if id == ALARMS_ID:
-        with contextlib.suppress(AttributeError):
-            setattr(scope, HAS_ALARMS_ATTRIBUTE, True)
 
 
 class FunctionAlarms(Construct):
@@ -98,8 +83,9 @@ class FunctionAlarms(Construct):
         action: cloudwatch.IAlarmAction | None = None,
     ) -> None:
         super().__init__(scope, id)
-        mark_alarms_attached(scope, id)
-        function = getattr(function, FUNCTION_OWNER_ATTRIBUTE, None) or function
+        if isinstance(function, lambda_.FunctionBase):
+            # the SecureFunction that made this aws_lambda.Function knows the queue and timeout set on its L1
+            function = StackContext.of(function).owners.get(function, function)
         fn = _lambda_function(self, function)
         health = keyed(self, thresholds, FunctionHealthThresholds, what="thresholds")
         spikes = keyed(self, anomaly, AnomalyThresholds, what="anomaly")
@@ -121,18 +107,7 @@ class FunctionAlarms(Construct):
 
         factory = AlarmFactory(self, topic=topic, action=action)
         self.factory = factory
-        # Paths read once (each read is a call into the jsii runtime) and handed to the factory; a
-        # SecureFunction has already read its own stack and path.
-        stack = getattr(function, "_stack", None) if scope is function else None
-        stack = stack if isinstance(stack, Stack) else Stack.of(self)
-        stack_info = stack_path_and_name(stack)
-        function_path = getattr(function, "_path", None)
-        function_path = function_path if isinstance(function_path, str) else function.node.path
-        factory._stack = stack
-        factory._stack_path_and_name = stack_info
-        if scope is function and "/" not in id:  # the node id is the id unless it had to be sanitized
-            factory._scope_path = f"{function_path}/{id}"
-        subject = f"Lambda function {_relative(stack_info[0], function_path)}"
+        subject = f"Lambda function {_relative_path(function)}"
         # The metrics of aws_lambda's metric_* methods, as plain data: AWS/Lambda, dimension FunctionName.
         dimensions = {"FunctionName": fn.function_name}
 
@@ -215,23 +190,18 @@ def queue_alarms(
     keyed_thresholds = keyed(queue, thresholds, QueueThresholds, what="thresholds")
     factory = AlarmFactory(queue, topic=topic, action=action)  # type: ignore[arg-type]
     out: dict[str, cloudwatch.Alarm] = {}
-    # The alarms made so far are also kept on the queue object: a queue shared by many functions is
-    # looked up once per alarm rather than once per function.
-    made: dict[str, cloudwatch.Alarm] = getattr(queue, _BACKLOG_ALARMS, None) or {}
     for key, t in keyed_thresholds.items():
-        existing = made.get(key) or queue.node.try_find_child(f"{BACKLOG_ID}{key}")
+        existing = queue.node.try_find_child(f"{BACKLOG_ID}{key}")
         if existing is not None:
-            out[key] = made[key] = existing  # type: ignore[assignment]
+            out[key] = existing  # type: ignore[assignment]
             continue
-        out[key] = made[key] = factory.backlog_alarm(
+        out[key] = factory.backlog_alarm(
             queue,  # type: ignore[arg-type]
             f"{BACKLOG_ID}{key}",
             subject=f"Queue {_relative_path(queue)}",
             metric=queue.metric_approximate_number_of_messages_visible(),
             thresholds=t,
         )
-    with contextlib.suppress(AttributeError):  # an object that takes no attributes: look up each time
-        setattr(queue, _BACKLOG_ALARMS, made)
     return out
 
 
@@ -285,16 +255,19 @@ def opt_out_of_alarms(construct: IConstruct, reason: str) -> str:
             fix="Either attach alarms or opt out, not both",
         )
     construct.node.add_metadata(OPT_OUT_METADATA, text)
-    # Also on the object, so that the synth-time attacher need not read the construct's metadata.
-    with contextlib.suppress(AttributeError):
-        setattr(construct, OPTED_OUT_ATTRIBUTE, True)
     return text
 
 
-def _refuse_twice(construct: IConstruct) -> None:
+def has_alarms_or_opted_out(construct: IConstruct) -> bool:
+    """Whether ``construct`` has its alarms (an ``Alarms`` child) or was opted out of them."""
     node = construct.node
-    opted_out = any(entry.type == OPT_OUT_METADATA for entry in node.metadata)
-    if node.try_find_child(ALARMS_ID) is not None or opted_out:
+    if node.try_find_child(ALARMS_ID) is not None:
+        return True
+    return any(entry.type == OPT_OUT_METADATA for entry in node.metadata)
+
+
+def _refuse_twice(construct: IConstruct) -> None:
+    if has_alarms_or_opted_out(construct):
         raise SecureConstructsError(
             "SC-MON-006",
             construct,
@@ -358,11 +331,7 @@ def _reserved_concurrency(fn: lambda_.FunctionBase, cfn: Any = None) -> int | No
 
 
 def _relative_path(construct: IConstruct) -> str:
-    return _relative(stack_path_and_name(Stack.of(construct))[0], construct.node.path)
-
-
-def _relative(stack_path: str, path: str) -> str:
-    return path[len(stack_path) + 1 :] if stack_path and path.startswith(stack_path + "/") else path
+    return relative_path(StackContext.of(construct), construct.node.path)
 
 
 def _num(value: float) -> str:

@@ -16,6 +16,7 @@ from aws_cdk import aws_ssm as ssm
 from aws_cdk.assertions import Match, Template
 
 from secure_constructs import SecureConstructsError, SecureFunction, add_checks
+from secure_constructs._context import StackContext
 from secure_constructs._defaults.lambda_ import latest_python_runtime
 from secure_constructs.compute import function as fn_module
 from secure_constructs.testing import synth_and_validate
@@ -847,9 +848,8 @@ def test_tracing_and_dead_letter_queue_render_as_aws_lambda_function_renders_the
     # aws_lambda.Function's own statements, in its order, then the function's own
     assert statements[: len(reference_statements)] == reference_statements
     assert (_XRAY in statements) is (mode is not None)
-    assert fn._role_reasons.get("AwsSolutions-IAM5[Resource::*]") == (
-        None if mode is None else [fn_module._XRAY_REASON]
-    )
+    (noted,) = [entry.reasons for entry in StackContext.of(stack).function_roles if entry.role is fn.role]
+    assert noted.get("AwsSolutions-IAM5[Resource::*]") == (None if mode is None else [fn_module._XRAY_REASON])
 
 
 @pytest.mark.parametrize("tracing", [lambda_.Tracing.ACTIVE, lambda_.Tracing.DISABLED])
