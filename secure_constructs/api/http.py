@@ -21,6 +21,7 @@ from .._sources import record_creation_site
 from ..acknowledgments import acknowledge
 from ..errors import SecureConstructsError
 from ..monitoring.defaults import ApiAlarmOptions, configure_alarms
+from ..monitoring.subjects import ApiMetrics
 from . import _routes
 from ._budget import count_route
 from ._verbs import ApiVerbs
@@ -172,6 +173,8 @@ class SecureHttpApi(ApiVerbs, Construct):
             destination_arn=self.access_log_group.log_group_arn,
             format=defaults.access_log_format(defaults.HTTP_ACCESS_LOG_FIELDS).to_string(),
         )
+        #: AWS WAF cannot be associated with an HTTP API (put CloudFront with a web ACL in front)
+        self.web_acl: None = None
         self.url: str = (
             self.stage.url if domain is None else f"https://{domain.name}/{domain.base_path or ''}"
         )
@@ -279,6 +282,11 @@ class SecureHttpApi(ApiVerbs, Construct):
         self.authorizers.append(authorizer)
         return authorizer
 
+
+    @property
+    def api_metrics(self) -> ApiMetrics:
+        """The API-wide metrics (every stage) that its alarms watch: those of ``http_api``."""
+        return self.http_api
 
     @property
     def _api(self) -> apigwv2.HttpApi:

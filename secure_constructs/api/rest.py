@@ -22,6 +22,7 @@ from .._sources import record_creation_site
 from ..acknowledgments import acknowledge, acknowledge_all
 from ..errors import SecureConstructsError
 from ..monitoring.defaults import ApiAlarmOptions, configure_alarms
+from ..monitoring.subjects import ApiMetrics
 from . import _routes
 from ._budget import count_route
 from ._verbs import ApiVerbs
@@ -537,6 +538,11 @@ class SecureRestApi(ApiVerbs, Construct):
             api_stages=[apigw.UsagePlanPerApiStage(api=self.rest_api, stage=self.stage)],
         )
 
+
+    @property
+    def api_metrics(self) -> ApiMetrics:
+        """The API-wide metrics (every stage) that its alarms watch: those of ``rest_api``."""
+        return self.rest_api
 
     @property
     def _api(self) -> apigw.RestApi:

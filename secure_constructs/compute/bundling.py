@@ -23,6 +23,7 @@ from pathlib import Path
 from aws_cdk import AssetHashType, BundlingOptions, DockerImage
 from aws_cdk import aws_lambda as lambda_
 
+from .._cache import default_cache_dir
 from .._defaults.lambda_ import latest_python_runtime
 from ..errors import SecureConstructsError
 
@@ -46,15 +47,6 @@ _PIN = re.compile(
 )
 _PY_RUNTIME = re.compile(r"^python(\d+)\.(\d+)$")
 PIP_TIMEOUT_SECONDS = 900
-
-
-def default_cache_dir() -> Path:
-    """``$SECURE_CONSTRUCTS_CACHE``, else ``$XDG_CACHE_HOME/secure-constructs``, else ``~/.cache/...``."""
-    explicit = os.environ.get("SECURE_CONSTRUCTS_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "secure-constructs"
 
 
 def _normalize(name: str) -> str:

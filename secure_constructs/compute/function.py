@@ -30,6 +30,7 @@ from .._sources import record_creation_site
 from ..acknowledgments import acknowledge, audited_id, check_reason
 from ..errors import SecureConstructsError
 from ..monitoring.defaults import FunctionAlarmOptions, configure_alarms
+from ..monitoring.subjects import reserved_concurrency
 from ..policy import VPC_NETWORK_INTERFACE_ACTIONS, analyse, role_statement_findings
 from ..secrets import classify, classify_resolved
 
@@ -508,6 +509,17 @@ class SecureFunction(Construct):
     def memory_size(self) -> int:
         """The function's memory size in MB."""
         return self._memory_size
+
+    @property
+    def reserved_concurrent_executions(self) -> int | None:
+        """The concurrency reserved for the function (read from its L1, escape-hatch edits included), or None
+        when it uses the account's unreserved pool."""
+        return reserved_concurrency(self._cfn)
+
+    @property
+    def metric_dimensions(self) -> Mapping[str, str]:
+        """The dimensions of the function's ``AWS/Lambda`` metrics."""
+        return {"FunctionName": self.function.function_name}
 
     # --- verbs --------------------------------------------------------------------------------------------
 

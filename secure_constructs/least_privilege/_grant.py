@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aws_cdk import Stack, Stage, Token
 from aws_cdk import aws_dynamodb as dynamodb
@@ -21,13 +21,21 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_stepfunctions as stepfunctions
+from constructs import IConstruct
 
 from ..errors import SecureConstructsError
 from ._plan import Statement, Target, Unresolved, plan
 from ._sources import Analysis, analyze_code, analyze_directory
 
-if TYPE_CHECKING:
-    from ..compute.function import SecureFunction
+
+class CodeFunction(IConstruct, Protocol):
+    """What grant_from_code needs of a function: SecureFunction is one."""
+
+    @property
+    def function(self) -> lambda_.Function: ...
+
+    def add_to_role_policy(self, statement: iam.PolicyStatement, *, reason: str | None = None) -> None: ...
+
 
 _L1_TYPES = (
     dynamodb.CfnTable,
@@ -85,7 +93,7 @@ class CodeGrant:
         return tuple(dict.fromkeys(r for s in self.statements for r in s.resources))
 
 
-def grant_from_code(function: SecureFunction, resources: Mapping[str, Any] | None = None) -> CodeGrant:
+def grant_from_code(function: CodeFunction, resources: Mapping[str, Any] | None = None) -> CodeGrant:
     """Read ``function``'s Python code, find its SDK calls and grant exactly those actions on exactly the
     resources named by the environment variables the code reads (or by ``resources={NAME: construct}``
     for names that are not environment variables). See docs/least-privilege.md."""
@@ -142,7 +150,7 @@ def grant_from_code(function: SecureFunction, resources: Mapping[str, Any] | Non
     return CodeGrant(tuple(statements), tuple(unresolved), analysis)
 
 
-def _analysis(function: SecureFunction, cfn: lambda_.CfnFunction) -> Analysis:
+def _analysis(function: CodeFunction, cfn: lambda_.CfnFunction) -> Analysis:
     runtime = function.function.runtime
     if runtime.family != lambda_.RuntimeFamily.PYTHON:
         raise SecureConstructsError(

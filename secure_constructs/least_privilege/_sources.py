@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from .._cache import default_cache_dir
 from . import _iam, _models
 from ._scan import Analyzer, SdkCall, UnresolvedCall
 
@@ -132,8 +133,6 @@ _LOCK = threading.Lock()
 def _disk_cache() -> Path | None:
     if os.environ.get("SECURE_CONSTRUCTS_NO_ANALYSIS_CACHE"):
         return None
-    from ..compute.bundling import default_cache_dir
-
     return default_cache_dir() / "least-privilege"
 
 

@@ -22,7 +22,7 @@ from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_sns as sns
-from constructs import Construct, IConstruct
+from constructs import Construct, IConstruct, Node
 
 from .._context import StackContext
 from .._defaults import cloudwatch as _d
@@ -85,7 +85,7 @@ def alarm_name(scope: IConstruct, id: str) -> str:
     hash of the full name.
     """
     context = StackContext.of(scope)
-    name = f"{context.name}/{relative_path(context, f'{scope.node.path}/{id}')}"
+    name = f"{context.name}/{_inside(context, f'{scope.node.path}/{id}')}"
     name = "".join(ch if 32 <= ord(ch) < 127 else "_" for ch in name)
     if len(name) > _d.MAX_ALARM_NAME_LENGTH:
         digest = hashlib.sha256(name.encode()).hexdigest()[:10]
@@ -93,11 +93,20 @@ def alarm_name(scope: IConstruct, id: str) -> str:
     return name
 
 
-def relative_path(context: StackContext, path: str) -> str:
-    """``path`` inside its stack (``Orders/Api/Alarms`` -> ``Api/Alarms``), as alarm names and descriptions
-    show it."""
+def path_in_stack(node: Node) -> str:
+    """The path of a construct inside its stack (``Orders/Api`` -> ``Api``), as alarm descriptions name it."""
+    return _inside(StackContext.of(node.scopes[-1]), node.path)
+
+
+def _inside(context: StackContext, path: str) -> str:
     prefix = context.path + "/"
     return path[len(prefix) :] if context.path and path.startswith(prefix) else path
+
+
+def metric_number(value: float) -> str:
+    """A number as metric math and people read it: no exponent, no trailing zeros."""
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return text or "0"
 
 
 class AlarmFactory:

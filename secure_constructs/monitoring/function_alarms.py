@@ -14,21 +14,17 @@ from typing import Any
 
 from aws_cdk import Duration, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IConstruct
 
-from .._context import StackContext
 from .._defaults import cloudwatch as _d
-from .._shared import seconds_of
 from ..acknowledgments import check_reason
 from ..errors import SecureConstructsError
-from .factory import AlarmFactory, Condition, MetricStat, relative_path
+from .factory import AlarmFactory, Condition, MetricStat, metric_number, path_in_stack
+from .subjects import alarmed_function
 from .thresholds import AnomalyThresholds, FunctionHealthThresholds, QueueThresholds, keyed
 
-#: Lambda's default timeout when a function does not set one.
-_LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3
 _LAMBDA_NAMESPACE = "AWS/Lambda"
 ALARMS_ID = "Alarms"
 BACKLOG_ID = "BacklogAlarm"
@@ -48,7 +44,8 @@ class FunctionAlarms(Construct):
 
     :param scope: construct to create the alarms under (alarm names follow its path). Default: none.
     :param id: construct id. Default: none (required).
-    :param function: a ``SecureFunction`` (its ``.function`` is used) or a ``lambda_.Function``.
+    :param function: a ``SecureFunction`` (or its ``.function``), anything else that implements
+        :class:`~secure_constructs.monitoring.subjects.AlarmedFunction`, or an ``aws_lambda`` function.
         Default: none (required).
     :param thresholds: ``{disambiguator: FunctionHealthThresholds}``; one health alarm per entry.
         Default: ``{"Critical": FunctionHealthThresholds()}``.
@@ -59,8 +56,8 @@ class FunctionAlarms(Construct):
         alarm watches the same traffic (at API rather than route granularity). Default: True.
     :param dead_letter_queue_thresholds: ``{disambiguator: QueueThresholds}`` for the dead-letter queue.
         Default: ``{"Critical": QueueThresholds()}``.
-    :param timeout: the function's timeout, for "duration near timeout". Default: read from the function
-        (``SecureFunction.timeout`` or the L1's ``Timeout``; Lambda's 3 seconds when unset).
+    :param timeout: the function's timeout, for "duration near timeout". Default: the function's
+        ``timeout`` (for a plain function its L1's ``Timeout``; Lambda's 3 seconds when unset).
     :param account_concurrency_limit: the account's concurrent executions quota, used for "concurrency near
         the limit" when the function has no reserved concurrency. Default: 1000 (a new account's quota).
     :param topic: SNS topic notified on ALARM and OK. Default: the stack's encrypted alarm topic.
@@ -83,10 +80,7 @@ class FunctionAlarms(Construct):
         action: cloudwatch.IAlarmAction | None = None,
     ) -> None:
         super().__init__(scope, id)
-        if isinstance(function, lambda_.FunctionBase):
-            # the SecureFunction that made this aws_lambda.Function knows the queue and timeout set on its L1
-            function = StackContext.of(function).owners.get(function, function)
-        fn = _lambda_function(self, function)
+        subject_function = alarmed_function(self, function)
         health = keyed(self, thresholds, FunctionHealthThresholds, what="thresholds")
         spikes = keyed(self, anomaly, AnomalyThresholds, what="anomaly")
         queue_thresholds = keyed(self, dead_letter_queue_thresholds, QueueThresholds,
@@ -100,16 +94,16 @@ class FunctionAlarms(Construct):
                 received=account_concurrency_limit,
                 fix="Pass your account's Lambda concurrent executions quota (Service Quotas console)",
             )
-        timeout_seconds = _timeout_seconds(self, function, fn, timeout)
-        reserved = _reserved_concurrency(fn, getattr(function, "_cfn", None))
+        timeout_seconds = _timeout_seconds(self, timeout if timeout is not None else subject_function.timeout)
+        reserved = subject_function.reserved_concurrent_executions
         limit = reserved if reserved is not None else account_concurrency_limit
         limit_words = "reserved concurrency" if reserved is not None else "account concurrency limit"
 
         factory = AlarmFactory(self, topic=topic, action=action)
         self.factory = factory
-        subject = f"Lambda function {_relative_path(function)}"
+        subject = f"Lambda function {path_in_stack(subject_function.node)}"
         # The metrics of aws_lambda's metric_* methods, as plain data: AWS/Lambda, dimension FunctionName.
-        dimensions = {"FunctionName": fn.function_name}
+        dimensions = subject_function.metric_dimensions
 
         def lambda_metric(name: str, statistic: str, period_minutes: int) -> MetricStat:
             return MetricStat(_LAMBDA_NAMESPACE, name, dimensions, statistic, period_minutes)
@@ -128,22 +122,22 @@ class FunctionAlarms(Construct):
             duration_at_ms = timeout_seconds * 1000 * t.duration_percent_of_timeout / 100
             conditions = [
                 Condition(
-                    f"errors >= {t.min_errors} and error rate >= {_num(t.error_rate_percent)}%",
+                    f"errors >= {t.min_errors} and error rate >= {metric_number(t.error_rate_percent)}%",
                     f"IF(FILL(errors, 0) >= {t.min_errors}, 100 * FILL(errors, 0) / FILL(invocations, 1), 0)"
-                    f" >= {_num(t.error_rate_percent)}",
+                    f" >= {metric_number(t.error_rate_percent)}",
                 ),
                 Condition(f"throttles >= {t.throttles}", f"FILL(throttles, 0) >= {t.throttles}"),
                 Condition(
-                    f"concurrent executions >= {_num(concurrency_at)} "
-                    f"({_num(t.concurrency_percent_of_limit)}% of "
+                    f"concurrent executions >= {metric_number(concurrency_at)} "
+                    f"({metric_number(t.concurrency_percent_of_limit)}% of "
                     f"the {limit_words} {limit})",
-                    f"FILL(concurrency, 0) >= {_num(concurrency_at)}",
+                    f"FILL(concurrency, 0) >= {metric_number(concurrency_at)}",
                 ),
                 Condition(
-                    f"slowest invocation >= {_num(duration_at_ms)} ms "
-                    f"({_num(t.duration_percent_of_timeout)}% of "
-                    f"the {_num(timeout_seconds)} s timeout)",
-                    f"FILL(duration, 0) >= {_num(duration_at_ms)}",
+                    f"slowest invocation >= {metric_number(duration_at_ms)} ms "
+                    f"({metric_number(t.duration_percent_of_timeout)}% of "
+                    f"the {metric_number(timeout_seconds)} s timeout)",
+                    f"FILL(duration, 0) >= {metric_number(duration_at_ms)}",
                 ),
             ]
             self.health_alarms[key] = factory.health_alarm(
@@ -163,9 +157,7 @@ class FunctionAlarms(Construct):
             )
             for key, t in (spikes.items() if invocation_spike else ())
         }
-        queue = getattr(function, "dead_letter_queue", None)
-        if queue is None:
-            queue = getattr(fn, "dead_letter_queue", None)
+        queue = subject_function.dead_letter_queue
         self.dead_letter_queue_alarms: dict[str, cloudwatch.Alarm] = (
             queue_alarms(queue, thresholds=queue_thresholds, topic=topic, action=action)
             if queue is not None else {}
@@ -198,7 +190,7 @@ def queue_alarms(
         out[key] = factory.backlog_alarm(
             queue,  # type: ignore[arg-type]
             f"{BACKLOG_ID}{key}",
-            subject=f"Queue {_relative_path(queue)}",
+            subject=f"Queue {path_in_stack(queue.node)}",
             metric=queue.metric_approximate_number_of_messages_visible(),
             thresholds=t,
         )
@@ -223,7 +215,7 @@ def attach_function_alarms(
     Raises SC-MON-006 when the function already has alarms or was opted out with :func:`opt_out_of_alarms`.
     The parameters are those of :class:`FunctionAlarms` (same defaults).
     """
-    _refuse_twice(function)
+    refuse_second_alarms(function)
     return FunctionAlarms(
         function,
         ALARMS_ID,
@@ -266,7 +258,7 @@ def has_alarms_or_opted_out(construct: IConstruct) -> bool:
     return any(entry.type == OPT_OUT_METADATA for entry in node.metadata)
 
 
-def _refuse_twice(construct: IConstruct) -> None:
+def refuse_second_alarms(construct: IConstruct) -> None:
     if has_alarms_or_opted_out(construct):
         raise SecureConstructsError(
             "SC-MON-006",
@@ -277,64 +269,14 @@ def _refuse_twice(construct: IConstruct) -> None:
         )
 
 
-def _lambda_function(where: IConstruct, function: Any) -> lambda_.FunctionBase:
-    fn = getattr(function, "function", function)
-    if not isinstance(fn, lambda_.FunctionBase):
+def _timeout_seconds(where: IConstruct, timeout: Duration | None) -> float:
+    seconds = timeout.to_seconds() if isinstance(timeout, Duration) else None
+    if seconds is None or Token.is_unresolved(seconds):
         raise SecureConstructsError(
             "SC-MON-003",
             where,
-            "function must be a SecureFunction or an aws_lambda Function",
-            received=type(function).__name__,
-            fix="Pass the SecureFunction (or lambda_.Function) whose alarms you want",
+            "the function's timeout cannot be read (imported function or a token)",
+            received="a token" if timeout is not None else "no timeout",
+            fix="Pass timeout=Duration.seconds(...) with the function's real timeout",
         )
-    return fn
-
-
-def _timeout_seconds(
-    where: IConstruct, function: Any, fn: lambda_.FunctionBase, timeout: Duration | None
-) -> float:
-    candidate = timeout if timeout is not None else getattr(function, "timeout", None)
-    if isinstance(candidate, Duration):
-        seconds = seconds_of(candidate)
-        if not _could_be_token(seconds) or not Token.is_unresolved(seconds):
-            return float(seconds)
-    cfn = fn.node.default_child
-    if isinstance(cfn, lambda_.CfnFunction):
-        value = cfn.timeout
-        if value is None:
-            return float(_LAMBDA_DEFAULT_TIMEOUT_SECONDS)
-        if isinstance(value, (int, float)) and not Token.is_unresolved(value):
-            return float(value)
-    raise SecureConstructsError(
-        "SC-MON-003",
-        where,
-        "the function's timeout cannot be read (imported function or a token)",
-        received=type(fn).__name__,
-        fix="Pass timeout=Duration.seconds(...) with the function's real timeout",
-    )
-
-
-def _could_be_token(number: float) -> bool:
-    """Whether the jsii runtime must be asked if ``number`` is a token: CDK encodes number tokens as huge
-    negative numbers, so an ordinary number (a timeout) cannot be one."""
-    return not -1e100 < number < 1e100
-
-
-def _reserved_concurrency(fn: lambda_.FunctionBase, cfn: Any = None) -> int | None:
-    # A SecureFunction keeps its L1 (no lookup); its value is still read now, after any escape-hatch edit.
-    cfn = cfn if isinstance(cfn, lambda_.CfnFunction) else fn.node.default_child
-    if isinstance(cfn, lambda_.CfnFunction):
-        value = cfn.reserved_concurrent_executions
-        if isinstance(value, (int, float)) and not Token.is_unresolved(value) and value > 0:
-            return int(value)
-    return None
-
-
-def _relative_path(construct: IConstruct) -> str:
-    return relative_path(StackContext.of(construct), construct.node.path)
-
-
-def _num(value: float) -> str:
-    """A number as metric math and people read it: no exponent, no trailing zeros."""
-    text = f"{value:.3f}".rstrip("0").rstrip(".")
-    return text or "0"
+    return float(seconds)
