@@ -85,15 +85,7 @@ class FunctionAlarms(Construct):
         spikes = keyed(self, anomaly, AnomalyThresholds, what="anomaly")
         queue_thresholds = keyed(self, dead_letter_queue_thresholds, QueueThresholds,
                                  what="dead_letter_queue_thresholds")
-        if isinstance(account_concurrency_limit, bool) or not isinstance(account_concurrency_limit, int) \
-                or account_concurrency_limit < 1:
-            raise SecureConstructsError(
-                "SC-MON-002",
-                self,
-                "account_concurrency_limit must be a whole number of at least 1",
-                received=account_concurrency_limit,
-                fix="Pass your account's Lambda concurrent executions quota (Service Quotas console)",
-            )
+        _check_concurrency_limit(self, account_concurrency_limit)
         timeout_seconds = _timeout_seconds(self, timeout if timeout is not None else subject_function.timeout)
         reserved = subject_function.reserved_concurrent_executions
         limit = reserved if reserved is not None else account_concurrency_limit
@@ -118,28 +110,7 @@ class FunctionAlarms(Construct):
                 "concurrency": lambda_metric("ConcurrentExecutions", "Maximum", minutes),
                 "duration": lambda_metric("Duration", "Maximum", minutes),
             }
-            concurrency_at = limit * t.concurrency_percent_of_limit / 100
-            duration_at_ms = timeout_seconds * 1000 * t.duration_percent_of_timeout / 100
-            conditions = [
-                Condition(
-                    f"errors >= {t.min_errors} and error rate >= {metric_number(t.error_rate_percent)}%",
-                    f"IF(FILL(errors, 0) >= {t.min_errors}, 100 * FILL(errors, 0) / FILL(invocations, 1), 0)"
-                    f" >= {metric_number(t.error_rate_percent)}",
-                ),
-                Condition(f"throttles >= {t.throttles}", f"FILL(throttles, 0) >= {t.throttles}"),
-                Condition(
-                    f"concurrent executions >= {metric_number(concurrency_at)} "
-                    f"({metric_number(t.concurrency_percent_of_limit)}% of "
-                    f"the {limit_words} {limit})",
-                    f"FILL(concurrency, 0) >= {metric_number(concurrency_at)}",
-                ),
-                Condition(
-                    f"slowest invocation >= {metric_number(duration_at_ms)} ms "
-                    f"({metric_number(t.duration_percent_of_timeout)}% of "
-                    f"the {metric_number(timeout_seconds)} s timeout)",
-                    f"FILL(duration, 0) >= {metric_number(duration_at_ms)}",
-                ),
-            ]
+            conditions = _health_conditions(t, limit, limit_words, timeout_seconds)
             self.health_alarms[key] = factory.health_alarm(
                 self,
                 f"Health{key}",
@@ -161,6 +132,46 @@ class FunctionAlarms(Construct):
         self.dead_letter_queue_alarms: dict[str, cloudwatch.Alarm] = (
             queue_alarms(queue, thresholds=queue_thresholds, topic=topic, action=action)
             if queue is not None else {}
+        )
+
+
+def _health_conditions(
+    t: FunctionHealthThresholds, limit: int, limit_words: str, timeout_seconds: float
+) -> list[Condition]:
+    """The failure conditions of a function's health alarm: errors, throttles, concurrency near its limit
+    and duration near its timeout."""
+    concurrency_at = limit * t.concurrency_percent_of_limit / 100
+    duration_at_ms = timeout_seconds * 1000 * t.duration_percent_of_timeout / 100
+    return [
+        Condition(
+            f"errors >= {t.min_errors} and error rate >= {metric_number(t.error_rate_percent)}%",
+            f"IF(FILL(errors, 0) >= {t.min_errors}, 100 * FILL(errors, 0) / FILL(invocations, 1), 0)"
+            f" >= {metric_number(t.error_rate_percent)}",
+        ),
+        Condition(f"throttles >= {t.throttles}", f"FILL(throttles, 0) >= {t.throttles}"),
+        Condition(
+            f"concurrent executions >= {metric_number(concurrency_at)} "
+            f"({metric_number(t.concurrency_percent_of_limit)}% of "
+            f"the {limit_words} {limit})",
+            f"FILL(concurrency, 0) >= {metric_number(concurrency_at)}",
+        ),
+        Condition(
+            f"slowest invocation >= {metric_number(duration_at_ms)} ms "
+            f"({metric_number(t.duration_percent_of_timeout)}% of "
+            f"the {metric_number(timeout_seconds)} s timeout)",
+            f"FILL(duration, 0) >= {metric_number(duration_at_ms)}",
+        ),
+    ]
+
+
+def _check_concurrency_limit(where: IConstruct, limit: Any) -> None:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise SecureConstructsError(
+            "SC-MON-002",
+            where,
+            "account_concurrency_limit must be a whole number of at least 1",
+            received=limit,
+            fix="Pass your account's Lambda concurrent executions quota (Service Quotas console)",
         )
 
 
