@@ -116,7 +116,7 @@ class StackContext:
         of the templates and what users do until then still counts (the default alarms are made so)."""
         if self._deferred is None:
             self._deferred = []
-            # on a childless construct, the aspect is visited once per synth rather than once per construct
+            # on a childless construct of its own, the aspect visits one node: the work runs once per synth
             Aspects.of(Construct(self.stack, DEFERRED_ID)).add(_RunDeferred(self._deferred))
         self._deferred.append(action)
 

@@ -38,19 +38,6 @@ _OPERATIONS_KEY_DESCRIPTION = (
 _LOGS_SID = "AllowCloudWatchLogsForThisAccountsLogGroups"
 
 
-_SECONDS: dict[int, tuple[Duration, float]] = {}
-
-
-def seconds_of(duration: Duration) -> float:
-    """``duration.to_seconds()``, asked of the jsii runtime once per Duration object (most functions share
-    the default timeout object). May be a number token, as ``to_seconds`` is."""
-    known = _SECONDS.get(id(duration))
-    if known is None or known[0] is not duration:  # the identity check guards against a reused id()
-        known = (duration, duration.to_seconds())
-        _SECONDS[id(duration)] = known
-    return known[1]
-
-
 def stack_key(scope: Construct, purpose: str, *, description: str, services: Sequence[str] = ()) -> kms.Key:
     """The stack's customer-managed key for ``purpose`` (``SecureConstructsKey<Purpose>``), made on first use.
 

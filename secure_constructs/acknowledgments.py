@@ -68,7 +68,7 @@ def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
 
 
 def acknowledge_all(construct: IConstruct, rule_ids: list[str] | tuple[str, ...], reason: str) -> None:
-    """:func:`acknowledge` several rule ids with one reason (in one call into the jsii runtime)."""
+    """:func:`acknowledge` several rule ids with one reason."""
     from aws_cdk import Acknowledgment, Validations
 
     acknowledgments = [

@@ -52,8 +52,7 @@ class InlinePolicyRole(iam.Role):
         description: str,
         statements: list[dict[str, Any]] | None = None,
     ) -> None:
-        # The statements known up front are written as one JSON document: one call into the jsii runtime
-        # instead of one per statement.
+        # the statements it starts with are IAM JSON, as they appear in the policy
         self.inline_document = (
             iam.PolicyDocument.from_json({"Statement": statements}) if statements else iam.PolicyDocument()
         )

@@ -12,7 +12,6 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from .._defaults import lambda_ as defaults
-from .._shared import seconds_of
 from ..acknowledgments import check_reason
 from ..errors import SecureConstructsError
 from ..secrets import classify, classify_resolved
@@ -41,8 +40,6 @@ _RESERVED_ENV = frozenset(
         "LAMBDA_RUNTIME_DIR",
     }
 )
-#: How CDK encodes a token inside a string (``Token.is_unresolved`` on a string looks for it).
-_STRING_TOKEN = "${Token["
 SECRET_ARN_SUFFIX = "_SECRET_ARN"
 PARAMETER_NAME_SUFFIX = "_PARAMETER_NAME"
 
@@ -56,9 +53,8 @@ def check_memory(where: Construct, memory_size: Any) -> int:
             received=memory_size,
             fix=f"Pass an int between {low} and {high}",
         )
-    # Only a value out of range can be a token (CDK encodes number tokens as huge negative numbers), so the
-    # jsii runtime is asked only then.
-    if not low <= memory_size <= high and not Token.is_unresolved(memory_size):
+    # a token is a value known only at deployment: it is not range-checked here
+    if not Token.is_unresolved(memory_size) and not low <= memory_size <= high:
         raise SecureConstructsError(
             "SC-FN-006",
             where,
@@ -79,8 +75,8 @@ def check_timeout(where: Construct, timeout: Any) -> Duration:
             received=timeout,
             fix="Pass e.g. Duration.seconds(10)",
         )
-    seconds = seconds_of(timeout)
-    if not low <= seconds <= high and not Token.is_unresolved(seconds):
+    seconds = timeout.to_seconds()
+    if not Token.is_unresolved(seconds) and not low <= seconds <= high:
         raise SecureConstructsError(
             "SC-FN-006",
             where,
@@ -156,18 +152,15 @@ def check_env_name(where: Construct, name: Any, what: str) -> None:
         )
 
 
-def check_environment(
-    where: Construct, environment: Mapping[str, Any], stack: Stack | None = None
-) -> dict[str, Any]:
+def check_environment(where: Construct, environment: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in environment.items():
         check_env_name(where, name, "environment variable")
-        if isinstance(value, str) and _STRING_TOKEN in value:
-            # Only a string holding CDK's token marker can be a token; resolving one without a token gives
-            # it back unchanged, and classify_resolved judges a plain string as classify does.
-            stack = stack if stack is not None else Stack.of(where)
-            why = classify_resolved(name, stack.resolve(value))
+        if not isinstance(value, str):
+            why = None
+        elif Token.is_unresolved(value):  # judged as CloudFormation will see it (e.g. a Fn::Join of parts)
+            why = classify_resolved(name, Stack.of(where).resolve(value))
         else:
-            why = classify(name, value) if isinstance(value, str) else None
+            why = classify(name, value)
         if why is not None:
             raise SecureConstructsError(
                 "SC-FN-004",

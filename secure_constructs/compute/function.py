@@ -161,7 +161,7 @@ class SecureFunction(Construct):
         self._timeout = check_timeout(self, timeout)
         check_reserved(self, reserved_concurrent_executions)
         url_auth = check_function_url(self, function_url, url_reason)
-        plain_env = check_environment(self, environment or {}, context.stack)
+        plain_env = check_environment(self, environment or {})
         secret_env, secret_list, parameters = check_secrets(self, secrets or {}, plain_env)
         #: the variables secrets= owns (add_environment refuses them)
         self._secret_names = frozenset(secret_env) | frozenset(secrets or {})
