@@ -1,96 +1,21 @@
 """secure_constructs: AWS CDK v2 constructs for serverless apps that are secure by default.
 
-The public API is what ``__all__`` lists; everything else is private. Names are imported on first use, so
-that ``secure_constructs.client`` (which needs no CDK) does not start the jsii runtime.
+The public API is what the imports below name; everything else is private. They are written once, under
+``TYPE_CHECKING`` (for type checkers and IDEs): ``__all__`` and the lazy imports are read from those same
+statements, so that a name is imported on first use and ``secure_constructs.client`` (which needs no CDK)
+does not start the jsii runtime.
 """
 
 from __future__ import annotations
 
+import ast
 import importlib
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-#: public name -> module that defines it (relative to this package)
-_EXPORTS: dict[str, str] = {
-    # foundation
-    "SecureConstructsError": ".errors",
-    "acknowledge": ".acknowledgments",
-    "add_checks": ".checks",
-    # compute
-    "SecureFunction": ".compute",
-    "python_code": ".compute.bundling",
-    # api
-    "ApiGatewayCloudWatchRole": ".api",
-    "Auth": ".api",
-    "CorsOptions": ".api",
-    "DomainOptions": ".api",
-    "SecureHttpApi": ".api",
-    "SecureRestApi": ".api",
-    "WafOptions": ".api",
-    # identity
-    "SecureIdentityPool": ".identity",
-    "SecureUserPool": ".identity",
-    # audit / monitoring
-    "DataEventsTrail": ".audit",
-    "SecurityAlarms": ".audit",
-    "AlarmFactory": ".monitoring",
-    "AnomalyThresholds": ".monitoring",
-    "ApiAlarmOptions": ".monitoring",
-    "ApiAlarms": ".monitoring",
-    "ApiHealthThresholds": ".monitoring",
-    "FunctionAlarmOptions": ".monitoring",
-    "FunctionAlarms": ".monitoring",
-    "FunctionHealthThresholds": ".monitoring",
-    "QueueThresholds": ".monitoring",
-    "SecurityEventThresholds": ".monitoring",
-    "alarm_topic": ".monitoring",
-    "attach_api_alarms": ".monitoring",
-    "attach_function_alarms": ".monitoring",
-    "opt_out_of_alarms": ".monitoring",
-    "queue_alarms": ".monitoring",
-    # nag
-    "SecureServerlessChecks": ".nag",
-    # client
-    "SigV4Client": ".client",
-    "signed_request": ".client",
-    # report
-    "write_security_report": ".report",
-}
+from ._node_output import install as _readable_node_output
 
-__all__ = sorted(_EXPORTS)
-
-
-def _package_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("secure-constructs")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "0+unknown"
-
-
-#: The installed distribution's version (``secure-constructs`` package metadata).
-__version__ = _package_version()
-
-
-from ._node_output import install as _readable_node_output  # noqa: E402
-
-_readable_node_output()  # Node's banner as text, without importing jsii
-
-
-def __getattr__(name: str) -> Any:
-    module_name = _EXPORTS.get(name)
-    if module_name is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module_name, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
-
-
-if TYPE_CHECKING:  # what type checkers and IDEs see
+if TYPE_CHECKING:
     from .acknowledgments import acknowledge
     from .api import (
         ApiGatewayCloudWatchRole,
@@ -127,3 +52,51 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     )
     from .nag import SecureServerlessChecks
     from .report import write_security_report
+
+
+def _public_names() -> dict[str, str]:
+    """public name -> the module (relative to this package) that defines it: the imports above."""
+    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    (block,) = (
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+    )
+    return {
+        alias.asname or alias.name: "." * node.level + (node.module or "")
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+
+
+_EXPORTS = _public_names()
+__all__ = sorted(_EXPORTS)
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("secure-constructs")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
+
+
+#: The installed distribution's version (``secure-constructs`` package metadata).
+__version__ = _package_version()
+
+_readable_node_output()  # Node's banner as text, without importing jsii
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

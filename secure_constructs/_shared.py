@@ -20,6 +20,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from ._context import StackContext
 from .errors import SecureConstructsError
 
 KEY_ID_PREFIX = "SecureConstructsKey"
@@ -35,19 +36,6 @@ _OPERATIONS_KEY_DESCRIPTION = (
     "queues and the alarm topic"
 )
 _LOGS_SID = "AllowCloudWatchLogsForThisAccountsLogGroups"
-
-
-_SECONDS: dict[int, tuple[Duration, float]] = {}
-
-
-def seconds_of(duration: Duration) -> float:
-    """``duration.to_seconds()``, asked of the jsii runtime once per Duration object (most functions share
-    the default timeout object). May be a number token, as ``to_seconds`` is."""
-    known = _SECONDS.get(id(duration))
-    if known is None or known[0] is not duration:  # the identity check guards against a reused id()
-        known = (duration, duration.to_seconds())
-        _SECONDS[id(duration)] = known
-    return known[1]
 
 
 def stack_key(scope: Construct, purpose: str, *, description: str, services: Sequence[str] = ()) -> kms.Key:
@@ -72,34 +60,29 @@ def stack_key(scope: Construct, purpose: str, *, description: str, services: Seq
             received=purpose,
             fix="Pass e.g. 'Logs' or 'Queues'",
         )
-    stack = Stack.of(scope)
-    key_id = f"{KEY_ID_PREFIX}{purpose}"
-    key = stack.node.try_find_child(key_id)
+    context = StackContext.of(scope)
+    key = context.keys.get(purpose)
     if key is None:
-        key = kms.Key(
-            stack,
-            key_id,
+        key = context.keys[purpose] = kms.Key(
+            context.stack,
+            f"{KEY_ID_PREFIX}{purpose}",
             description=description,
             enable_key_rotation=True,
             # A key that protects data must outlive the stack: deleting it makes the data unreadable.
             removal_policy=RemovalPolicy.RETAIN,
         )
-    assert isinstance(key, kms.Key), f"{key_id} is not a kms.Key"
     for service in services:
         _allow_service(key, service)
     return key
 
 
 def add_key_statement_once(key: kms.Key, sid: str, statement: Callable[[], iam.PolicyStatement]) -> None:
-    """Add ``statement()`` (whose Sid is ``sid``) to the policy of a shared key, unless it is there already.
-
-    An empty marker construct ``<key>/<sid>`` (no CloudFormation resource) records that the statement exists,
-    so a second caller neither reads the policy nor builds the statement again.
-    """
-    if key.node.try_find_child(sid) is not None:
-        return
-    Construct(key, sid)
-    key.add_to_resource_policy(statement())
+    """Add ``statement()`` (whose Sid is ``sid``) to the policy of a stack key, unless it is there already
+    (the stack's context records which statements were added)."""
+    added = StackContext.of(key).key_statements
+    if (key, sid) not in added:
+        added.add((key, sid))
+        key.add_to_resource_policy(statement())
 
 
 def _allow_service(key: kms.Key, service: str) -> None:

@@ -195,3 +195,24 @@ def test_normalized_template_of_an_asset_function_is_stable(tmp_path):
     assert json.dumps(first, sort_keys=True) == json.dumps(second, sort_keys=True)
     assert "<asset-hash>.zip" in json.dumps(first)
     assert "BootstrapVersion" not in json.dumps(first)
+
+
+def test_the_public_list_is_read_from_its_imports_and_every_name_resolves():
+    import importlib
+
+    import secure_constructs
+
+    assert {"SecureFunction", "SecureRestApi", "attach_function_alarms"} <= set(secure_constructs.__all__)
+    for name in secure_constructs.__all__:
+        value = getattr(secure_constructs, name)
+        module = importlib.import_module(secure_constructs._EXPORTS[name], "secure_constructs")
+        assert getattr(module, name) is value
+
+
+def test_importing_the_package_does_not_start_the_cdk():
+    import subprocess
+    import sys
+
+    code = "import sys, secure_constructs, secure_constructs.client; print('aws_cdk' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

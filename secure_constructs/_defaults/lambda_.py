@@ -37,15 +37,8 @@ def latest_python_runtime() -> lambda_.Runtime:
         digits = (match.group(2) or "0") if match else "0"
         return tuple(int(p) for p in digits.replace(".x", "").split(".") if p.isdigit())
 
-    # each name is read once (a read is a call into the jsii runtime)
-    pythons = [(name, r) for r in lambda_.Runtime.ALL if (name := r.name).startswith("python")]
-    return max(pythons, key=lambda pair: version(pair[0]))[1]
-
-
-@cache
-def _arm_64() -> lambda_.Architecture:
-    # A static constant of aws-cdk-lib (like DEFAULT_TIMEOUT above), read once rather than per function.
-    return lambda_.Architecture.ARM_64
+    pythons = [runtime for runtime in lambda_.Runtime.ALL if runtime.name.startswith("python")]
+    return max(pythons, key=lambda runtime: version(runtime.name))
 
 
 def function_defaults() -> dict[str, Any]:
@@ -56,7 +49,7 @@ def function_defaults() -> dict[str, Any]:
     """
     return {
         "runtime": latest_python_runtime(),
-        "architecture": _arm_64(),
+        "architecture": lambda_.Architecture.ARM_64,
         "memory_size": DEFAULT_MEMORY_MB,
         "timeout": DEFAULT_TIMEOUT,
         "application_log_level_v2": lambda_.ApplicationLogLevel.INFO,

@@ -72,7 +72,7 @@ def function_of(where: IConstruct, handler: Any, what: str = "handler") -> lambd
     """The ``lambda_.IFunction`` of a ``SecureFunction`` (its ``.function``) or of an ``IFunction``."""
     inner = getattr(handler, "function", None)
     candidate = inner if inner is not None else handler
-    if isinstance(candidate, lambda_.FunctionBase):  # no property read (a call into the jsii runtime)
+    if isinstance(candidate, lambda_.FunctionBase):
         return candidate
     # jsii interfaces are not runtime-checkable protocols: recognise an IFunction by its members.
     if hasattr(candidate, "function_arn") and hasattr(candidate, "add_permission"):

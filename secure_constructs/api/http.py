@@ -15,15 +15,11 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .._defaults import apigateway as defaults
-from .._overrides import Guard
-from .._shared import encrypted_log_group
-from .._sources import record_creation_site
 from ..acknowledgments import acknowledge
 from ..errors import SecureConstructsError
-from ..monitoring.defaults import ApiAlarmOptions, configure_alarms
+from ..monitoring.defaults import ApiAlarmOptions
 from . import _routes
-from ._budget import count_route
-from ._verbs import ApiVerbs
+from ._base import RouteAuth, SecureApiBase, unsupported
 from .auth import (
     Auth,
     AuthMode,
@@ -67,7 +63,7 @@ class _LambdaProxy(apigwv2.HttpRouteIntegration):
         )
 
 
-class SecureHttpApi(ApiVerbs, Construct):
+class SecureHttpApi(SecureApiBase):
     """An API Gateway HTTP API with secure defaults; add routes with :meth:`add_route`.
 
     Every route is authenticated (``default_auth``, IAM unless told otherwise) or explicitly public with a
@@ -79,6 +75,12 @@ class SecureHttpApi(ApiVerbs, Construct):
     ``access_log_group``, ``routes`` (``{"GET /orders": apigatewayv2.HttpRoute}``), ``authorizers``,
     ``domain`` (``apigatewayv2.DomainName`` or None), ``url``.
     """
+
+    _GUARDED_AS = "SecureHttpApi"
+    _API_CLASS = apigwv2.HttpApi
+    _STAGE_CLASS = apigwv2.HttpStage
+    _API_MANAGED = _API_MANAGED
+    _STAGE_MANAGED = _STAGE_MANAGED
 
     def __init__(
         self,
@@ -123,26 +125,19 @@ class SecureHttpApi(ApiVerbs, Construct):
             missing or vague), recorded in the cloud assembly. Default: none.
         """
         super().__init__(scope, id)
-        record_creation_site(self)
-        self._default_auth = _check_http_auth(self, default_auth or IamAuth())
-        if cors is not None:
-            cors.check(self)
-        if domain is not None:
-            domain.check(self)
-        guard = Guard(
-            self,
-            "SecureHttpApi",
-            accepted_risks,
-            parameters={"log_retention": log_retention, "log_removal_policy": log_removal_policy},
-        )
-        api_props = guard.merge(apigwv2.HttpApi, defaults.http_api_props(), overrides, managed=_API_MANAGED)
-        stage_props = guard.merge(
-            apigwv2.HttpStage, defaults.http_stage_props(), stage_overrides, managed=_STAGE_MANAGED
+        self._check_arguments(default_auth, cors, domain)
+        guard, api_props, stage_props = self._merge(
+            accepted_risks=accepted_risks,
+            log_retention=log_retention,
+            log_removal_policy=log_removal_policy,
+            api_defaults=defaults.http_api_props(),
+            overrides=overrides,
+            stage_defaults=defaults.http_stage_props(),
+            stage_overrides=stage_overrides,
         )
 
-        self.access_log_group = encrypted_log_group(
-            self, "AccessLogs", retention=log_retention, removal_policy=log_removal_policy, key=log_key
-        )
+        # build: access logs, the API, its domain and stage
+        self.access_log_group = self._new_access_log_group(log_retention, log_removal_policy, log_key)
         self.http_api = apigwv2.HttpApi(
             self,
             "Api",
@@ -151,37 +146,48 @@ class SecureHttpApi(ApiVerbs, Construct):
             disable_execute_api_endpoint=domain is not None,
             cors_preflight=None if cors is None else _cors_preflight(cors),
         )
-        self.domain: apigwv2.DomainName | None = None
-        mapping = None
-        if domain is not None:
-            self.domain = apigwv2.DomainName(
-                self,
-                "Domain",
-                domain_name=domain.name,
-                certificate=domain.certificate,
-                security_policy=apigwv2.SecurityPolicy.TLS_1_2,
-                endpoint_type=apigwv2.EndpointType.REGIONAL,
-            )
-            mapping = apigwv2.DomainMappingOptions(domain_name=self.domain, mapping_key=domain.base_path)
-        self.stage = apigwv2.HttpStage(
+        self.domain: apigwv2.DomainName | None = self._new_domain(domain)
+        self.stage = self._new_stage(stage_props, domain)
+        #: AWS WAF cannot be associated with an HTTP API (put CloudFront with a web ACL in front)
+        self.web_acl: None = None
+        self.url: str = self._url(domain, self.stage.url)
+        guard.check(self.http_api, self.stage, self.access_log_group)
+
+        self._integrations: dict[int, _LambdaProxy] = {}
+        self.routes: dict[str, apigwv2.HttpRoute] = {}
+        self._configure_alarms(alarms, no_alarms_reason)
+
+    # --- construction steps ---------------------------------------------------------------------------
+
+    def _new_domain(self, domain: DomainOptions | None) -> apigwv2.DomainName | None:
+        if domain is None:
+            return None
+        return apigwv2.DomainName(
+            self,
+            "Domain",
+            domain_name=domain.name,
+            certificate=domain.certificate,
+            security_policy=apigwv2.SecurityPolicy.TLS_1_2,
+            endpoint_type=apigwv2.EndpointType.REGIONAL,
+        )
+
+    def _new_stage(self, stage_props: dict[str, Any], domain: DomainOptions | None) -> apigwv2.HttpStage:
+        """The stage, mapped to the custom domain when there is one, writing JSON access logs."""
+        mapping = (
+            None
+            if self.domain is None or domain is None
+            else apigwv2.DomainMappingOptions(domain_name=self.domain, mapping_key=domain.base_path)
+        )
+        stage = apigwv2.HttpStage(
             self, "Stage", http_api=self.http_api, domain_mapping=mapping, **stage_props
         )
-        cfn_stage = self.stage.node.default_child
+        cfn_stage = stage.node.default_child
         assert isinstance(cfn_stage, apigwv2.CfnStage)
         cfn_stage.access_log_settings = apigwv2.CfnStage.AccessLogSettingsProperty(
             destination_arn=self.access_log_group.log_group_arn,
             format=defaults.access_log_format(defaults.HTTP_ACCESS_LOG_FIELDS).to_string(),
         )
-        self.url: str = (
-            self.stage.url if domain is None else f"https://{domain.name}/{domain.base_path or ''}"
-        )
-        guard.check(self.http_api, self.stage, self.access_log_group)
-
-        self._integrations: dict[int, _LambdaProxy] = {}
-        self._authorizers: dict[tuple[Any, ...], apigwv2.IHttpRouteAuthorizer] = {}
-        self.authorizers: list[apigwv2.IHttpRouteAuthorizer] = []
-        self.routes: dict[str, apigwv2.HttpRoute] = {}
-        configure_alarms(self, alarms, no_alarms_reason, options_type=ApiAlarmOptions)
+        return stage
 
     # --- routes ---------------------------------------------------------------------------------------
 
@@ -198,45 +204,36 @@ class SecureHttpApi(ApiVerbs, Construct):
             to this method and path. Default: none (required).
         :param auth: how this route is authenticated. Default: the API's ``default_auth``.
         """
-        method = _routes.check_method(self, method)
-        path = _routes.check_path(self, path)
-        key = _routes.route_key(method, path)
-        if key in self.routes:
-            raise SecureConstructsError(
-                "SC-API-007",
-                self,
-                "this route is already defined",
-                received=key,
-                fix="Add each method and path once (use ANY for one handler of every method)",
-            )
-        function = _routes.function_of(self, handler)
-        mode = _check_http_auth(self, auth or self._default_auth)
-        if isinstance(mode, CognitoAuth):
-            mode = _cognito_as_jwt(self, mode)
-        integration = self._integration(function)
-        (route,) = self.http_api.add_routes(
-            path=path,
-            methods=[apigwv2.HttpMethod[method]],
-            integration=integration,
-            authorizer=self._authorizer(mode),
-            authorization_scopes=list(mode.scopes) or None,
+        route = self._new_route(method, path, handler, auth, self.routes)
+        route_auth = route.auth
+        if route_auth.new_authorizer is None:
+            authorizer = route_auth.without_authorizer
+        else:
+            authorizer = self._authorizer(route_auth)
+        (result,) = self.http_api.add_routes(
+            path=route.path,
+            methods=[apigwv2.HttpMethod[route.method]],
+            integration=self._integration(route.function),
+            authorizer=authorizer,
+            authorization_scopes=list(route_auth.mode.scopes) or None,
         )
-        function.add_permission(
+        route.function.add_permission(
             "InvokePermission",
-            scope=route,
+            scope=result,
             principal=iam.ServicePrincipal("apigateway.amazonaws.com"),
             source_arn=Stack.of(self).format_arn(
                 service="execute-api",
                 resource=self.http_api.api_id,
-                resource_name=f"{self.stage.stage_name}/{_routes.arn_method(method)}{_routes.arn_path(path)}",
+                resource_name=(
+                    f"{self.stage.stage_name}/{_routes.arn_method(route.method)}{_routes.arn_path(route.path)}"
+                ),
             ),
         )
-        if isinstance(mode, PublicAuth):
-            for rule in PUBLIC_ROUTE_RULES:
-                acknowledge(route, rule, f"Public route on purpose: {mode.reason}")
-        self.routes[key] = route
-        count_route(self)
-        return route
+        for rules, reason in route_auth.acknowledgments:
+            for rule in rules:
+                acknowledge(result, rule, reason)
+        self._added(route.key, result, self.routes)
+        return result
 
     def _integration(self, function: lambda_.IFunction) -> _LambdaProxy:
         found = self._integrations.get(id(function))
@@ -245,40 +242,55 @@ class SecureHttpApi(ApiVerbs, Construct):
             self._integrations[id(function)] = found
         return found
 
-    def _authorizer(self, mode: AuthMode) -> apigwv2.IHttpRouteAuthorizer:
-        if isinstance(mode, IamAuth):
-            return authorizers.HttpIamAuthorizer()
-        if isinstance(mode, PublicAuth):
-            return apigwv2.HttpNoneAuthorizer()
-        key = mode.authorizer_key()
-        assert key is not None
-        found = self._authorizers.get(key)
-        if found is not None:
-            return found
-        n = len(self.authorizers) + 1
-        authorizer: apigwv2.IHttpRouteAuthorizer
-        if isinstance(mode, JwtAuth):
-            authorizer = authorizers.HttpJwtAuthorizer(
-                f"JwtAuthorizer{n}",
-                mode.issuer,
-                jwt_audience=list(mode.audience),
-                identity_source=[http_identity_source(mode.identity_source)],
-            )
-        elif isinstance(mode, LambdaAuth):
-            function = _routes.function_of(self, mode.function, "authorizer")
-            authorizer = authorizers.HttpLambdaAuthorizer(
-                f"LambdaAuthorizer{n}",
-                function,
-                response_types=[authorizers.HttpLambdaResponseType.SIMPLE],
-                results_cache_ttl=mode.result_cache_ttl,
-                identity_source=[http_identity_source(s) for s in mode.identity_sources],
-            )
-        else:  # pragma: no cover - _check_http_auth refuses every other mode
-            raise AssertionError(mode)
-        self._authorizers[key] = authorizer
-        self.authorizers.append(authorizer)
-        return authorizer
+    # --- auth: how each auth mode authorizes an HTTP route (the one place to add a mode) ---------------
 
+    def _route_auth(self, mode: AuthMode) -> RouteAuth:
+        if isinstance(mode, IamAuth):
+            return RouteAuth(mode, without_authorizer=authorizers.HttpIamAuthorizer())
+        if isinstance(mode, PublicAuth):
+            return RouteAuth(
+                mode,
+                without_authorizer=apigwv2.HttpNoneAuthorizer(),
+                acknowledgments=((PUBLIC_ROUTE_RULES, f"Public route on purpose: {mode.reason}"),),
+            )
+        if isinstance(mode, CognitoAuth):
+            return self._route_auth(_cognito_as_jwt(self, mode))
+        if isinstance(mode, JwtAuth):
+            return RouteAuth(
+                mode,
+                new_authorizer=lambda n: authorizers.HttpJwtAuthorizer(
+                    f"JwtAuthorizer{n}",
+                    mode.issuer,
+                    jwt_audience=list(mode.audience),
+                    identity_source=[http_identity_source(mode.identity_source)],
+                ),
+            )
+        if isinstance(mode, LambdaAuth) and mode.token:
+            raise unsupported(
+                self,
+                "HTTP APIs have no TOKEN authorizers",
+                "Auth.lambda_token",
+                "Use Auth.lambda_request(fn, identity_sources=['Authorization']) (simple responses)",
+            )
+        if isinstance(mode, LambdaAuth):
+            return RouteAuth(
+                mode,
+                new_authorizer=lambda n: authorizers.HttpLambdaAuthorizer(
+                    f"LambdaAuthorizer{n}",
+                    _routes.function_of(self, mode.function, "authorizer"),
+                    response_types=[authorizers.HttpLambdaResponseType.SIMPLE],
+                    results_cache_ttl=mode.result_cache_ttl,
+                    identity_source=[http_identity_source(s) for s in mode.identity_sources],
+                ),
+            )
+        if isinstance(mode, JwtLambdaAuth):
+            raise unsupported(
+                self,
+                "HTTP APIs verify JWTs natively",
+                "Auth.jwt_lambda",
+                "Use Auth.jwt(issuer, audience, scopes=...)",
+            )
+        raise unsupported(self, "HTTP APIs cannot use this auth mode", type(mode).__name__, "Use Auth.iam()")
 
     @property
     def _api(self) -> apigwv2.HttpApi:
@@ -298,36 +310,6 @@ def _cors_preflight(cors: _routes.CorsOptions) -> apigwv2.CorsPreflightOptions:
         allow_credentials=cors.allow_credentials,
         max_age=cors.max_age,
     )
-
-
-def _check_http_auth(where: Construct, mode: Any) -> AuthMode:
-    if not isinstance(mode, AuthMode):
-        raise SecureConstructsError(
-            "SC-GEN-005",
-            where,
-            "auth must be made with the Auth factory",
-            received=type(mode).__name__,
-            fix="Pass e.g. Auth.iam(), Auth.jwt(issuer, audience) or Auth.public('<reason>')",
-        )
-    if isinstance(mode, LambdaAuth) and mode.token:
-        raise SecureConstructsError(
-            "SC-API-001",
-            where,
-            "HTTP APIs have no TOKEN authorizers",
-            received="Auth.lambda_token",
-            fix="Use Auth.lambda_request(fn, identity_sources=['Authorization']) (simple responses)",
-        )
-    if isinstance(mode, JwtLambdaAuth):
-        raise SecureConstructsError(
-            "SC-API-001",
-            where,
-            "HTTP APIs verify JWTs natively",
-            received="Auth.jwt_lambda",
-            fix="Use Auth.jwt(issuer, audience, scopes=...)",
-        )
-    if isinstance(mode, CognitoAuth):
-        _cognito_as_jwt(where, mode)
-    return mode
 
 
 def _cognito_as_jwt(where: Construct, mode: CognitoAuth) -> JwtAuth:

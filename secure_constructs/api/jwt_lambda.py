@@ -248,77 +248,21 @@ class JwtLambdaAuthorizer(Construct):
         # validate
         self.issuer = _https(self, "issuer", issuer)
         self.jwks_url = _https(self, "JWKS URL", jwks_url or issuer.rstrip("/") + "/.well-known/jwks.json")
-        audiences = [audience] if isinstance(audience, str) else list(audience or [])
-        if not audiences or not all(isinstance(a, str) and a.strip() for a in audiences):
-            raise SecureConstructsError(
-                "SC-JWT-002",
-                self,
-                "at least one non-empty audience is required (a token for another "
-                "client of the same issuer must not be accepted)",
-                received=audience,
-                fix="Pass audience=['<app client id or API identifier>']",
-            )
+        audiences = _checked_audiences(self, audience)
         self.scopes_to_routes = normalize_scopes_to_routes(self, scopes_to_routes)
-        bad = (
-            [a for a in algorithms if a not in ALLOWED_ALGORITHMS]
-            if not isinstance(algorithms, str)
-            else [algorithms]
+        _check_algorithms(self, algorithms)
+        _check_options(
+            self,
+            result_cache_ttl=result_cache_ttl,
+            leeway=leeway,
+            identity_source=identity_source,
+            token_use=token_use,
+            jwks_max_stale=jwks_max_stale,
         )
-        if bad or not algorithms:
-            raise SecureConstructsError(
-                "SC-JWT-004",
-                self,
-                "only asymmetric JWS algorithms may be accepted (no 'none', no HS*)",
-                received=bad or algorithms,
-                fix=f"Choose from {', '.join(sorted(ALLOWED_ALGORITHMS))}",
-            )
-        ttl = result_cache_ttl.to_seconds()
-        if not 0 <= ttl <= MAX_CACHE_TTL.to_seconds():
-            raise SecureConstructsError(
-                "SC-JWT-005",
-                self,
-                "the result cache TTL must be between 0 and 1 hour",
-                received=f"{ttl} s",
-                fix="Pass result_cache_ttl=Duration.minutes(5) (or Duration.seconds(0) to disable caching)",
-            )
-        leeway_s = leeway.to_seconds()
-        if not 0 <= leeway_s <= MAX_LEEWAY_SECONDS:
-            raise SecureConstructsError(
-                "SC-JWT-005",
-                self,
-                f"the leeway must be between 0 and {MAX_LEEWAY_SECONDS} seconds",
-                received=f"{leeway_s} s",
-                fix="Pass leeway=Duration.seconds(60)",
-            )
-        if not isinstance(identity_source, str) or not _HEADER.match(identity_source):
-            raise SecureConstructsError(
-                "SC-GEN-005",
-                self,
-                "identity_source must be a header name",
-                received=identity_source,
-                fix="Pass e.g. identity_source='Authorization'",
-            )
-        claims = [scope_claims] if isinstance(scope_claims, str) else list(scope_claims)
-        if token_use is not None and token_use not in TOKEN_USES:
-            raise SecureConstructsError(
-                "SC-GEN-005",
-                self,
-                "token_use must be 'access', 'id' or None",
-                received=token_use,
-                fix="Pass token_use='access' (the default) for access tokens, or token_use=None for an "
-                "issuer whose tokens carry no token_use claim",
-            )
-        max_stale_s = jwks_max_stale.to_seconds()
-        if not 0 <= max_stale_s <= MAX_JWKS_MAX_STALE.to_seconds():
-            raise SecureConstructsError(
-                "SC-GEN-005",
-                self,
-                "jwks_max_stale must be between 0 and 1 day",
-                received=f"{max_stale_s} s",
-                fix="Pass jwks_max_stale=Duration.hours(1)",
-            )
 
-        # build
+        claims = [scope_claims] if isinstance(scope_claims, str) else list(scope_claims)
+
+        # build: the function (its settings in its environment), then the authorizer that runs it
         self.function = SecureFunction(
             self,
             "Function",
@@ -335,9 +279,9 @@ class JwtLambdaAuthorizer(Construct):
                 "JWT_SCOPES_TO_ROUTES": json.dumps(self.scopes_to_routes, separators=(",", ":")),
                 "JWT_ALGORITHMS": json.dumps(sorted(set(algorithms))),
                 "JWT_SCOPE_CLAIMS": json.dumps(claims),
-                "JWT_LEEWAY_SECONDS": str(int(leeway_s)),
+                "JWT_LEEWAY_SECONDS": str(int(leeway.to_seconds())),
                 "JWKS_MIN_REFRESH_SECONDS": str(int(jwks_min_refresh.to_seconds())),
-                "JWKS_MAX_STALE_SECONDS": str(int(max_stale_s)),
+                "JWKS_MAX_STALE_SECONDS": str(int(jwks_max_stale.to_seconds())),
                 "JWT_TOKEN_USE": token_use or "",
             },
             overrides=overrides,
@@ -362,3 +306,89 @@ class JwtLambdaAuthorizer(Construct):
                 validation_regex=TOKEN_PATTERN,
             )
         self.node.add_validation(_EveryRouteMapped(self))
+
+
+def _checked_audiences(where: Construct, audience: Sequence[str] | str) -> list[str]:
+    audiences = [audience] if isinstance(audience, str) else list(audience or [])
+    if not audiences or not all(isinstance(a, str) and a.strip() for a in audiences):
+        raise SecureConstructsError(
+            "SC-JWT-002",
+            where,
+            "at least one non-empty audience is required (a token for another "
+            "client of the same issuer must not be accepted)",
+            received=audience,
+            fix="Pass audience=['<app client id or API identifier>']",
+        )
+    return audiences
+
+
+def _check_algorithms(where: Construct, algorithms: Sequence[str]) -> None:
+    if isinstance(algorithms, str):
+        bad = [algorithms]
+    else:
+        bad = [a for a in algorithms if a not in ALLOWED_ALGORITHMS]
+    if bad or not algorithms:
+        raise SecureConstructsError(
+            "SC-JWT-004",
+            where,
+            "only asymmetric JWS algorithms may be accepted (no 'none', no HS*)",
+            received=bad or algorithms,
+            fix=f"Choose from {', '.join(sorted(ALLOWED_ALGORITHMS))}",
+        )
+
+
+def _check_options(
+    where: Construct,
+    *,
+    result_cache_ttl: Duration,
+    leeway: Duration,
+    identity_source: str,
+    token_use: str | None,
+    jwks_max_stale: Duration,
+) -> None:
+    """The bounds of the cache, the leeway and the stale keys (SC-JWT-005, SC-GEN-005), the header and
+    ``token_use`` (SC-GEN-005)."""
+    ttl = result_cache_ttl.to_seconds()
+    if not 0 <= ttl <= MAX_CACHE_TTL.to_seconds():
+        raise SecureConstructsError(
+            "SC-JWT-005",
+            where,
+            "the result cache TTL must be between 0 and 1 hour",
+            received=f"{ttl} s",
+            fix="Pass result_cache_ttl=Duration.minutes(5) (or Duration.seconds(0) to disable caching)",
+        )
+    leeway_s = leeway.to_seconds()
+    if not 0 <= leeway_s <= MAX_LEEWAY_SECONDS:
+        raise SecureConstructsError(
+            "SC-JWT-005",
+            where,
+            f"the leeway must be between 0 and {MAX_LEEWAY_SECONDS} seconds",
+            received=f"{leeway_s} s",
+            fix="Pass leeway=Duration.seconds(60)",
+        )
+    if not isinstance(identity_source, str) or not _HEADER.match(identity_source):
+        raise SecureConstructsError(
+            "SC-GEN-005",
+            where,
+            "identity_source must be a header name",
+            received=identity_source,
+            fix="Pass e.g. identity_source='Authorization'",
+        )
+    if token_use is not None and token_use not in TOKEN_USES:
+        raise SecureConstructsError(
+            "SC-GEN-005",
+            where,
+            "token_use must be 'access', 'id' or None",
+            received=token_use,
+            fix="Pass token_use='access' (the default) for access tokens, or token_use=None for an "
+            "issuer whose tokens carry no token_use claim",
+        )
+    max_stale_s = jwks_max_stale.to_seconds()
+    if not 0 <= max_stale_s <= MAX_JWKS_MAX_STALE.to_seconds():
+        raise SecureConstructsError(
+            "SC-GEN-005",
+            where,
+            "jwks_max_stale must be between 0 and 1 day",
+            received=f"{max_stale_s} s",
+            fix="Pass jwks_max_stale=Duration.hours(1)",
+        )

@@ -16,15 +16,11 @@ from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from .._defaults import apigateway as defaults
-from .._overrides import Guard
-from .._shared import encrypted_log_group
-from .._sources import record_creation_site
 from ..acknowledgments import acknowledge, acknowledge_all
 from ..errors import SecureConstructsError
-from ..monitoring.defaults import ApiAlarmOptions, configure_alarms
+from ..monitoring.defaults import ApiAlarmOptions
 from . import _routes
-from ._budget import count_route
-from ._verbs import ApiVerbs
+from ._base import RouteAuth, SecureApiBase, unsupported
 from .account import ApiGatewayCloudWatchRole
 from .auth import (
     AuthMode,
@@ -72,7 +68,7 @@ _PARAM = re.compile(
 )
 
 
-class SecureRestApi(ApiVerbs, Construct):
+class SecureRestApi(SecureApiBase):
     """An API Gateway REST API with secure defaults; add routes with :meth:`add_route`.
 
     Every route is authenticated (``default_auth``, IAM unless told otherwise) or explicitly public with a
@@ -85,6 +81,12 @@ class SecureRestApi(ApiVerbs, Construct):
     (``{"GET /orders": apigateway.Method}``), ``authorizers``, ``domain`` (``apigateway.DomainName`` or
     None), ``url``.
     """
+
+    _GUARDED_AS = "SecureRestApi"
+    _API_CLASS = apigw.RestApi
+    _STAGE_CLASS = apigw.StageOptions
+    _API_MANAGED = _API_MANAGED
+    _STAGE_MANAGED = _STAGE_MANAGED
 
     def __init__(
         self,
@@ -141,45 +143,55 @@ class SecureRestApi(ApiVerbs, Construct):
             missing or vague), recorded in the cloud assembly. Default: none.
         """
         super().__init__(scope, id)
-        record_creation_site(self)
-        self._default_auth = _check_rest_auth(self, default_auth or IamAuth())
-        if cors is not None:
-            cors.check(self)
-        if domain is not None:
-            domain.check(self)
-        if waf is None:
-            raise SecureConstructsError(
-                "SC-API-009",
-                self,
-                "the WAF web ACL can only be turned off with a reason",
-                received=None,
-                fix="Pass waf=WafOptions.disabled('<why this API needs no WAF>') (or keep the default)",
-            )
-        waf.check(self)
-        guard = Guard(
-            self,
-            "SecureRestApi",
-            accepted_risks,
-            parameters={"log_retention": log_retention, "log_removal_policy": log_removal_policy},
-        )
-        # A name of its own: REST API metrics (and so the alarms) are keyed by the API's name, and two APIs
-        # both named after their construct id ("Api") would share them.
-        unique_name = Names.unique_resource_name(self, max_length=128, separator="-")
-        api_defaults = {"rest_api_name": unique_name, **defaults.rest_api_props()}
-        api_props = guard.merge(apigw.RestApi, api_defaults, overrides, managed=_API_MANAGED)
-        stage_props = guard.merge(
-            apigw.StageOptions, defaults.rest_stage_options(), stage_overrides, managed=_STAGE_MANAGED
+        self._check_arguments(default_auth, cors, domain)
+        waf = _checked_waf(self, waf)
+        guard, api_props, stage_props = self._merge(
+            accepted_risks=accepted_risks,
+            log_retention=log_retention,
+            log_removal_policy=log_removal_policy,
+            # A name of its own: REST API metrics (and so the alarms) are keyed by the API's name, and two
+            # APIs both named after their construct id ("Api") would share them.
+            api_defaults={
+                "rest_api_name": Names.unique_resource_name(self, max_length=128, separator="-"),
+                **defaults.rest_api_props(),
+            },
+            overrides=overrides,
+            stage_defaults=defaults.rest_stage_options(),
+            stage_overrides=stage_overrides,
         )
 
-        self.access_log_group = encrypted_log_group(
-            self, "AccessLogs", retention=log_retention, removal_policy=log_removal_policy, key=log_key
-        )
+        # build: access logs, the API with its stage (and domain), the web ACL
+        self.access_log_group = self._new_access_log_group(log_retention, log_removal_policy, log_key)
+        self.rest_api = self._new_rest_api(api_props, stage_props, description, resource_policy, domain)
+        self.stage: apigw.Stage = self.rest_api.deployment_stage
+        self.domain: apigw.DomainName | None = self.rest_api.domain_name
+        self.url: str = self._url(domain, self.rest_api.url)
+        if cloud_watch_role is not None:
+            self.stage.node.add_dependency(cloud_watch_role.account)
+        self._attach_web_acl(waf, log_retention, log_removal_policy, log_key)
+        built = (self.rest_api, self.stage, self.access_log_group, self.waf_log_group)
+        guard.check(*(c for c in built if c is not None))
+
+        # what every route shares: one validator for bodies and parameters, CORS; then the default alarms
+        self._prepare_routes(cors)
+        self._configure_alarms(alarms, no_alarms_reason)
+
+    # --- construction steps ---------------------------------------------------------------------------
+
+    def _new_rest_api(
+        self,
+        api_props: dict[str, Any],
+        stage_props: dict[str, Any],
+        description: str | None,
+        resource_policy: iam.PolicyDocument | None,
+        domain: DomainOptions | None,
+    ) -> apigw.RestApi:
         stage_options = apigw.StageOptions(
             **stage_props,
             access_log_destination=apigw.LogGroupLogDestination(self.access_log_group),
             access_log_format=defaults.access_log_format(defaults.REST_ACCESS_LOG_FIELDS),
         )
-        self.rest_api = apigw.RestApi(
+        return apigw.RestApi(
             self,
             "Api",
             **api_props,
@@ -197,47 +209,47 @@ class SecureRestApi(ApiVerbs, Construct):
                 base_path=domain.base_path,
             ),
         )
-        self.stage: apigw.Stage = self.rest_api.deployment_stage
-        self.domain: apigw.DomainName | None = self.rest_api.domain_name
-        # With a custom domain the execute-api endpoint is disabled: the domain is the only URL.
-        self.url: str = (
-            self.rest_api.url if domain is None else f"https://{domain.name}/{domain.base_path or ''}"
-        )
-        if cloud_watch_role is not None:
-            self.stage.node.add_dependency(cloud_watch_role.account)
 
+    def _attach_web_acl(
+        self,
+        waf: WafOptions,
+        log_retention: logs.RetentionDays,
+        log_removal_policy: RemovalPolicy,
+        log_key: kms.IKey | None,
+    ) -> None:
+        """The stage's web ACL (a new one with its logging, or the one ``waf`` names), or the reason it
+        has none."""
         self.web_acl: wafv2.CfnWebACL | None = None
         self.web_acl_arn: str | None = None
         self.waf_log_group: logs.LogGroup | None = None
         if waf.disabled_reason is not None:
             for rule in ("AwsSolutions-APIG3", "SecureServerless-ApiStageWaf"):
                 acknowledge(self.stage, rule, f"WAF turned off on purpose: {waf.disabled_reason}")
-        else:
-            if waf.web_acl_arn is None:
-                unique = Names.unique_id(self)[-200:]
-                self.web_acl = regional_web_acl(self, "WebAcl", waf, metric_prefix=unique)
-                self.web_acl_arn = self.web_acl.attr_arn
-                self.waf_log_group, _ = web_acl_logging(
-                    self,
-                    self.web_acl,
-                    name=unique,
-                    retention=log_retention,
-                    removal_policy=log_removal_policy,
-                    key=log_key,
-                )
-            else:
-                self.web_acl_arn = waf.web_acl_arn
-            association = wafv2.CfnWebACLAssociation(
-                self, "WebAclAssociation", resource_arn=self.stage.stage_arn, web_acl_arn=self.web_acl_arn
+            return
+        if waf.web_acl_arn is None:
+            unique = Names.unique_id(self)[-200:]
+            self.web_acl = regional_web_acl(self, "WebAcl", waf, metric_prefix=unique)
+            self.web_acl_arn = self.web_acl.attr_arn
+            self.waf_log_group, _ = web_acl_logging(
+                self,
+                self.web_acl,
+                name=unique,
+                retention=log_retention,
+                removal_policy=log_removal_policy,
+                key=log_key,
             )
-            association.node.add_dependency(self.stage)
-        built = (self.rest_api, self.stage, self.access_log_group, self.waf_log_group)
-        guard.check(*(c for c in built if c is not None))
+        else:
+            self.web_acl_arn = waf.web_acl_arn
+        association = wafv2.CfnWebACLAssociation(
+            self, "WebAclAssociation", resource_arn=self.stage.stage_arn, web_acl_arn=self.web_acl_arn
+        )
+        association.node.add_dependency(self.stage)
 
-        # Shared by every route: one validator for bodies and parameters (the one AwsSolutions-APIG2 looks
-        # for). A route without a request schema needs no second, parameters-only validator: API Gateway
-        # validates a body only against the method's model for the request's content type ("Request
-        # validation for REST APIs in API Gateway"), so on such a route it checks the parameters only.
+    def _prepare_routes(self, cors: _routes.CorsOptions | None) -> None:
+        # One validator for bodies and parameters (the one AwsSolutions-APIG2 looks for). A route without a
+        # request schema needs no second, parameters-only validator: API Gateway validates a body only
+        # against the method's model for the request's content type ("Request validation for REST APIs in
+        # API Gateway"), so on such a route it checks the parameters only.
         self._validator = self.rest_api.add_request_validator(
             "BodyAndParamsValidator", validate_request_body=True, validate_request_parameters=True
         )
@@ -247,11 +259,7 @@ class SecureRestApi(ApiVerbs, Construct):
         self._preflight: set[str] = set()
         self._root: apigw.IResource | None = None
         self._models: dict[str, tuple[apigw.IModel, Construct]] = {}
-        self._authorizers: dict[tuple[Any, ...], apigw.IAuthorizer] = {}
-        self._jwt_lambdas: dict[tuple[Any, ...], Any] = {}
         self.methods: dict[str, apigw.Method] = {}
-        self.authorizers: list[apigw.IAuthorizer] = []
-        configure_alarms(self, alarms, no_alarms_reason, options_type=ApiAlarmOptions)
 
     # --- routes ---------------------------------------------------------------------------------------
 
@@ -282,64 +290,55 @@ class SecureRestApi(ApiVerbs, Construct):
         :param api_key_required: also require an API key (in addition to ``auth``, never instead of it).
             Default: False.
         """
-        method = _routes.check_method(self, method)
-        path = _routes.check_path(self, path)
-        key = _routes.route_key(method, path)
-        if key in self.methods:
-            raise SecureConstructsError(
-                "SC-API-007",
-                self,
-                "this route is already defined",
-                received=key,
-                fix="Add each method and path once (use ANY for one handler of every method)",
-            )
-        function = _routes.function_of(self, handler)
-        mode = _check_rest_auth(self, auth or self._default_auth)
-        if api_key_required and isinstance(mode, PublicAuth):
+        route = self._new_route(method, path, handler, auth, self.methods)
+        if api_key_required and isinstance(route.auth.mode, PublicAuth):
             raise SecureConstructsError(
                 "SC-API-012",
                 self,
                 "an API key identifies a client for usage plans; it does not authenticate anyone",
-                received=f"{key} with Auth.public and api_key_required=True",
+                received=f"{route.key} with Auth.public and api_key_required=True",
                 fix="Keep an auth mode (Auth.iam(), Auth.cognito(...), a Lambda authorizer) on the route and "
                 "add api_key_required=True on top of it",
             )
         if self._root is None:
             self._root = self.rest_api.root
-        resource = self._root if path == "/" else self._root.resource_for_path(path[1:])
-        parameters = self._parameters(path, request_parameters)
+        resource = self._root if route.path == "/" else self._root.resource_for_path(route.path[1:])
+        parameters = self._parameters(route.path, request_parameters)
         options: dict[str, Any] = {
             "request_parameters": parameters or None,
             "request_validator": self._validator,
             "api_key_required": api_key_required or None,
-            **self._auth_options(mode),
+            **self._authorization_options(route.auth),
         }
         model_resource = None
         if request_schema is not None:
-            model, model_resource = self._model(method, path, request_schema)
+            model, model_resource = self._model(route.method, route.path, request_schema)
             options["request_models"] = {"application/json": model}
         integration = apigw.LambdaIntegration(
-            function, allow_test_invoke=False, scope_permission_to_method=True
+            route.function, allow_test_invoke=False, scope_permission_to_method=True
         )
-        result = resource.add_method(method, integration, **options)
+        result = resource.add_method(route.method, integration, **options)
         if model_resource is not None:
             result.node.add_dependency(model_resource)
-        self._acknowledge_auth(result, mode)
-        if self._cors is not None and resource.path not in self._preflight:
-            self._preflight.add(resource.path)
-            # The OPTIONS method is a MOCK with NONE auth; AwsSolutions-APIG4/COG4 and our pack exempt it.
-            resource.add_cors_preflight(
-                allow_origins=list(self._cors.allow_origins),
-                allow_methods=list(self._cors.allow_methods)
-                if self._cors.allow_methods
-                else apigw.Cors.ALL_METHODS,
-                allow_headers=list(self._cors.allow_headers),
-                allow_credentials=self._cors.allow_credentials or None,
-                max_age=self._cors.max_age,
-            )
-        self.methods[key] = result
-        count_route(self)
+        for rules, reason in route.auth.acknowledgments:
+            acknowledge_all(result, rules, reason)
+        self._add_preflight(resource)
+        self._added(route.key, result, self.methods)
         return result
+
+    def _add_preflight(self, resource: apigw.IResource) -> None:
+        if self._cors is None or resource.path in self._preflight:
+            return
+        self._preflight.add(resource.path)
+        # The OPTIONS method is a MOCK with NONE auth; AwsSolutions-APIG4/COG4 and our pack exempt it.
+        cors = self._cors
+        resource.add_cors_preflight(
+            allow_origins=list(cors.allow_origins),
+            allow_methods=list(cors.allow_methods) if cors.allow_methods else apigw.Cors.ALL_METHODS,
+            allow_headers=list(cors.allow_headers),
+            allow_credentials=cors.allow_credentials or None,
+            max_age=cors.max_age,
+        )
 
     def _cors_error_responses(self, cors: _routes.CorsOptions) -> None:
         """Let the allowed origin read API Gateway's own 4XX/5XX answers (e.g. 401 from an authorizer)."""
@@ -409,83 +408,98 @@ class SecureRestApi(ApiVerbs, Construct):
             self._models[key] = found
         return found
 
-    # --- auth -----------------------------------------------------------------------------------------
+    # --- auth: how each auth mode authorizes a REST method (the one place to add a mode) ------------------
 
-    def _auth_options(self, mode: AuthMode) -> dict[str, Any]:
+    def _route_auth(self, mode: AuthMode) -> RouteAuth:
         if isinstance(mode, IamAuth):
-            return {"authorization_type": apigw.AuthorizationType.IAM}
+            return RouteAuth(
+                mode,
+                without_authorizer=apigw.AuthorizationType.IAM,
+                acknowledgments=((("AwsSolutions-COG4",), _IAM_COG4),),
+            )
         if isinstance(mode, PublicAuth):
-            return {"authorization_type": apigw.AuthorizationType.NONE}
-        authorizer = self._authorizer(mode)
+            return RouteAuth(
+                mode,
+                without_authorizer=apigw.AuthorizationType.NONE,
+                acknowledgments=((PUBLIC_ROUTE_RULES, f"Public route on purpose: {mode.reason}"),),
+            )
+        if isinstance(mode, CognitoAuth):
+            pool = getattr(mode.user_pool, "user_pool", mode.user_pool)
+            return RouteAuth(
+                mode,
+                new_authorizer=lambda n: apigw.CognitoUserPoolsAuthorizer(
+                    self, f"CognitoAuthorizer{n}", cognito_user_pools=[pool]
+                ),
+            )
+        lambda_authorizer = ((("AwsSolutions-COG4",), _LAMBDA_COG4),)
+        if isinstance(mode, LambdaAuth) and mode.token:
+            return RouteAuth(
+                mode,
+                new_authorizer=lambda n: apigw.TokenAuthorizer(
+                    self,
+                    f"TokenAuthorizer{n}",
+                    handler=_routes.function_of(self, mode.function, "authorizer"),
+                    identity_source=mode.identity_sources[0],
+                    results_cache_ttl=mode.result_cache_ttl,
+                    validation_regex=mode.validation_regex,
+                ),
+                acknowledgments=lambda_authorizer,
+            )
+        if isinstance(mode, LambdaAuth):
+            return RouteAuth(
+                mode,
+                new_authorizer=lambda n: apigw.RequestAuthorizer(
+                    self,
+                    f"RequestAuthorizer{n}",
+                    handler=_routes.function_of(self, mode.function, "authorizer"),
+                    identity_sources=[rest_identity_source(s) for s in mode.identity_sources],
+                    results_cache_ttl=mode.result_cache_ttl,
+                ),
+                acknowledgments=lambda_authorizer,
+            )
+        if isinstance(mode, JwtLambdaAuth):
+            return RouteAuth(
+                mode,
+                new_authorizer=lambda n: self._jwt_lambda_authorizer(mode, n),
+                acknowledgments=lambda_authorizer,
+            )
+        if isinstance(mode, JwtAuth):
+            raise unsupported(
+                self,
+                "REST APIs have no JWT authorizer",
+                "Auth.jwt",
+                "Use Auth.cognito(pool, scopes=...) for Cognito, Auth.jwt_lambda(...) for other issuers, "
+                "or a SecureHttpApi",
+            )
+        raise unsupported(self, "REST APIs cannot use this auth mode", type(mode).__name__, "Use Auth.iam()")
+
+    def _jwt_lambda_authorizer(self, mode: JwtLambdaAuth, n: int) -> apigw.IAuthorizer:
+        from .jwt_lambda import JwtLambdaAuthorizer
+
+        return JwtLambdaAuthorizer(
+            self,
+            f"JwtAuthorizer{n}",
+            issuer=mode.issuer,
+            audience=list(mode.audience),
+            jwks_url=mode.jwks_url,
+            scopes_to_routes=dict(mode.scopes_to_routes or {}),
+            token_use=mode.token_use,
+            runtime=mode.runtime,
+            architecture=mode.architecture,
+        ).authorizer
+
+    def _authorization_options(self, route_auth: RouteAuth) -> dict[str, Any]:
+        """The ``add_method`` arguments that authorize a method."""
+        if route_auth.new_authorizer is None:
+            return {"authorization_type": route_auth.without_authorizer}
+        authorizer = self._authorizer(route_auth)
         options: dict[str, Any] = {
             "authorizer": authorizer,
             "authorization_type": authorizer.authorization_type,
         }
-        if mode.scopes:
-            options["authorization_scopes"] = list(mode.scopes)
+        if route_auth.mode.scopes:
+            options["authorization_scopes"] = list(route_auth.mode.scopes)
         return options
-
-    def _authorizer(self, mode: AuthMode) -> apigw.IAuthorizer:
-        key = mode.authorizer_key()
-        assert key is not None
-        found = self._authorizers.get(key)
-        if found is not None:
-            return found
-        n = len(self.authorizers) + 1
-        authorizer: apigw.IAuthorizer
-        if isinstance(mode, CognitoAuth):
-            pool = getattr(mode.user_pool, "user_pool", mode.user_pool)
-            authorizer = apigw.CognitoUserPoolsAuthorizer(
-                self, f"CognitoAuthorizer{n}", cognito_user_pools=[pool]
-            )
-        elif isinstance(mode, LambdaAuth):
-            function = _routes.function_of(self, mode.function, "authorizer")
-            if mode.token:
-                authorizer = apigw.TokenAuthorizer(
-                    self,
-                    f"TokenAuthorizer{n}",
-                    handler=function,
-                    identity_source=mode.identity_sources[0],
-                    results_cache_ttl=mode.result_cache_ttl,
-                    validation_regex=mode.validation_regex,
-                )
-            else:
-                authorizer = apigw.RequestAuthorizer(
-                    self,
-                    f"RequestAuthorizer{n}",
-                    handler=function,
-                    identity_sources=[rest_identity_source(s) for s in mode.identity_sources],
-                    results_cache_ttl=mode.result_cache_ttl,
-                )
-        elif isinstance(mode, JwtLambdaAuth):
-            from .jwt_lambda import JwtLambdaAuthorizer
-
-            built = JwtLambdaAuthorizer(
-                self,
-                f"JwtAuthorizer{n}",
-                issuer=mode.issuer,
-                audience=list(mode.audience),
-                jwks_url=mode.jwks_url,
-                scopes_to_routes=dict(mode.scopes_to_routes or {}),
-                token_use=mode.token_use,
-                runtime=mode.runtime,
-                architecture=mode.architecture,
-            )
-            self._jwt_lambdas[key] = built
-            authorizer = built.authorizer
-        else:  # pragma: no cover - _check_rest_auth refuses every other mode
-            raise AssertionError(mode)
-        self._authorizers[key] = authorizer
-        self.authorizers.append(authorizer)
-        return authorizer
-
-    def _acknowledge_auth(self, method: apigw.Method, mode: AuthMode) -> None:
-        if isinstance(mode, PublicAuth):
-            acknowledge_all(method, PUBLIC_ROUTE_RULES, f"Public route on purpose: {mode.reason}")
-        elif isinstance(mode, IamAuth):
-            acknowledge(method, "AwsSolutions-COG4", _IAM_COG4)
-        elif isinstance(mode, (LambdaAuth, JwtLambdaAuth)):
-            acknowledge(method, "AwsSolutions-COG4", _LAMBDA_COG4)
 
     # --- usage plans ----------------------------------------------------------------------------------
 
@@ -543,22 +557,14 @@ class SecureRestApi(ApiVerbs, Construct):
         return self.rest_api
 
 
-def _check_rest_auth(where: Construct, mode: Any) -> AuthMode:
-    if not isinstance(mode, AuthMode):
+def _checked_waf(where: Construct, waf: WafOptions | None) -> WafOptions:
+    if waf is None:
         raise SecureConstructsError(
-            "SC-GEN-005",
+            "SC-API-009",
             where,
-            "auth must be made with the Auth factory",
-            received=type(mode).__name__,
-            fix="Pass e.g. Auth.iam(), Auth.cognito(pool) or Auth.public('<reason>')",
+            "the WAF web ACL can only be turned off with a reason",
+            received=None,
+            fix="Pass waf=WafOptions.disabled('<why this API needs no WAF>') (or keep the default)",
         )
-    if isinstance(mode, JwtAuth):
-        raise SecureConstructsError(
-            "SC-API-001",
-            where,
-            "REST APIs have no JWT authorizer",
-            received="Auth.jwt",
-            fix="Use Auth.cognito(pool, scopes=...) for Cognito, Auth.jwt_lambda(...) for other issuers, "
-            "or a SecureHttpApi",
-        )
-    return mode
+    waf.check(where)
+    return waf

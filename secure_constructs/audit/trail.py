@@ -114,6 +114,7 @@ class DataEventsTrail(Construct):
         super().__init__(scope, id)
         record_creation_site(self)
         stack = Stack.of(self)
+        # validate and merge
         guard = Guard(
             self,
             "DataEventsTrail",
@@ -126,6 +127,7 @@ class DataEventsTrail(Construct):
         table_arns = [_table_arn(self, t) for t in dynamodb_tables]
         lifecycle = _lifecycle(self, log_files_expire_after)
 
+        # build: the trail's name, its key, the buckets, the log group, the trail
         self.trail_name = Names.unique_resource_name(self, max_length=128, separator="-")
         self.trail_arn = stack.format_arn(
             service="cloudtrail", resource="trail", resource_name=self.trail_name,
@@ -139,8 +141,37 @@ class DataEventsTrail(Construct):
             removal_policy=removal_policy,
         )
         _allow_this_trail(self.key, self.trail_arn)
+        self.access_logs_bucket = self._new_access_logs_bucket(removal_policy)
+        self.bucket = self._new_bucket(removal_policy, lifecycle)
+        self.log_group = encrypted_log_group(self, "LogGroup", retention=log_group_retention,
+                                             removal_policy=removal_policy)
+        self.trail = cloudtrail.Trail(
+            self,
+            "Trail",
+            bucket=self.bucket,
+            encryption_key=self.key,
+            cloud_watch_log_group=self.log_group,
+            send_to_cloud_watch_logs=True,
+            trail_name=self.trail_name,
+            **props,
+        )
+        guard.check(self.trail, self.log_group)
+        self._limit_delivery_to_this_trail()
+        self._select_events(_Selectors(self, function_arns, bucket_arns, table_arns))
 
-        self.access_logs_bucket = s3.Bucket(
+        self.security_alarms: SecurityAlarms | None = None
+        if security_alarms:
+            prefix = function_role_prefix if function_role_prefix is not None else _role_prefix(stack)
+            self.security_alarms = SecurityAlarms(
+                self, "SecurityAlarms", log_group=self.log_group,
+                namespace=f"SecureConstructs/Audit/{self.trail_name}", function_role_prefix=prefix,
+                thresholds=security_thresholds, topic=topic, action=action,
+            )
+
+    # --- construction steps ---------------------------------------------------------------------------
+
+    def _new_access_logs_bucket(self, removal_policy: RemovalPolicy) -> s3.Bucket:
+        bucket = s3.Bucket(
             self,
             "AccessLogsBucket",
             removal_policy=removal_policy,
@@ -155,12 +186,16 @@ class DataEventsTrail(Construct):
             **_d.access_logs_bucket_props(),
         )
         acknowledge(
-            self.access_logs_bucket,
+            bucket,
             "NIST.800.53.R5-S3DefaultEncryptionKMS",
             "S3 server access log delivery writes with SSE-S3; the objects are encrypted at rest with "
             "S3-managed keys, and the bucket blocks public access and non-TLS requests.",
         )
-        self.bucket = s3.Bucket(
+        return bucket
+
+    def _new_bucket(self, removal_policy: RemovalPolicy, lifecycle: list[s3.LifecycleRule]) -> s3.Bucket:
+        """The bucket of the log files, logging its access to the access-logs bucket."""
+        bucket = s3.Bucket(
             self,
             "Bucket",
             encryption=s3.BucketEncryption.KMS,
@@ -169,30 +204,18 @@ class DataEventsTrail(Construct):
             lifecycle_rules=lifecycle,
             **_d.trail_bucket_props(),
         )
-        _log_access(self.bucket, self.access_logs_bucket, prefix="trail-bucket/")
-        for bucket in (self.bucket, self.access_logs_bucket):
+        _log_access(bucket, self.access_logs_bucket, prefix="trail-bucket/")
+        for each in (bucket, self.access_logs_bucket):
             acknowledge(
-                bucket,
+                each,
                 "NIST.800.53.R5-S3BucketReplicationEnabled",
                 "Audit logs are versioned, KMS- or S3-encrypted and integrity-validated in this account; "
                 "copying them to another region or account is an organization-level choice (an organization "
                 "trail to a log-archive account), not a per-stack one.",
             )
+        return bucket
 
-        self.log_group = encrypted_log_group(self, "LogGroup", retention=log_group_retention,
-                                             removal_policy=removal_policy)
-
-        self.trail = cloudtrail.Trail(
-            self,
-            "Trail",
-            bucket=self.bucket,
-            encryption_key=self.key,
-            cloud_watch_log_group=self.log_group,
-            send_to_cloud_watch_logs=True,
-            trail_name=self.trail_name,
-            **props,
-        )
-        guard.check(self.trail, self.log_group)
+    def _limit_delivery_to_this_trail(self) -> None:
         logs_role = self.trail.node.try_find_child("LogsRole")
         if logs_role is not None:
             acknowledge(
@@ -210,22 +233,15 @@ class DataEventsTrail(Construct):
             resources=[self.bucket.bucket_arn, self.bucket.arn_for_objects("*")],
             conditions={"StringNotEquals": {"aws:SourceArn": self.trail_arn}},
         ))
+
+    def _select_events(self, selectors: _Selectors) -> None:
+        """Advanced event selectors, rendered at synth (so that functions added later are included)."""
         cfn_trail = self.trail.node.default_child
         assert isinstance(cfn_trail, cloudtrail.CfnTrail)
-        selectors = _Selectors(self, function_arns, bucket_arns, table_arns)
         cfn_trail.advanced_event_selectors = Lazy.uncached_any(selectors)
         # Basic and advanced selectors are exclusive; the L2 renders an empty basic list.
         cfn_trail.add_property_deletion_override("EventSelectors")
         self.node.add_validation(selectors)
-
-        self.security_alarms: SecurityAlarms | None = None
-        if security_alarms:
-            prefix = function_role_prefix if function_role_prefix is not None else _role_prefix(stack)
-            self.security_alarms = SecurityAlarms(
-                self, "SecurityAlarms", log_group=self.log_group,
-                namespace=f"SecureConstructs/Audit/{self.trail_name}", function_role_prefix=prefix,
-                thresholds=security_thresholds, topic=topic, action=action,
-            )
 
 
 @jsii.implements(IAnyProducer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aws_cdk import Stack, Stage, Token
 from aws_cdk import aws_dynamodb as dynamodb
@@ -21,13 +21,21 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_stepfunctions as stepfunctions
+from constructs import IConstruct
 
 from ..errors import SecureConstructsError
 from ._plan import Statement, Target, Unresolved, plan
 from ._sources import Analysis, analyze_code, analyze_directory
 
-if TYPE_CHECKING:
-    from ..compute.function import SecureFunction
+
+class CodeFunction(IConstruct, Protocol):
+    """What grant_from_code needs of a function: SecureFunction is one."""
+
+    @property
+    def function(self) -> lambda_.Function: ...
+
+    def add_to_role_policy(self, statement: iam.PolicyStatement, *, reason: str | None = None) -> None: ...
+
 
 _L1_TYPES = (
     dynamodb.CfnTable,
@@ -59,7 +67,6 @@ _L2_KINDS = (
     ("function_arn", "function"),
     ("key_arn", "key"),
 )
-_INDEX_ATTR = "_secure_constructs_least_privilege"
 _ASSET_ANALYSES: dict[str, Analysis] = {}
 
 
@@ -86,7 +93,7 @@ class CodeGrant:
         return tuple(dict.fromkeys(r for s in self.statements for r in s.resources))
 
 
-def grant_from_code(function: SecureFunction, resources: Mapping[str, Any] | None = None) -> CodeGrant:
+def grant_from_code(function: CodeFunction, resources: Mapping[str, Any] | None = None) -> CodeGrant:
     """Read ``function``'s Python code, find its SDK calls and grant exactly those actions on exactly the
     resources named by the environment variables the code reads (or by ``resources={NAME: construct}``
     for names that are not environment variables). See docs/least-privilege.md."""
@@ -95,7 +102,7 @@ def grant_from_code(function: SecureFunction, resources: Mapping[str, Any] | Non
     analysis = _analysis(function, cfn)
     extra = dict(resources or {})
     environment = _environment(cfn)
-    index = _ResourceIndex.of(stack)
+    index: dict[str, Any] = {}
 
     def resolve(name: str) -> Target | str:
         if name in extra:
@@ -112,7 +119,9 @@ def grant_from_code(function: SecureFunction, resources: Mapping[str, Any] | Non
                 f"environment variable {name} holds a value that names no resource of this app; pass "
                 f"resources={{{name!r}: construct}}"
             )
-        l1 = index.find(logical_id)
+        if not index:
+            index.update(_resources_by_logical_id(stack))
+        l1 = index.get(logical_id)
         if l1 is None:
             kind = "not a resource kind grant_from_code knows"
             return f"environment variable {name} refers to {logical_id}, {kind}"
@@ -141,7 +150,7 @@ def grant_from_code(function: SecureFunction, resources: Mapping[str, Any] | Non
     return CodeGrant(tuple(statements), tuple(unresolved), analysis)
 
 
-def _analysis(function: SecureFunction, cfn: lambda_.CfnFunction) -> Analysis:
+def _analysis(function: CodeFunction, cfn: lambda_.CfnFunction) -> Analysis:
     runtime = function.function.runtime
     if runtime.family != lambda_.RuntimeFamily.PYTHON:
         raise SecureConstructsError(
@@ -194,30 +203,10 @@ def _referenced(value: Any) -> str | None:
     return None
 
 
-class _ResourceIndex:
-    """logical id -> L1 of the kinds grant_from_code knows, for one stack (built once, rebuilt on a miss)."""
-
-    def __init__(self, stack: Stack) -> None:
-        self.stack = stack
-        self.by_id: dict[str, Any] = {}
-        self.size = -1
-
-    @classmethod
-    def of(cls, stack: Stack) -> _ResourceIndex:
-        found = getattr(stack, _INDEX_ATTR, None)
-        if found is None:
-            found = cls(stack)
-            setattr(stack, _INDEX_ATTR, found)
-        return found  # type: ignore[no-any-return]
-
-    def find(self, logical_id: str) -> Any:
-        if logical_id not in self.by_id:
-            nodes = [n for n in self.stack.node.find_all() if isinstance(n, _L1_TYPES)]
-            if len(nodes) != self.size:
-                ids = self.stack.resolve([n.logical_id for n in nodes])
-                self.by_id = dict(zip(ids, nodes, strict=True))
-                self.size = len(nodes)
-        return self.by_id.get(logical_id)
+def _resources_by_logical_id(stack: Stack) -> dict[str, Any]:
+    """logical id -> L1, for the resources of ``stack`` of the kinds grant_from_code knows."""
+    nodes = [n for n in stack.node.find_all() if isinstance(n, _L1_TYPES)]
+    return dict(zip(stack.resolve([n.logical_id for n in nodes]), nodes, strict=True))
 
 
 def _target(construct: Any, name: str, stack: Stack) -> Target | str:

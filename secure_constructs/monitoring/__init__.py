@@ -4,6 +4,7 @@ from .api_alarms import ApiAlarms, attach_api_alarms, waf_blocked_requests_metri
 from .defaults import ApiAlarmOptions, FunctionAlarmOptions
 from .factory import AlarmFactory, CfnBackedAlarm, Condition, MetricStat, alarm_name
 from .function_alarms import FunctionAlarms, attach_function_alarms, opt_out_of_alarms, queue_alarms
+from .subjects import AlarmedApi, AlarmedFunction, ApiMetrics
 from .thresholds import (
     AnomalyThresholds,
     ApiHealthThresholds,
@@ -15,10 +16,13 @@ from .topic import alarm_topic
 
 __all__ = [
     "AlarmFactory",
+    "AlarmedApi",
+    "AlarmedFunction",
     "AnomalyThresholds",
     "ApiAlarmOptions",
     "ApiAlarms",
     "ApiHealthThresholds",
+    "ApiMetrics",
     "CfnBackedAlarm",
     "Condition",
     "FunctionAlarmOptions",

@@ -9,16 +9,15 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from aws_cdk import Duration, Fn, Stack
-from aws_cdk import aws_apigateway as apigateway
-from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_wafv2 as wafv2
-from constructs import Construct, IConstruct
+from constructs import Construct
 
 from ..errors import SecureConstructsError
-from .factory import AlarmFactory, Condition
-from .function_alarms import ALARMS_ID, _num, _refuse_twice, _relative_path, mark_alarms_attached
+from .factory import AlarmFactory, Condition, metric_number, path_in_stack
+from .function_alarms import ALARMS_ID, refuse_second_alarms
+from .subjects import alarmed_api
 from .thresholds import AnomalyThresholds, ApiHealthThresholds, keyed
 
 
@@ -28,8 +27,9 @@ class ApiAlarms(Construct):
 
     :param scope: construct to create the alarms under (alarm names follow its path). Default: none.
     :param id: construct id. Default: none (required).
-    :param api: a ``SecureRestApi``/``SecureHttpApi`` (their ``.rest_api``/``.http_api`` is used) or an
-        ``apigateway.RestApi``/``apigatewayv2.HttpApi``. Default: none (required).
+    :param api: a ``SecureRestApi`` or ``SecureHttpApi`` (or anything else that implements
+        :class:`~secure_constructs.monitoring.subjects.AlarmedApi`), or an ``apigateway.RestApi`` /
+        ``apigatewayv2.HttpApi``. Default: none (required).
     :param thresholds: ``{disambiguator: ApiHealthThresholds}``; one health alarm per entry.
         Default: ``{"Critical": ApiHealthThresholds()}``.
     :param anomaly: ``{disambiguator: AnomalyThresholds}`` for the request-count and WAF spike alarms.
@@ -53,11 +53,11 @@ class ApiAlarms(Construct):
         action: cloudwatch.IAlarmAction | None = None,
     ) -> None:
         super().__init__(scope, id)
-        mark_alarms_attached(scope, id)
-        target = _api(self, api)
+        subject_api = alarmed_api(self, api)
+        metrics_of = subject_api.api_metrics
         health = keyed(self, thresholds, ApiHealthThresholds, what="thresholds")
         spikes = keyed(self, anomaly, AnomalyThresholds, what="anomaly")
-        acl = web_acl if web_acl is not None else getattr(api, "web_acl", None)
+        acl = web_acl if web_acl is not None else subject_api.web_acl
         if acl is not None and not isinstance(acl, wafv2.CfnWebACL):
             raise SecureConstructsError(
                 "SC-MON-003",
@@ -68,22 +68,22 @@ class ApiAlarms(Construct):
             )
         factory = AlarmFactory(self, topic=topic, action=action)
         self.factory = factory
-        subject = f"API {_relative_path(api)}"
+        subject = f"API {path_in_stack(subject_api.node)}"
         self.health_alarms: dict[str, cloudwatch.Alarm] = {}
         for key, t in health.items():
             period = Duration.minutes(t.period_minutes)
             metrics: dict[str, cloudwatch.IMetric] = {
-                "requests": target.metric_count(statistic="Sum", period=period),
-                "server_errors": target.metric_server_error(statistic="Sum", period=period),
-                "client_errors": target.metric_client_error(statistic="Sum", period=period),
-                "latency_p99": target.metric_latency(statistic="p99", period=period),
+                "requests": metrics_of.metric_count(statistic="Sum", period=period),
+                "server_errors": metrics_of.metric_server_error(statistic="Sum", period=period),
+                "client_errors": metrics_of.metric_client_error(statistic="Sum", period=period),
+                "latency_p99": metrics_of.metric_latency(statistic="p99", period=period),
             }
             conditions = [
                 _rate("5XX", "server_errors", t.server_error_rate_percent, t.min_requests),
                 _rate("4XX", "client_errors", t.client_error_rate_percent, t.min_requests),
                 Condition(
-                    f"p99 latency >= {_num(t.p99_latency_ms)} ms",
-                    f"FILL(latency_p99, 0) >= {_num(t.p99_latency_ms)}",
+                    f"p99 latency >= {metric_number(t.p99_latency_ms)} ms",
+                    f"FILL(latency_p99, 0) >= {metric_number(t.p99_latency_ms)}",
                 ),
             ]
             # L2 metrics give L2 alarms (only MetricStat data gives a CfnBackedAlarm)
@@ -99,8 +99,8 @@ class ApiAlarms(Construct):
             ))
         self.request_spike_alarms: dict[str, cloudwatch.AnomalyDetectionAlarm] = {
             key: cast(cloudwatch.AnomalyDetectionAlarm, factory.spike_alarm(
-                self, f"RequestSpike{key}", subject=f"Requests to {subject}", metric=target.metric_count(),
-                thresholds=t,
+                self, f"RequestSpike{key}", subject=f"Requests to {subject}",
+                metric=metrics_of.metric_count(), thresholds=t,
             ))
             for key, t in spikes.items()
         }
@@ -128,7 +128,7 @@ def attach_api_alarms(
 
     Raises SC-MON-006 when the API already has alarms or was opted out. Parameters as :class:`ApiAlarms`.
     """
-    _refuse_twice(api)
+    refuse_second_alarms(api)
     return ApiAlarms(api, ALARMS_ID, api=api, thresholds=thresholds, anomaly=anomaly, web_acl=web_acl,
                      topic=topic, action=action)
 
@@ -147,20 +147,7 @@ def waf_blocked_requests_metric(web_acl: wafv2.CfnWebACL) -> cloudwatch.Metric:
 
 def _rate(label: str, metric_id: str, percent: float, min_requests: int) -> Condition:
     return Condition(
-        f"{label} rate >= {_num(percent)}% (with >= {min_requests} requests)",
+        f"{label} rate >= {metric_number(percent)}% (with >= {min_requests} requests)",
         f"IF(FILL(requests, 0) >= {min_requests}, 100 * FILL({metric_id}, 0) / FILL(requests, 1), 0)"
-        f" >= {_num(percent)}",
+        f" >= {metric_number(percent)}",
     )
-
-
-def _api(where: IConstruct, api: Any) -> Any:
-    target = getattr(api, "rest_api", None) or getattr(api, "http_api", None) or api
-    if not isinstance(target, (apigateway.RestApiBase, apigwv2.HttpApi)):
-        raise SecureConstructsError(
-            "SC-MON-003",
-            where,
-            "api must be a SecureRestApi, SecureHttpApi, apigateway.RestApi or apigatewayv2.HttpApi",
-            received=type(api).__name__,
-            fix="Pass the API construct whose alarms you want",
-        )
-    return target

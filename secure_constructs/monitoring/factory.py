@@ -5,9 +5,8 @@ Every alarm of secure_constructs is made by :class:`AlarmFactory`; the families 
 missing-data treatment and description so that two alarms of one family always behave alike.
 
 Alarms whose metrics are given as :class:`MetricStat` data (the default alarms of every function) are
-written as one ``CfnAlarm`` each: the template is the one ``cloudwatch.Alarm`` would render, at a fraction
-of the cost (each L2 metric, math expression and alarm action is a call into the jsii runtime, and a
-60-route stack has 120 of these alarms).
+:class:`CfnBackedAlarm` objects, one ``CfnAlarm`` each, which render the template ``cloudwatch.Alarm``
+would render.
 """
 
 from __future__ import annotations
@@ -22,12 +21,13 @@ from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_sns as sns
-from constructs import Construct, IConstruct
+from constructs import Construct, IConstruct, Node
 
+from .._context import StackContext
 from .._defaults import cloudwatch as _d
 from ..errors import SecureConstructsError
 from .thresholds import AnomalyThresholds, QueueThresholds, SecurityEventThresholds
-from .topic import alarm_topic, topic_arn
+from .topic import alarm_topic
 
 
 @dataclass(frozen=True)
@@ -83,30 +83,29 @@ def alarm_name(scope: IConstruct, id: str) -> str:
     and in notifications. Names longer than CloudWatch's 255 characters keep their start and end with a
     hash of the full name.
     """
-    return _alarm_name(*stack_path_and_name(Stack.of(scope)), f"{scope.node.path}/{id}")
-
-
-_STACK_INFO = "_secure_constructs_path_and_name"
-
-
-def stack_path_and_name(stack: Stack) -> tuple[str, str]:
-    """``(stack.node.path, stack.stack_name)``, read once per stack (both are fixed when the stack is made)
-    and kept on the stack object itself, so two apps never share them."""
-    info: tuple[str, str] | None = getattr(stack, _STACK_INFO, None)
-    if info is None:
-        info = (stack.node.path, stack.stack_name)
-        setattr(stack, _STACK_INFO, info)
-    return info
-
-
-def _alarm_name(stack_path: str, stack_name: str, path: str) -> str:
-    relative = path[len(stack_path) + 1 :] if stack_path and path.startswith(stack_path + "/") else path
-    name = f"{stack_name}/{relative}"
+    context = StackContext.of(scope)
+    name = f"{context.name}/{_inside(context, f'{scope.node.path}/{id}')}"
     name = "".join(ch if 32 <= ord(ch) < 127 else "_" for ch in name)
     if len(name) > _d.MAX_ALARM_NAME_LENGTH:
         digest = hashlib.sha256(name.encode()).hexdigest()[:10]
         name = name[: _d.MAX_ALARM_NAME_LENGTH - 11] + "-" + digest
     return name
+
+
+def path_in_stack(node: Node) -> str:
+    """The path of a construct inside its stack (``Orders/Api`` -> ``Api``), as alarm descriptions name it."""
+    return _inside(StackContext.of(node.scopes[-1]), node.path)
+
+
+def _inside(context: StackContext, path: str) -> str:
+    prefix = context.path + "/"
+    return path[len(prefix) :] if context.path and path.startswith(prefix) else path
+
+
+def metric_number(value: float) -> str:
+    """A number as metric math and people read it: no exponent, no trailing zeros."""
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return text or "0"
 
 
 class AlarmFactory:
@@ -138,18 +137,16 @@ class AlarmFactory:
         self._topic = topic
         self._action = action
         self._custom_action = action is not None
-        self._topic_arn: str | None = None
-        self._scope_path: str | None = None
-        self._stack_path_and_name: tuple[str, str] | None = None
-        self._stack: Stack | None = None
 
     @property
     def action(self) -> cloudwatch.IAlarmAction:
         """The action every alarm runs (made on first use, so an unused factory creates no topic)."""
         if self._action is None:
-            topic = self._topic if self._topic is not None else alarm_topic(self.scope)
-            self._action = cw_actions.SnsAction(topic)
+            self._action = cw_actions.SnsAction(self._notified_topic())
         return self._action
+
+    def _notified_topic(self) -> sns.ITopic:
+        return self._topic if self._topic is not None else alarm_topic(self.scope)
 
     # --- the generic builders -------------------------------------------------------------------------
 
@@ -177,7 +174,7 @@ class AlarmFactory:
             datapoints_to_alarm=datapoints_to_alarm,
             treat_missing_data=treat_missing_data,
             alarm_description=description,
-            alarm_name=self._name_for(scope, id),
+            alarm_name=alarm_name(scope, id),
         )
         self._wire(alarm)
         return alarm
@@ -202,7 +199,7 @@ class AlarmFactory:
             datapoints_to_alarm=thresholds.datapoints_to_alarm,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             alarm_description=description,
-            alarm_name=self._name_for(scope, id),
+            alarm_name=alarm_name(scope, id),
         )
         self._wire(alarm)
         return alarm
@@ -378,19 +375,6 @@ class AlarmFactory:
 
     # --- internals ------------------------------------------------------------------------------------
 
-    def _name_for(self, scope: Construct, id: str) -> str:
-        # The stack's path and name and the factory scope's path are read once per factory (each read is a
-        # call into the jsii runtime); they cannot change once the constructs exist.
-        if self._stack_path_and_name is None:
-            self._stack_path_and_name = stack_path_and_name(Stack.of(self.scope))
-        if scope is self.scope:
-            if self._scope_path is None:
-                self._scope_path = scope.node.path
-            path = self._scope_path
-        else:
-            path = scope.node.path
-        return _alarm_name(*self._stack_path_and_name, f"{path}/{id}")
-
     def _plain_data(self, metrics: Any) -> bool:
         """Whether an alarm on ``metrics`` can be written as a CfnAlarm: plain-data metrics, and a topic to
         notify (a custom alarm action is bound to an L2 alarm, e.g. a Lambda action adds a permission)."""
@@ -399,16 +383,14 @@ class AlarmFactory:
     def _cfn_alarm(self, scope: Construct, id: str, *, description: str, **props: Any) -> cloudwatch.IAlarm:
         """``scope/id/Resource``: the CfnAlarm an L2 alarm would make (same path, so the same logical id),
         named and notifying the topic like every alarm of the factory."""
-        if self._topic_arn is None:
-            where = self._stack if self._stack is not None else self.scope
-            self._topic_arn = topic_arn(self._topic if self._topic is not None else alarm_topic(where))
+        topic_arn = self._notified_topic().topic_arn
         return CfnBackedAlarm(
             scope,
             id,
-            alarm_name=self._name_for(scope, id),
+            alarm_name=alarm_name(scope, id),
             alarm_description=description,
-            alarm_actions=[self._topic_arn],
-            ok_actions=[self._topic_arn],
+            alarm_actions=[topic_arn],
+            ok_actions=[topic_arn],
             **props,
         )
 
@@ -432,14 +414,11 @@ class CfnBackedAlarm(Construct):
     def __init__(self, scope: Construct, id: str, **props: Any) -> None:
         super().__init__(scope, id)
         self.cfn_alarm = cloudwatch.CfnAlarm(self, "Resource", **props)
-        self._arn: str | None = None
 
     @property
     def alarm_arn(self) -> str:
         """The alarm's ARN (``Fn::GetAtt Arn``, so a composite alarm using it depends on it)."""
-        if self._arn is None:
-            self._arn = self.cfn_alarm.attr_arn
-        return self._arn
+        return self.cfn_alarm.attr_arn
 
     @property
     def alarm_name(self) -> str:

@@ -9,45 +9,26 @@ its own (its threshold is a band, not a number).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import Duration, Stack, Token
+from aws_cdk import Duration, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct, IConstruct
 
 from .._defaults import cloudwatch as _d
-from .._shared import seconds_of
 from ..acknowledgments import check_reason
 from ..errors import SecureConstructsError
-from .factory import AlarmFactory, Condition, MetricStat, stack_path_and_name
+from .factory import AlarmFactory, Condition, MetricStat, metric_number, path_in_stack
+from .subjects import alarmed_function
 from .thresholds import AnomalyThresholds, FunctionHealthThresholds, QueueThresholds, keyed
 
-#: Lambda's default timeout when a function does not set one.
-_LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3
 _LAMBDA_NAMESPACE = "AWS/Lambda"
 ALARMS_ID = "Alarms"
 BACKLOG_ID = "BacklogAlarm"
 OPT_OUT_METADATA = "secure_constructs:alarms-opt-out"
-_BACKLOG_ALARMS = "_secure_constructs_backlog_alarms"
-OPTED_OUT_ATTRIBUTE = "_secure_constructs_alarms_opted_out"
-#: Set on a construct when its alarms construct (``<construct>/Alarms``) is created, so that the synth-time
-#: attacher of default alarms need not look for the child (a call into the jsii runtime per construct).
-HAS_ALARMS_ATTRIBUTE = "_secure_constructs_has_alarms"
-#: Set by SecureFunction on its ``aws_lambda.Function`` object: the SecureFunction it belongs to, whose
-#: dead-letter queue and timeout the L2 does not know (they are set on its L1).
-FUNCTION_OWNER_ATTRIBUTE = "_secure_constructs_function"
-
-
-def mark_alarms_attached(scope: IConstruct, id: str) -> None:
-    """Record on ``scope`` that its ``Alarms`` child exists (called by the alarm constructs themselves)."""
-    if id == ALARMS_ID:
-        with contextlib.suppress(AttributeError):
-            setattr(scope, HAS_ALARMS_ATTRIBUTE, True)
 
 
 class FunctionAlarms(Construct):
@@ -63,7 +44,8 @@ class FunctionAlarms(Construct):
 
     :param scope: construct to create the alarms under (alarm names follow its path). Default: none.
     :param id: construct id. Default: none (required).
-    :param function: a ``SecureFunction`` (its ``.function`` is used) or a ``lambda_.Function``.
+    :param function: a ``SecureFunction`` (or its ``.function``), anything else that implements
+        :class:`~secure_constructs.monitoring.subjects.AlarmedFunction`, or an ``aws_lambda`` function.
         Default: none (required).
     :param thresholds: ``{disambiguator: FunctionHealthThresholds}``; one health alarm per entry.
         Default: ``{"Critical": FunctionHealthThresholds()}``.
@@ -74,8 +56,8 @@ class FunctionAlarms(Construct):
         alarm watches the same traffic (at API rather than route granularity). Default: True.
     :param dead_letter_queue_thresholds: ``{disambiguator: QueueThresholds}`` for the dead-letter queue.
         Default: ``{"Critical": QueueThresholds()}``.
-    :param timeout: the function's timeout, for "duration near timeout". Default: read from the function
-        (``SecureFunction.timeout`` or the L1's ``Timeout``; Lambda's 3 seconds when unset).
+    :param timeout: the function's timeout, for "duration near timeout". Default: the function's
+        ``timeout`` (for a plain function its L1's ``Timeout``; Lambda's 3 seconds when unset).
     :param account_concurrency_limit: the account's concurrent executions quota, used for "concurrency near
         the limit" when the function has no reserved concurrency. Default: 1000 (a new account's quota).
     :param topic: SNS topic notified on ALARM and OK. Default: the stack's encrypted alarm topic.
@@ -98,43 +80,22 @@ class FunctionAlarms(Construct):
         action: cloudwatch.IAlarmAction | None = None,
     ) -> None:
         super().__init__(scope, id)
-        mark_alarms_attached(scope, id)
-        function = getattr(function, FUNCTION_OWNER_ATTRIBUTE, None) or function
-        fn = _lambda_function(self, function)
+        subject_function = alarmed_function(self, function)
         health = keyed(self, thresholds, FunctionHealthThresholds, what="thresholds")
         spikes = keyed(self, anomaly, AnomalyThresholds, what="anomaly")
         queue_thresholds = keyed(self, dead_letter_queue_thresholds, QueueThresholds,
                                  what="dead_letter_queue_thresholds")
-        if isinstance(account_concurrency_limit, bool) or not isinstance(account_concurrency_limit, int) \
-                or account_concurrency_limit < 1:
-            raise SecureConstructsError(
-                "SC-MON-002",
-                self,
-                "account_concurrency_limit must be a whole number of at least 1",
-                received=account_concurrency_limit,
-                fix="Pass your account's Lambda concurrent executions quota (Service Quotas console)",
-            )
-        timeout_seconds = _timeout_seconds(self, function, fn, timeout)
-        reserved = _reserved_concurrency(fn, getattr(function, "_cfn", None))
+        _check_concurrency_limit(self, account_concurrency_limit)
+        timeout_seconds = _timeout_seconds(self, timeout if timeout is not None else subject_function.timeout)
+        reserved = subject_function.reserved_concurrent_executions
         limit = reserved if reserved is not None else account_concurrency_limit
         limit_words = "reserved concurrency" if reserved is not None else "account concurrency limit"
 
         factory = AlarmFactory(self, topic=topic, action=action)
         self.factory = factory
-        # Paths read once (each read is a call into the jsii runtime) and handed to the factory; a
-        # SecureFunction has already read its own stack and path.
-        stack = getattr(function, "_stack", None) if scope is function else None
-        stack = stack if isinstance(stack, Stack) else Stack.of(self)
-        stack_info = stack_path_and_name(stack)
-        function_path = getattr(function, "_path", None)
-        function_path = function_path if isinstance(function_path, str) else function.node.path
-        factory._stack = stack
-        factory._stack_path_and_name = stack_info
-        if scope is function and "/" not in id:  # the node id is the id unless it had to be sanitized
-            factory._scope_path = f"{function_path}/{id}"
-        subject = f"Lambda function {_relative(stack_info[0], function_path)}"
+        subject = f"Lambda function {path_in_stack(subject_function.node)}"
         # The metrics of aws_lambda's metric_* methods, as plain data: AWS/Lambda, dimension FunctionName.
-        dimensions = {"FunctionName": fn.function_name}
+        dimensions = subject_function.metric_dimensions
 
         def lambda_metric(name: str, statistic: str, period_minutes: int) -> MetricStat:
             return MetricStat(_LAMBDA_NAMESPACE, name, dimensions, statistic, period_minutes)
@@ -149,28 +110,7 @@ class FunctionAlarms(Construct):
                 "concurrency": lambda_metric("ConcurrentExecutions", "Maximum", minutes),
                 "duration": lambda_metric("Duration", "Maximum", minutes),
             }
-            concurrency_at = limit * t.concurrency_percent_of_limit / 100
-            duration_at_ms = timeout_seconds * 1000 * t.duration_percent_of_timeout / 100
-            conditions = [
-                Condition(
-                    f"errors >= {t.min_errors} and error rate >= {_num(t.error_rate_percent)}%",
-                    f"IF(FILL(errors, 0) >= {t.min_errors}, 100 * FILL(errors, 0) / FILL(invocations, 1), 0)"
-                    f" >= {_num(t.error_rate_percent)}",
-                ),
-                Condition(f"throttles >= {t.throttles}", f"FILL(throttles, 0) >= {t.throttles}"),
-                Condition(
-                    f"concurrent executions >= {_num(concurrency_at)} "
-                    f"({_num(t.concurrency_percent_of_limit)}% of "
-                    f"the {limit_words} {limit})",
-                    f"FILL(concurrency, 0) >= {_num(concurrency_at)}",
-                ),
-                Condition(
-                    f"slowest invocation >= {_num(duration_at_ms)} ms "
-                    f"({_num(t.duration_percent_of_timeout)}% of "
-                    f"the {_num(timeout_seconds)} s timeout)",
-                    f"FILL(duration, 0) >= {_num(duration_at_ms)}",
-                ),
-            ]
+            conditions = _health_conditions(t, limit, limit_words, timeout_seconds)
             self.health_alarms[key] = factory.health_alarm(
                 self,
                 f"Health{key}",
@@ -188,12 +128,50 @@ class FunctionAlarms(Construct):
             )
             for key, t in (spikes.items() if invocation_spike else ())
         }
-        queue = getattr(function, "dead_letter_queue", None)
-        if queue is None:
-            queue = getattr(fn, "dead_letter_queue", None)
+        queue = subject_function.dead_letter_queue
         self.dead_letter_queue_alarms: dict[str, cloudwatch.Alarm] = (
             queue_alarms(queue, thresholds=queue_thresholds, topic=topic, action=action)
             if queue is not None else {}
+        )
+
+
+def _health_conditions(
+    t: FunctionHealthThresholds, limit: int, limit_words: str, timeout_seconds: float
+) -> list[Condition]:
+    """The failure conditions of a function's health alarm: errors, throttles, concurrency near its limit
+    and duration near its timeout."""
+    concurrency_at = limit * t.concurrency_percent_of_limit / 100
+    duration_at_ms = timeout_seconds * 1000 * t.duration_percent_of_timeout / 100
+    return [
+        Condition(
+            f"errors >= {t.min_errors} and error rate >= {metric_number(t.error_rate_percent)}%",
+            f"IF(FILL(errors, 0) >= {t.min_errors}, 100 * FILL(errors, 0) / FILL(invocations, 1), 0)"
+            f" >= {metric_number(t.error_rate_percent)}",
+        ),
+        Condition(f"throttles >= {t.throttles}", f"FILL(throttles, 0) >= {t.throttles}"),
+        Condition(
+            f"concurrent executions >= {metric_number(concurrency_at)} "
+            f"({metric_number(t.concurrency_percent_of_limit)}% of "
+            f"the {limit_words} {limit})",
+            f"FILL(concurrency, 0) >= {metric_number(concurrency_at)}",
+        ),
+        Condition(
+            f"slowest invocation >= {metric_number(duration_at_ms)} ms "
+            f"({metric_number(t.duration_percent_of_timeout)}% of "
+            f"the {metric_number(timeout_seconds)} s timeout)",
+            f"FILL(duration, 0) >= {metric_number(duration_at_ms)}",
+        ),
+    ]
+
+
+def _check_concurrency_limit(where: IConstruct, limit: Any) -> None:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise SecureConstructsError(
+            "SC-MON-002",
+            where,
+            "account_concurrency_limit must be a whole number of at least 1",
+            received=limit,
+            fix="Pass your account's Lambda concurrent executions quota (Service Quotas console)",
         )
 
 
@@ -215,23 +193,18 @@ def queue_alarms(
     keyed_thresholds = keyed(queue, thresholds, QueueThresholds, what="thresholds")
     factory = AlarmFactory(queue, topic=topic, action=action)  # type: ignore[arg-type]
     out: dict[str, cloudwatch.Alarm] = {}
-    # The alarms made so far are also kept on the queue object: a queue shared by many functions is
-    # looked up once per alarm rather than once per function.
-    made: dict[str, cloudwatch.Alarm] = getattr(queue, _BACKLOG_ALARMS, None) or {}
     for key, t in keyed_thresholds.items():
-        existing = made.get(key) or queue.node.try_find_child(f"{BACKLOG_ID}{key}")
+        existing = queue.node.try_find_child(f"{BACKLOG_ID}{key}")
         if existing is not None:
-            out[key] = made[key] = existing  # type: ignore[assignment]
+            out[key] = existing  # type: ignore[assignment]
             continue
-        out[key] = made[key] = factory.backlog_alarm(
+        out[key] = factory.backlog_alarm(
             queue,  # type: ignore[arg-type]
             f"{BACKLOG_ID}{key}",
-            subject=f"Queue {_relative_path(queue)}",
+            subject=f"Queue {path_in_stack(queue.node)}",
             metric=queue.metric_approximate_number_of_messages_visible(),
             thresholds=t,
         )
-    with contextlib.suppress(AttributeError):  # an object that takes no attributes: look up each time
-        setattr(queue, _BACKLOG_ALARMS, made)
     return out
 
 
@@ -253,7 +226,7 @@ def attach_function_alarms(
     Raises SC-MON-006 when the function already has alarms or was opted out with :func:`opt_out_of_alarms`.
     The parameters are those of :class:`FunctionAlarms` (same defaults).
     """
-    _refuse_twice(function)
+    refuse_second_alarms(function)
     return FunctionAlarms(
         function,
         ALARMS_ID,
@@ -285,16 +258,19 @@ def opt_out_of_alarms(construct: IConstruct, reason: str) -> str:
             fix="Either attach alarms or opt out, not both",
         )
     construct.node.add_metadata(OPT_OUT_METADATA, text)
-    # Also on the object, so that the synth-time attacher need not read the construct's metadata.
-    with contextlib.suppress(AttributeError):
-        setattr(construct, OPTED_OUT_ATTRIBUTE, True)
     return text
 
 
-def _refuse_twice(construct: IConstruct) -> None:
+def has_alarms_or_opted_out(construct: IConstruct) -> bool:
+    """Whether ``construct`` has its alarms (an ``Alarms`` child) or was opted out of them."""
     node = construct.node
-    opted_out = any(entry.type == OPT_OUT_METADATA for entry in node.metadata)
-    if node.try_find_child(ALARMS_ID) is not None or opted_out:
+    if node.try_find_child(ALARMS_ID) is not None:
+        return True
+    return any(entry.type == OPT_OUT_METADATA for entry in node.metadata)
+
+
+def refuse_second_alarms(construct: IConstruct) -> None:
+    if has_alarms_or_opted_out(construct):
         raise SecureConstructsError(
             "SC-MON-006",
             construct,
@@ -304,68 +280,14 @@ def _refuse_twice(construct: IConstruct) -> None:
         )
 
 
-def _lambda_function(where: IConstruct, function: Any) -> lambda_.FunctionBase:
-    fn = getattr(function, "function", function)
-    if not isinstance(fn, lambda_.FunctionBase):
+def _timeout_seconds(where: IConstruct, timeout: Duration | None) -> float:
+    seconds = timeout.to_seconds() if isinstance(timeout, Duration) else None
+    if seconds is None or Token.is_unresolved(seconds):
         raise SecureConstructsError(
             "SC-MON-003",
             where,
-            "function must be a SecureFunction or an aws_lambda Function",
-            received=type(function).__name__,
-            fix="Pass the SecureFunction (or lambda_.Function) whose alarms you want",
+            "the function's timeout cannot be read (imported function or a token)",
+            received="a token" if timeout is not None else "no timeout",
+            fix="Pass timeout=Duration.seconds(...) with the function's real timeout",
         )
-    return fn
-
-
-def _timeout_seconds(
-    where: IConstruct, function: Any, fn: lambda_.FunctionBase, timeout: Duration | None
-) -> float:
-    candidate = timeout if timeout is not None else getattr(function, "timeout", None)
-    if isinstance(candidate, Duration):
-        seconds = seconds_of(candidate)
-        if not _could_be_token(seconds) or not Token.is_unresolved(seconds):
-            return float(seconds)
-    cfn = fn.node.default_child
-    if isinstance(cfn, lambda_.CfnFunction):
-        value = cfn.timeout
-        if value is None:
-            return float(_LAMBDA_DEFAULT_TIMEOUT_SECONDS)
-        if isinstance(value, (int, float)) and not Token.is_unresolved(value):
-            return float(value)
-    raise SecureConstructsError(
-        "SC-MON-003",
-        where,
-        "the function's timeout cannot be read (imported function or a token)",
-        received=type(fn).__name__,
-        fix="Pass timeout=Duration.seconds(...) with the function's real timeout",
-    )
-
-
-def _could_be_token(number: float) -> bool:
-    """Whether the jsii runtime must be asked if ``number`` is a token: CDK encodes number tokens as huge
-    negative numbers, so an ordinary number (a timeout) cannot be one."""
-    return not -1e100 < number < 1e100
-
-
-def _reserved_concurrency(fn: lambda_.FunctionBase, cfn: Any = None) -> int | None:
-    # A SecureFunction keeps its L1 (no lookup); its value is still read now, after any escape-hatch edit.
-    cfn = cfn if isinstance(cfn, lambda_.CfnFunction) else fn.node.default_child
-    if isinstance(cfn, lambda_.CfnFunction):
-        value = cfn.reserved_concurrent_executions
-        if isinstance(value, (int, float)) and not Token.is_unresolved(value) and value > 0:
-            return int(value)
-    return None
-
-
-def _relative_path(construct: IConstruct) -> str:
-    return _relative(stack_path_and_name(Stack.of(construct))[0], construct.node.path)
-
-
-def _relative(stack_path: str, path: str) -> str:
-    return path[len(stack_path) + 1 :] if stack_path and path.startswith(stack_path + "/") else path
-
-
-def _num(value: float) -> str:
-    """A number as metric math and people read it: no exponent, no trailing zeros."""
-    text = f"{value:.3f}".rstrip("0").rstrip(".")
-    return text or "0"
+    return float(seconds)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-
-from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from .._context import StackContext
 from .._defaults import cloudwatch as _d
 from .._shared import operations_key
 
@@ -24,22 +22,20 @@ def alarm_topic(scope: Construct) -> sns.Topic:
 
     :param scope: any construct in the stack. Default: none (required).
     """
-    stack = scope if isinstance(scope, Stack) else Stack.of(scope)
-    # Kept on the stack object once found or made (every function's alarms ask for it).
-    known: sns.Topic | None = getattr(stack, _TOPIC, None)
-    if known is not None:
-        return known
-    existing = stack.node.try_find_child(_d.ALARM_TOPIC_ID)
-    if existing is not None:
-        assert isinstance(existing, sns.Topic), f"{_d.ALARM_TOPIC_ID} is not an sns.Topic"
-        setattr(stack, _TOPIC, existing)
-        return existing
+    context = StackContext.of(scope)
+    if context.alarm_topic is None:
+        context.alarm_topic = _new_alarm_topic(context)
+    return context.alarm_topic
+
+
+def _new_alarm_topic(context: StackContext) -> sns.Topic:
+    stack = context.stack
     alarms_of_this_account = f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:*"
     key = operations_key(stack, services=[_CLOUDWATCH])
     topic = sns.Topic(
         stack,
         _d.ALARM_TOPIC_ID,
-        display_name=f"Alarms of {stack.stack_name}",
+        display_name=f"Alarms of {context.name}",
         master_key=key,
         enforce_ssl=True,
     )
@@ -57,19 +53,4 @@ def alarm_topic(scope: Construct) -> sns.Topic:
             },
         )
     )
-    setattr(stack, _TOPIC, topic)
     return topic
-
-
-_TOPIC = "_secure_constructs_alarm_topic"
-_ARN = "_secure_constructs_topic_arn"
-
-
-def topic_arn(topic: sns.ITopic) -> str:
-    """``topic.topic_arn``, read once per topic (kept on the topic object) for the alarms notifying it."""
-    arn: str | None = getattr(topic, _ARN, None)
-    if arn is None:
-        arn = topic.topic_arn
-        with contextlib.suppress(AttributeError):  # an object that takes no attributes: read it each time
-            setattr(topic, _ARN, arn)
-    return arn

@@ -37,7 +37,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..acknowledgments import check_reason
+from .._reasons import check_reason
 from ..errors import SecureConstructsError
 from ._model import PACK_NAME, Finding
 

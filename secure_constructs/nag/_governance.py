@@ -19,7 +19,7 @@ import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ..acknowledgments import EXPIRY_WARNING_DAYS, Record
+from .._reasons import EXPIRY_WARNING_DAYS, Record
 from ._model import PACK_NAME, Level
 
 UNUSED = f"{PACK_NAME}-AcknowledgmentUnused"

@@ -17,7 +17,7 @@ from aws_cdk import (
 )
 from constructs import IConstruct
 
-from ..acknowledgments import records
+from .._reasons import records
 from ._governance import Observed, Verdict, govern
 from ._model import PACK_NAME, Finding, RuleSpec
 from ._pack import RULES, evaluate

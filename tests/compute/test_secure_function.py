@@ -16,8 +16,9 @@ from aws_cdk import aws_ssm as ssm
 from aws_cdk.assertions import Match, Template
 
 from secure_constructs import SecureConstructsError, SecureFunction, add_checks
+from secure_constructs._context import StackContext
 from secure_constructs._defaults.lambda_ import latest_python_runtime
-from secure_constructs.compute import function as fn_module
+from secure_constructs.compute import _role
 from secure_constructs.testing import synth_and_validate
 
 CODE = lambda_.Code.from_inline("def handler(event, context):\n    return None\n")
@@ -735,7 +736,7 @@ def test_add_environment_checks_like_environment(stack):
 
 
 def test_estimated_policy_size_counts_references_as_long_arns():
-    from secure_constructs.compute.function import estimated_policy_size
+    from secure_constructs.compute._role import estimated_policy_size
 
     document = {
         "Version": "2012-10-17",
@@ -847,9 +848,8 @@ def test_tracing_and_dead_letter_queue_render_as_aws_lambda_function_renders_the
     # aws_lambda.Function's own statements, in its order, then the function's own
     assert statements[: len(reference_statements)] == reference_statements
     assert (_XRAY in statements) is (mode is not None)
-    assert fn._role_reasons.get("AwsSolutions-IAM5[Resource::*]") == (
-        None if mode is None else [fn_module._XRAY_REASON]
-    )
+    (noted,) = [entry.reasons for entry in StackContext.of(stack).function_roles if entry.role is fn.role]
+    assert noted.get("AwsSolutions-IAM5[Resource::*]") == (None if mode is None else [_role.XRAY_REASON])
 
 
 @pytest.mark.parametrize("tracing", [lambda_.Tracing.ACTIVE, lambda_.Tracing.DISABLED])

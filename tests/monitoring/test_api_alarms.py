@@ -38,11 +38,11 @@ def web_acl(scope, name=None):
 
 
 class FakeSecureRestApi(Construct):
-    """The interface of the API engineer's SecureRestApi that the attacher reads."""
+    """An API known to the alarms only through the AlarmedApi protocol (as SecureRestApi is)."""
 
     def __init__(self, scope, id, *, with_acl):
         super().__init__(scope, id)
-        self.rest_api = rest_api(self, "RestApi")
+        self.api_metrics = rest_api(self, "RestApi")
         self.web_acl = web_acl(self, "orders-acl") if with_acl else None
 
 

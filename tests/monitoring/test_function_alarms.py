@@ -49,13 +49,18 @@ def expression(props):
 
 
 class FakeSecureFunction(Construct):
-    """The interface the compute engineer's SecureFunction exposes to the attacher."""
+    """A function known to the alarms only through the AlarmedFunction protocol (as SecureFunction is)."""
 
     def __init__(self, scope, id, *, timeout, dlq=None):
         super().__init__(scope, id)
         self.function = make_fn(self, "Function", timeout=timeout)
         self.timeout = timeout
         self.dead_letter_queue = dlq
+        self.reserved_concurrent_executions = None
+
+    @property
+    def metric_dimensions(self):
+        return {"FunctionName": self.function.function_name}
 
 
 def test_a_function_gets_exactly_two_alarms_named_from_its_path(stack):
@@ -304,15 +309,16 @@ def test_not_a_function_is_refused(stack):
 
 
 def test_imported_function_needs_an_explicit_timeout(stack):
-    imported = lambda_.Function.from_function_arn(
-        stack, "Imported", "arn:aws:lambda:eu-west-1:111122223333:function:legacy")
-    holder = Construct(stack, "Legacy")
-    holder.function = imported  # type: ignore[attr-defined]
+    arn = "arn:aws:lambda:eu-west-1:111122223333:function:legacy"
+
+    def imported(id):
+        return lambda_.Function.from_function_arn(stack, id, arn)
+
     with pytest.raises(SecureConstructsError, match="SC-MON-003.*timeout"):
-        attach_function_alarms(holder)
-    holder2 = Construct(stack, "Legacy2")
-    holder2.function = imported  # type: ignore[attr-defined]
-    attach_function_alarms(holder2, timeout=Duration.seconds(60))
+        attach_function_alarms(imported("Legacy"))
+    attach_function_alarms(imported("Legacy2"), timeout=Duration.seconds(60))
+    health = by_name(Template.from_stack(stack), "Test/Legacy2/Alarms/HealthCritical")
+    assert "FILL(duration, 0) >= 48000," in expression(health)
 
 
 def test_topic_and_action_together_are_refused(stack):
