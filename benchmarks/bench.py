@@ -32,30 +32,15 @@ import tempfile
 import time
 from typing import Any
 
+from measure import count_round_trips, cpu_seconds, peak_memory_mb
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 VARIANTS = ("plain", "secure", "secure+stock")
 
 
-def _count_round_trips() -> list[int]:
-    """Count the requests this process sends to the jsii runtime's Node process, each of which waits for
-    its answer (answers to Node's callbacks included). Unlike the wall time on a shared machine, the count
-    is the same on every run, so it shows a change of a few percent that the timings cannot."""
-    from jsii._kernel.providers import process
-
-    counter = [0]
-    send = process._NodeProcess.send
-
-    def counting_send(self: Any, *args: Any, **kwargs: Any) -> Any:
-        counter[0] += 1
-        return send(self, *args, **kwargs)
-
-    process._NodeProcess.send = counting_send  # type: ignore[method-assign]
-    return counter
-
-
 def worker(variant: str, routes: int, per_stack: int, outdir: str) -> dict[str, Any]:
     started = time.perf_counter()
-    counter = _count_round_trips() if os.environ.get("BENCH_COUNT_CALLS") == "1" else None
+    counter = count_round_trips() if os.environ.get("BENCH_COUNT_CALLS") == "1" else None
     from aws_cdk import App, Validations
     from variants import build_plain, build_secure
 
@@ -78,58 +63,11 @@ def worker(variant: str, routes: int, per_stack: int, outdir: str) -> dict[str, 
     }
     return {
         "synth_s": synth_seconds,
-        "cpu_s": _cpu_seconds(),
-        "peak_mb": _peak_memory_mb(),
+        "cpu_s": cpu_seconds(),
+        "peak_mb": peak_memory_mb(),
         "resources": resources,
         **({"calls": counter[0]} if counter is not None else {}),
     }
-
-
-def _family() -> set[int]:
-    """This process and all its descendants (jsii's Node launcher and the Node runtime it starts)."""
-    parent: dict[int, int] = {}
-    for entry in pathlib.Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parent[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    family = {os.getpid()}
-    grew = True
-    while grew:
-        more = {pid for pid, ppid in parent.items() if ppid in family} - family
-        family |= more
-        grew = bool(more)
-    return family
-
-
-def _cpu_seconds() -> float:
-    """User + system CPU time of this process and its live descendants so far (from /proc): less sensitive
-    than wall time to a shared machine's other load, which delays a process without charging it CPU."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in _family():
-        try:
-            fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return total
-
-
-def _peak_memory_mb() -> float:
-    """High-water RSS of this process and all its descendants (jsii's Node launcher and the Node runtime it
-    starts, a grandchild), from /proc."""
-    total_kb = 0
-    for pid in _family():
-        try:
-            status = pathlib.Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        peaks = [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")]
-        total_kb += peaks[0] if peaks else 0
-    return total_kb / 1024
 
 
 # --- the driver -----------------------------------------------------------------------------------------
