@@ -76,10 +76,13 @@ def worker(variant: str, stacks: list[list[int]], outdir: str) -> dict[str, Any]
 
     started = time.perf_counter()
     counter = count_round_trips()
-    marks: list[tuple[str, float, float, int]] = [("start", started, cpu_seconds(), 0)]
+    me = {os.getpid()}
+    marks: list[tuple[str, float, float, float, int]] = [
+        ("start", started, cpu_seconds(), cpu_seconds(me), 0)
+    ]
 
     def mark(name: str) -> None:
-        marks.append((name, time.perf_counter(), cpu_seconds(), counter[0]))
+        marks.append((name, time.perf_counter(), cpu_seconds(), cpu_seconds(me), counter[0]))
 
     for module in COMMON_IMPORTS:
         importlib.import_module(module)
@@ -91,6 +94,12 @@ def worker(variant: str, stacks: list[list[int]], outdir: str) -> dict[str, Any]
 
     from aws_cdk import App, Validations
 
+    profiler = None
+    if os.environ.get("BENCH_PROFILE") == "1":
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)  # CPU time: waiting for Node counts nothing
+        profiler.enable()
     app = App(outdir=outdir, analytics_reporting=False)
     if variant == OURS:
         from variants import build_secure as build
@@ -109,6 +118,8 @@ def worker(variant: str, stacks: list[list[int]], outdir: str) -> dict[str, Any]
     mark("build")
     app.synth()
     mark("synth")
+    if profiler is not None:
+        profiler.disable()
 
     report = pathlib.Path(outdir) / "validation-report.json"
     open_findings = [
@@ -121,14 +132,44 @@ def worker(variant: str, stacks: list[list[int]], outdir: str) -> dict[str, Any]
         for p in sorted(pathlib.Path(outdir).glob("*.template.json"))
     }
     phases = {}
-    for (_, t0, c0, n0), (name, t1, c1, n1) in zip(marks, marks[1:], strict=False):
-        phases[name] = {"wall": t1 - t0, "cpu": c1 - c0, "calls": n1 - n0}
+    for (_, t0, c0, p0, n0), (name, t1, c1, p1, n1) in zip(marks, marks[1:], strict=False):
+        phases[name] = {"wall": t1 - t0, "cpu": c1 - c0, "python_cpu": p1 - p0, "calls": n1 - n0}
     return {
         "phases": phases,
+        "profile": _by_package(profiler) if profiler is not None else {},
         "peak_mb": peak_memory_mb(),
         "resources": resources,
         "open_findings": open_findings,
     }
+
+
+def _by_package(profiler: Any) -> dict[str, Any]:
+    """Python CPU seconds: each function's own time summed by where it lives (``packages``), and the
+    functions of secure_constructs with the most time including what they call (``ours``, cumulative)."""
+    import pstats
+    import sysconfig
+
+    stdlib = sysconfig.get_paths()["stdlib"].replace(os.sep, "/") + "/"
+    packages: dict[str, float] = {}
+    ours: list[tuple[float, str]] = []
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    for (filename, line, function), (_, _, own, cumulative, _) in stats.items():
+        path = filename.replace(os.sep, "/")
+        if "/secure_constructs/" in path:
+            module = path.split("/secure_constructs/", 1)[1].removesuffix(".py").replace("/", ".")
+            where = f"secure_constructs.{module.split('.')[0]}"
+            ours.append((cumulative, f"{module}:{line} {function}"))
+        elif "/site-packages/" in path:
+            where = path.split("/site-packages/", 1)[1].split("/")[0].removesuffix(".py")
+        elif "/benchmarks/" in path:
+            where = "benchmark code"
+        elif path.startswith(stdlib):
+            where = f"stdlib {path[len(stdlib):].split('/')[0].removesuffix('.py')}"
+        else:
+            where = "built-ins (isinstance, getattr, str methods, ...)"
+        packages[where] = packages.get(where, 0.0) + own
+    ours.sort(reverse=True)
+    return {"packages": packages, "ours": ours[:15]}
 
 
 # --- the driver -----------------------------------------------------------------------------------------
@@ -290,7 +331,12 @@ def main(argv: list[str]) -> int:
                         flush=True,
                     )
     info["load_end"] = load()
-    text = render(args, variants, info, shapes, stacks, samples, costs, debug)
+    # where Python's CPU goes: one profiled run of each variant at the middle size (not timed)
+    middle = sorted(args.sizes)[len(args.sizes) // 2]
+    profiles = {
+        v: run_once(v, stacks[(v, middle)], {**env, "BENCH_PROFILE": "1"})["profile"] for v in variants
+    }
+    text = render(args, variants, info, shapes, stacks, samples, costs, debug, (middle, profiles))
     print(text)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
@@ -330,6 +376,7 @@ def render(
     samples: dict[tuple[str, int], list[dict[str, Any]]],
     costs: dict[tuple[str, int], tuple[Decimal, dict[str, tuple[int, Decimal]]]],
     debug: dict[str, tuple[int, int]],
+    profiled: tuple[int, dict[str, dict[str, Any]]],
 ) -> str:
     out = [
         f"Measured {info['date']}: {info['cpus']} CPUs, Python {info['python']}, Node {info['node']}, "
@@ -377,10 +424,12 @@ def render(
         out.append(f"| {n} | " + " | ".join(cells) + " |")
     out += [
         "",
-        "Phases, medians of wall time in seconds (round trips in that phase):",
+        "Phases, medians of wall time in seconds (round trips in that phase), and the CPU time of building "
+        "and synthesizing split between Python and jsii's Node processes:",
         "",
-        "| routes | variant | import aws_cdk + cdk_nag | import secure_constructs | build | app.synth() |",
-        "| ---: | --- | ---: | ---: | ---: | ---: |",
+        "| routes | variant | import aws_cdk + cdk_nag | import secure_constructs | build | app.synth() "
+        "| build + synth CPU: Python | Node |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for n in args.sizes:
         for v in variants:
@@ -390,6 +439,9 @@ def render(
                 f"({runs[0]['phases'][p]['calls']})"
                 for p in ("import_cdk", "import_ours", "build", "synth")
             ]
+            python = [r["phases"]["build"]["python_cpu"] + r["phases"]["synth"]["python_cpu"] for r in runs]
+            node = [_synth(r, "cpu") - p for r, p in zip(runs, python, strict=True)]
+            cells += [f"{statistics.median(python):.2f}", f"{statistics.median(node):.2f}"]
             out.append(f"| {n} | {v} | " + " | ".join(cells) + " |")
     out += [
         "",
@@ -427,6 +479,36 @@ def render(
             total, lines = costs[(v, n)]
             cells = [f"{lines[i][0]} = ${lines[i][1]:.2f}" if i in lines else "-" for i in items]
             out.append(f"| {n} | {v} | " + " | ".join(cells) + f" | ${total:.2f} |")
+    middle, profiles = profiled
+    kinds = sorted(
+        {k for p in profiles.values() for k in p["packages"]},
+        key=lambda k: -max(p["packages"].get(k, 0.0) for p in profiles.values()),
+    )[:14]
+    out += [
+        "",
+        f"Where Python's CPU time goes while building and synthesizing {middle} routes (one run of each "
+        "variant under cProfile with a CPU-time clock, which slows Python down severalfold: compare shares, "
+        "not seconds). Own time of each function, summed by package:",
+        "",
+        "| package | " + " | ".join(variants) + " |",
+        "| --- | " + " | ".join("---:" for _ in variants) + " |",
+    ]
+    for kind in kinds:
+        shares = [f"{profiles[v]['packages'].get(kind, 0.0):.2f}" for v in variants]
+        out.append(f"| {kind} | " + " | ".join(shares) + " |")
+    out.append(
+        "| **all Python** | "
+        + " | ".join(f"{sum(profiles[v]['packages'].values()):.2f}" for v in variants)
+        + " |"
+    )
+    out += [
+        "",
+        f"The functions of secure_constructs with the most CPU time including what they call ({OURS}):",
+        "",
+        "| function | CPU s (profiled) |",
+        "| --- | ---: |",
+        *[f"| `{name}` | {seconds:.2f} |" for seconds, name in profiles[OURS]["ours"]],
+    ]
     return "\n".join(out) + "\n"
 
 

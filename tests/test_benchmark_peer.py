@@ -7,16 +7,16 @@ with reasoned acknowledgments only. As the pack grows, this test fails until the
 
 from __future__ import annotations
 
+import pathlib
 import sys
 
 import pytest
 from aws_cdk import App
-from conftest import ROOT
 
 from secure_constructs import add_checks
 from secure_constructs.testing import synth_and_validate
 
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "benchmarks"))
 
 from peers.hardened import build_hardened  # noqa: E402
 
