@@ -289,6 +289,7 @@ def main(argv: list[str]) -> int:
         "--explain", action="store_true", help=f"also run {PEER_OURS} (our pack on the peer's templates)"
     )
     parser.add_argument("--out", type=pathlib.Path, default=None, help="write the Markdown results here")
+    parser.add_argument("--json", type=pathlib.Path, default=None, help="write every run's numbers here")
     args = parser.parse_args(argv)
     if args.rounds < 1 or any(n < 1 for n in args.sizes):
         parser.error("--rounds and --sizes must be at least 1")
@@ -340,6 +341,16 @@ def main(argv: list[str]) -> int:
     print(text)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
+    if args.json:
+        raw = {
+            "machine": info,
+            "footprint": shapes,
+            "runs": {
+                f"{v} {n}": [{k: r[k] for k in r if k != "stderr"} for r in runs]
+                for (v, n), runs in samples.items()
+            },
+        }
+        args.json.write_text(json.dumps(raw, indent=1, default=str), encoding="utf-8")
     return 0
 
 
@@ -405,23 +416,29 @@ def render(
             )
     out += [
         "",
-        f"Paired ratios {OURS} / {PEER} (each round's two runs), median (min-max):",
+        "Paired ratios (each round's runs of the two variants, a few seconds apart), median (min-max):",
         "",
-        "| routes | synth wall | synth CPU | import wall | process wall |",
-        "| ---: | ---: | ---: | ---: | ---: |",
+        "| routes | ratio | synth wall | synth CPU | import wall | process wall |",
+        "| ---: | --- | ---: | ---: | ---: | ---: |",
     ]
-    for n in args.sizes:
-        ours, peer = samples[(OURS, n)], samples[(PEER, n)]
-        cells = [
-            _spread(_ratios([measure(r) for r in ours], [measure(r) for r in peer]))
-            for measure in (
-                lambda r: _synth(r, "wall"),
-                lambda r: _synth(r, "cpu"),
-                _import,
-                lambda r: r["process_s"],
-            )
+    pairs = [(OURS, PEER, "**ours / peer**")]
+    if PEER_OURS in variants:
+        pairs += [
+            (PEER_OURS, PEER, "our pack on the peer's templates"),
+            (OURS, PEER_OURS, "our constructs, the same three packs"),
         ]
-        out.append(f"| {n} | " + " | ".join(cells) + " |")
+    for n in args.sizes:
+        for a, b, label in pairs:
+            cells = [
+                _spread(_ratios([measure(r) for r in samples[(a, n)]], [measure(r) for r in samples[(b, n)]]))
+                for measure in (
+                    lambda r: _synth(r, "wall"),
+                    lambda r: _synth(r, "cpu"),
+                    _import,
+                    lambda r: r["process_s"],
+                )
+            ]
+            out.append(f"| {n} | {label}: {a} / {b} | " + " | ".join(cells) + " |")
     out += [
         "",
         "Phases, medians of wall time in seconds (round trips in that phase), and the CPU time of building "
