@@ -14,7 +14,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := 1
 
-.PHONY: help setup synth test lint docs bench bench-scan clean e2e browser
+.PHONY: help setup synth test lint docs bench bench-peer bench-scan clean e2e browser
 
 help:
 	@echo "make synth   set up, then cdk synth the demo app with every check on"
@@ -57,6 +57,15 @@ lint: setup
 
 bench: setup
 	$(PY) benchmarks/bench.py
+
+# secure_constructs against plain aws-cdk-lib hardened by hand for the same protection
+# (benchmarks/peers/hardened.py), then how jsii's Python and Node processes share the work.
+# A quick run: make bench-peer BENCH_ARGS="--sizes 20 --rounds 3" JSII_ARGS="--rounds 2"
+BENCH_ARGS ?= --explain
+JSII_ARGS ?=
+bench-peer: setup
+	$(PY) benchmarks/bench_peer.py $(BENCH_ARGS)
+	$(PY) benchmarks/bench_jsii.py $(JSII_ARGS)
 
 # The template scanner against checkov and cfn-lint, installed in their own environment (.venv-peers).
 PEERS := .venv-peers

@@ -32,125 +32,17 @@ import tempfile
 import time
 from typing import Any
 
+from measure import count_round_trips, cpu_seconds, peak_memory_mb
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 VARIANTS = ("plain", "secure", "secure+stock")
-ORDER_SCHEMA = {"type": "object", "required": ["sku"], "properties": {"sku": {"type": "string"}}}
-HANDLER = (
-    "import json\n\ndef handler(event, context):\n    return {'statusCode': 200, 'body': json.dumps([])}\n"
-)
-
-
-# --- the two ways of building the same routes (run in the worker) -----------------------------------------
-
-
-def _shared(stack: Any, secure: bool) -> tuple[Any, Any]:
-    from aws_cdk import RemovalPolicy
-    from aws_cdk import aws_dynamodb as dynamodb
-    from aws_cdk import aws_kms as kms
-    from aws_cdk import aws_secretsmanager as secretsmanager
-
-    if not secure:
-        table = dynamodb.TableV2(
-            stack, "Orders", partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING)
-        )
-        return table, secretsmanager.Secret(stack, "PaymentApiKey")
-    from secure_constructs import acknowledge
-
-    key = kms.Key(stack, "DataKey", enable_key_rotation=True, removal_policy=RemovalPolicy.DESTROY)
-    table = dynamodb.TableV2(
-        stack,
-        "Orders",
-        partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
-        encryption=dynamodb.TableEncryptionV2.customer_managed_key(key),
-        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-            point_in_time_recovery_enabled=True
-        ),
-        removal_policy=RemovalPolicy.DESTROY,
-    )
-    secret = secretsmanager.Secret(stack, "PaymentApiKey", encryption_key=key)
-    acknowledge(
-        secret, "AwsSolutions-SMG4", "Provider-issued API key, rotated by hand in the provider's portal"
-    )
-    return table, secret
-
-
-def _route_path(i: int) -> tuple[str, str]:
-    # the orders routes first, then reports: realistic sharing of path segments
-    base = [("GET", "/orders"), ("POST", "/orders"), ("GET", "/orders/{id}"), ("DELETE", "/orders/{id}")]
-    return base[i] if i < len(base) else ("GET", f"/reports/r{i}")
-
-
-def build_plain(app: Any, stack_id: str, routes: range) -> None:
-    from aws_cdk import Environment, Stack
-    from aws_cdk import aws_apigateway as apigw
-    from aws_cdk import aws_lambda as lambda_
-
-    stack = Stack(app, stack_id, env=Environment(account="111122223333", region="eu-west-1"))
-    table, secret = _shared(stack, secure=False)
-    api = apigw.RestApi(stack, "Api")
-    for i in routes:
-        method, path = _route_path(i)
-        fn = lambda_.Function(
-            stack,
-            f"Fn{i}",
-            runtime=lambda_.Runtime.PYTHON_3_13,
-            handler="index.handler",
-            code=lambda_.Code.from_inline(HANDLER),
-            environment={"ORDERS_TABLE": table.table_name, "PAYMENT_API_KEY_SECRET_ARN": secret.secret_arn},
-        )
-        table.grant_read_write_data(fn)
-        if method == "POST":
-            secret.grant_read(fn)
-        api.root.resource_for_path(path).add_method(method, apigw.LambdaIntegration(fn))
-
-
-def build_secure(app: Any, stack_id: str, routes: range) -> None:
-    from aws_cdk import Environment, Stack
-    from aws_cdk import aws_lambda as lambda_
-
-    from secure_constructs import SecureFunction, SecureRestApi
-
-    stack = Stack(app, stack_id, env=Environment(account="111122223333", region="eu-west-1"))
-    table, secret = _shared(stack, secure=True)
-    api = SecureRestApi(stack, "Api")
-    for i in routes:
-        method, path = _route_path(i)
-        fn = SecureFunction(
-            stack,
-            f"Fn{i}",
-            code=lambda_.Code.from_inline(HANDLER),
-            handler="index.handler",
-            environment={"ORDERS_TABLE": table.table_name},
-            secrets={"PAYMENT_API_KEY": secret} if method == "POST" else None,
-        )
-        table.grant(
-            fn.role,
-            {"GET": "dynamodb:GetItem", "POST": "dynamodb:PutItem"}.get(method, "dynamodb:DeleteItem"),
-        )
-        api.add_route(method, path, fn, request_schema=ORDER_SCHEMA if method == "POST" else None)
-
-
-def _count_round_trips() -> list[int]:
-    """Count the requests this process sends to the jsii runtime's Node process, each of which waits for
-    its answer (answers to Node's callbacks included). Unlike the wall time on a shared machine, the count
-    is the same on every run, so it shows a change of a few percent that the timings cannot."""
-    from jsii._kernel.providers import process
-
-    counter = [0]
-    send = process._NodeProcess.send
-
-    def counting_send(self: Any, *args: Any, **kwargs: Any) -> Any:
-        counter[0] += 1
-        return send(self, *args, **kwargs)
-
-    process._NodeProcess.send = counting_send  # type: ignore[method-assign]
-    return counter
 
 
 def worker(variant: str, routes: int, per_stack: int, outdir: str) -> dict[str, Any]:
     started = time.perf_counter()
-    counter = _count_round_trips() if os.environ.get("BENCH_COUNT_CALLS") == "1" else None
+    counter = count_round_trips() if os.environ.get("BENCH_COUNT_CALLS") == "1" else None
     from aws_cdk import App, Validations
+    from variants import build_plain, build_secure
 
     app = App(outdir=outdir, analytics_reporting=False)
     builder = build_plain if variant == "plain" else build_secure
@@ -171,58 +63,11 @@ def worker(variant: str, routes: int, per_stack: int, outdir: str) -> dict[str, 
     }
     return {
         "synth_s": synth_seconds,
-        "cpu_s": _cpu_seconds(),
-        "peak_mb": _peak_memory_mb(),
+        "cpu_s": cpu_seconds(),
+        "peak_mb": peak_memory_mb(),
         "resources": resources,
         **({"calls": counter[0]} if counter is not None else {}),
     }
-
-
-def _family() -> set[int]:
-    """This process and all its descendants (jsii's Node launcher and the Node runtime it starts)."""
-    parent: dict[int, int] = {}
-    for entry in pathlib.Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parent[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-    family = {os.getpid()}
-    grew = True
-    while grew:
-        more = {pid for pid, ppid in parent.items() if ppid in family} - family
-        family |= more
-        grew = bool(more)
-    return family
-
-
-def _cpu_seconds() -> float:
-    """User + system CPU time of this process and its live descendants so far (from /proc): less sensitive
-    than wall time to a shared machine's other load, which delays a process without charging it CPU."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in _family():
-        try:
-            fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return total
-
-
-def _peak_memory_mb() -> float:
-    """High-water RSS of this process and all its descendants (jsii's Node launcher and the Node runtime it
-    starts, a grandchild), from /proc."""
-    total_kb = 0
-    for pid in _family():
-        try:
-            status = pathlib.Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        peaks = [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")]
-        total_kb += peaks[0] if peaks else 0
-    return total_kb / 1024
 
 
 # --- the driver -----------------------------------------------------------------------------------------
