@@ -26,6 +26,9 @@ _EXPORTS: dict[str, str] = {
     "SecureHttpApi": ".api",
     "SecureRestApi": ".api",
     "WafOptions": ".api",
+    # network
+    "NetworkEgress": ".network",
+    "SecureNetwork": ".network",
     # identity
     "SecureIdentityPool": ".identity",
     "SecureUserPool": ".identity",
@@ -108,4 +111,5 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         queue_alarms,
     )
     from .nag import SecureServerlessChecks
+    from .network import NetworkEgress, SecureNetwork
     from .report import write_security_report

@@ -72,6 +72,12 @@ CODES: dict[str, str] = {
     "SC-MON-005": "A metric math alarm would reference more than 10 metrics.",
     "SC-MON-006": "Alarms were already attached to (or turned off for) this construct.",
     "SC-MON-007": "A reason for turning alarms off was given, but alarms are on.",
+    # network: SecureNetwork
+    "SC-NET-001": "The number of Availability Zones of a network is out of range.",
+    "SC-NET-002": "An endpoint service name is malformed, or a gateway endpoint is asked for a service other "
+    "than S3 or DynamoDB.",
+    "SC-NET-003": "Egress is asked for without NetworkEgress.nat(reason).",
+    "SC-NET-004": "A function is placed both with network= and with VPC overrides, or in public subnets.",
     # nag pack and its CLI
     "SC-NAG-001": "The nag CLI cannot read a file (missing, unreadable, binary or not UTF-8).",
     "SC-NAG-002": "A template given to the nag CLI is neither valid JSON nor valid YAML.",

@@ -18,6 +18,7 @@ from .rules import (
     lambda_,
     least_privilege,
     logs,
+    network,
     openapi,
     s3,
     sam,
@@ -34,6 +35,7 @@ RULES: tuple[RuleSpec, ...] = (
     *apigateway.RULES,
     *openapi.RULES,  # routes and authorizers of APIs defined by an OpenAPI Body
     *lambda_.RULES,
+    *network.RULES,
     *iam.RULES,
     *encryption.RULES,
     *transport.RULES,
@@ -81,7 +83,7 @@ NOT_SECURITY_RELEVANT: dict[tuple[str, str], str] = {
     "effect of an API; secure_constructs never does (ApiGatewayCloudWatchRole makes it on purpose)",
 }
 
-for _module in (lambda_, cloudwatch, apigateway, s3, cognito):
+for _module in (lambda_, cloudwatch, apigateway, s3, cognito, network):
     NOT_SECURITY_RELEVANT.update(_module.NOT_SECURITY_RELEVANT)
 
 #: The ``[<finding>]`` ids each multi-finding rule reports (from the declarations), for RULES.md. Every rule

@@ -10,6 +10,7 @@ A resource is ``(logical id, type, properties)``, or with a fourth item, its res
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from raw_resources import KEY_ARN, alarm, anomaly_alarm, client, fn, method, policy, pool, trail
@@ -2130,3 +2131,212 @@ MORE_CASES["IdentityPoolAmbiguousRole"] = [
         [_role_attachment("Deny", "Deny")],
     )
 ]
+
+
+# --- networks of functions ------------------------------------------------------------------------------
+
+ACCOUNT = "111122223333"
+ACCOUNT_ONLY = {"StringEquals": {"aws:PrincipalAccount": ACCOUNT, "aws:ResourceAccount": ACCOUNT}}
+CALLER_ACCOUNT_ONLY = {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}
+
+
+def endpoint(document: Any = None, lid: str = "Endpoint", **more: Any) -> Resource:
+    """An S3 gateway endpoint with ``document`` as its policy (None: no policy)."""
+    return (
+        lid,
+        "AWS::EC2::VPCEndpoint",
+        {
+            "VpcId": {"Ref": "Vpc"},
+            "ServiceName": "com.amazonaws.eu-west-1.s3",
+            "PolicyDocument": document,
+            **more,
+        },
+    )
+
+
+def endpoint_statement(condition: Any = None, **more: Any) -> dict[str, Any]:
+    return _without_none(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "*",
+            "Resource": "*",
+            "Condition": condition,
+            **more,
+        }
+    )
+
+
+VPC: Resource = ("Vpc", "AWS::EC2::VPC", {"CidrBlock": "10.0.0.0/16"})
+
+
+def flow_log(resource_id: Any = None, traffic: str = "ALL", lid: str = "FlowLog") -> Resource:
+    return (
+        lid,
+        "AWS::EC2::FlowLog",
+        {
+            "ResourceId": resource_id if resource_id is not None else {"Ref": "Vpc"},
+            "ResourceType": "VPC",
+            "TrafficType": traffic,
+            "LogGroupName": {"Ref": "FlowLogs"},
+        },
+    )
+
+
+def security_group(egress: Any = None, lid: str = "Sg") -> Resource:
+    return (lid, "AWS::EC2::SecurityGroup", {"GroupDescription": "fn", "VpcId": {"Ref": "Vpc"},
+                                             "SecurityGroupEgress": egress})
+
+
+NO_TRAFFIC = [{"CidrIp": "255.255.255.255/32", "IpProtocol": "icmp", "FromPort": 252, "ToPort": 86}]
+OPEN_EGRESS = [{"CidrIp": "0.0.0.0/0", "IpProtocol": "-1"}]
+TO_ENDPOINTS: Resource = (
+    "SgToEndpoints",
+    "AWS::EC2::SecurityGroupEgress",
+    {"GroupId": {"Fn::GetAtt": ["Sg", "GroupId"]}, "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+     "DestinationSecurityGroupId": {"Fn::GetAtt": ["EndpointSg", "GroupId"]}},
+)
+ISOLATED_SUBNET = subnet("Isolated", "IsolatedRoutes")
+EGRESS_TAGS = [{"Key": "secure-constructs:egress", "Value": "Calls the payment provider's public API"}]
+NAME_TAG = {"Key": "Name", "Value": "functions"}
+
+MORE_CASES.update(
+    {
+        "VpcEndpointPolicy": [
+            (
+                [endpoint()],
+                ["VpcEndpointPolicy[NoPolicy]"],
+                [endpoint({"Statement": [endpoint_statement(ACCOUNT_ONLY)]})],
+            ),
+            (  # every principal, every resource: both findings
+                [endpoint({"Statement": [endpoint_statement()]})],
+                ["VpcEndpointPolicy[AnyPrincipalAccount]", "VpcEndpointPolicy[AnyResourceAccount]"],
+                [  # exact buckets of this account and an account principal need no condition
+                    endpoint(
+                        {
+                            "Statement": [
+                                endpoint_statement(
+                                    Principal={"AWS": "arn:aws:iam::111122223333:root"},
+                                    Resource=["arn:aws:s3:::orders-111122223333/*"],
+                                )
+                            ]
+                        }
+                    ),
+                    # a Gateway Load Balancer endpoint has no policy at all
+                    endpoint(VpcEndpointType="GatewayLoadBalancer", ServiceName="com.amazonaws.vpce.x"),
+                ],
+            ),
+            (  # the caller's account only: this account's credentials can still write to another account
+                [
+                    endpoint({"Statement": [endpoint_statement(CALLER_ACCOUNT_ONLY)]}),
+                    endpoint(  # a condition that names every account restricts nothing
+                        {"Statement": [endpoint_statement({"StringLike": {"aws:ResourceAccount": "*",
+                                                                          "aws:PrincipalAccount": "*"}})]},
+                        lid="Starred",
+                    ),
+                ],
+                [
+                    "VpcEndpointPolicy[AnyPrincipalAccount]",
+                    "VpcEndpointPolicy[AnyResourceAccount]",
+                    "VpcEndpointPolicy[AnyResourceAccount]",
+                ],
+                [endpoint(json.dumps({"Statement": [endpoint_statement(ACCOUNT_ONLY)]}))],  # a JSON string
+            ),
+        ],
+        "VpcFlowLogs": [
+            (
+                [VPC, flow_log("vpc-0123456789abcdef0")],
+                ["VpcFlowLogs[NoFlowLog]"],
+                [VPC, flow_log()],
+            ),
+            (
+                [VPC, flow_log(traffic="REJECT")],
+                ["VpcFlowLogs[TrafficType::REJECT]"],
+                [VPC, flow_log(traffic="REJECT", lid="Rejects"), flow_log()],
+            ),
+        ],
+        "LambdaSecurityGroupOpenEgress": [
+            (
+                [vpc_function("Isolated"), *ISOLATED_SUBNET, security_group(OPEN_EGRESS)],
+                ["LambdaSecurityGroupOpenEgress[SecurityGroup::Sg]"],
+                [vpc_function("Isolated"), *ISOLATED_SUBNET, security_group(NO_TRAFFIC)],
+            ),
+            (  # no egress rule at all keeps EC2's allow-all rule; a standalone rule replaces it
+                [vpc_function("Isolated"), *ISOLATED_SUBNET, security_group()],
+                ["LambdaSecurityGroupOpenEgress[SecurityGroup::Sg]"],
+                [vpc_function("Isolated"), *ISOLATED_SUBNET, security_group(), TO_ENDPOINTS],
+            ),
+            (  # a standalone rule to anywhere
+                [
+                    vpc_function("Isolated"),
+                    *ISOLATED_SUBNET,
+                    security_group(NO_TRAFFIC),
+                    ("Anywhere", "AWS::EC2::SecurityGroupEgress",
+                     {"GroupId": {"Ref": "Sg"}, "IpProtocol": "-1", "CidrIpv6": "::/0"}),
+                ],
+                ["LambdaSecurityGroupOpenEgress[SecurityGroup::Sg]"],
+                [  # egress declared on the subnet: LambdaUndeclaredEgress judges the route instead
+                    vpc_function("Private"),
+                    *subnet("Private", "PrivateRoutes", Tags=EGRESS_TAGS),
+                    security_group(OPEN_EGRESS),
+                ],
+            ),
+        ],
+        "LambdaUndeclaredEgress": [
+            (
+                [vpc_function("Private"), *PRIVATE_SUBNET, *PUBLIC_SUBNET, security_group(NO_TRAFFIC)],
+                ["LambdaUndeclaredEgress[Subnet::Private]"],
+                [
+                    vpc_function("Private"),
+                    *subnet("Private", "PrivateRoutes", Tags=EGRESS_TAGS),
+                    route("PrivateRoutes", NatGatewayId={"Ref": "Nat"}),
+                    security_group(OPEN_EGRESS),
+                ],
+            ),
+            (  # an internet gateway by its id; an empty declaration declares nothing
+                [
+                    vpc_function("Tagged"),
+                    *subnet("Tagged", "TaggedRoutes", Tags=[{"Key": EGRESS_TAGS[0]["Key"], "Value": " "}]),
+                    route("TaggedRoutes", GatewayId="igw-0abc"),
+                ],
+                ["LambdaUndeclaredEgress[Subnet::Tagged]"],
+                [  # a route to a virtual private gateway is not the internet; isolated subnets route nowhere
+                    vpc_function("Vpn", "Isolated"),
+                    *subnet("Vpn", "VpnRoutes"),
+                    route("VpnRoutes", GatewayId="vgw-0abc"),
+                    *ISOLATED_SUBNET,
+                ],
+            ),
+        ],
+    }
+)
+
+CONDITIONAL.update(
+    {
+        "VpcEndpointPolicy": [
+            (
+                [endpoint(if_({"Statement": [endpoint_statement(ACCOUNT_ONLY)]}, NO_VALUE))],
+                "VpcEndpointPolicy[NoPolicy]",
+                WHEN_NOT,
+            )
+        ],
+        "LambdaSecurityGroupOpenEgress": [
+            (
+                [vpc_function("Isolated"), *ISOLATED_SUBNET, security_group(if_(NO_TRAFFIC, OPEN_EGRESS))],
+                "LambdaSecurityGroupOpenEgress[SecurityGroup::Sg]",
+                WHEN_NOT,
+            )
+        ],
+        "LambdaUndeclaredEgress": [
+            (
+                [
+                    vpc_function("Private"),
+                    *subnet("Private", "PrivateRoutes", Tags=if_(EGRESS_TAGS, [NAME_TAG])),
+                    route("PrivateRoutes", NatGatewayId={"Ref": "Nat"}),
+                ],
+                "LambdaUndeclaredEgress[Subnet::Private]",
+                WHEN_NOT,
+            )
+        ],
+    }
+)
