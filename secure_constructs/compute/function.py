@@ -285,6 +285,7 @@ class SecureFunction(Construct):
         reserved_concurrent_executions: int | None = None,
         function_url: bool | lambda_.FunctionUrlAuthType = False,
         code_signing_config: lambda_.ICodeSigningConfig | None = None,
+        network: Any | None = None,
         log_retention: logs.RetentionDays = log_defaults.DEFAULT_RETENTION,
         log_removal_policy: RemovalPolicy = log_defaults.DEFAULT_REMOVAL_POLICY,
         alarms: bool | FunctionAlarmOptions = True,
@@ -323,6 +324,8 @@ class SecureFunction(Construct):
             raises SC-FN-007 unless ``accepted_risks={"function_url": reason}``. Default: no Function URL.
         :param code_signing_config: a Lambda code-signing configuration (AWS Signer profiles) that Lambda
             enforces on deployment. Default: none (unsigned code is accepted).
+        :param network: a ``SecureNetwork`` to run in: its function subnets, and a security group of the
+            function's own (no inbound; outbound only to the network's endpoints). Default: no VPC.
         :param log_retention: retention of the function's log group. Default: one year.
         :param log_removal_policy: what happens to the log group when it leaves the stack.
             Default: ``RemovalPolicy.RETAIN`` (logs are evidence).
@@ -387,6 +390,8 @@ class SecureFunction(Construct):
             managed=defaults.FUNCTION_MANAGED,
         )
 
+        if network is not None:  # secure_constructs.network places the function and opens its paths
+            props.update(network.function_props(self, overrides))
         if props.get("logging_format") != lambda_.LoggingFormat.JSON:
             # log levels exist only for JSON logs: a user who chose text gets none (LambdaJsonLogs says so)
             for level in ("application_log_level_v2", "system_log_level_v2"):
@@ -443,6 +448,8 @@ class SecureFunction(Construct):
             )
         if props.get("vpc") is not None:
             self._allow_vpc_networking()
+        if network is not None:
+            network.attach(self)
         if tracing_mode is not None:
             for rule_id in role_statement_findings(analyse(_XRAY_ACTIONS, ["*"])):
                 self._note(rule_id, _XRAY_REASON)
