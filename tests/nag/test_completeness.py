@@ -14,6 +14,7 @@ from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_cognito_identitypool as identitypool
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Template
 from completeness import covered, declared_paths, differing, paths
@@ -23,6 +24,7 @@ from secure_constructs import (
     SecureFunction,
     SecureHttpApi,
     SecureIdentityPool,
+    SecureNetwork,
     SecureRestApi,
     SecureUserPool,
 )
@@ -126,6 +128,22 @@ def plain_trail(stack: Stack) -> None:
     cloudtrail.Trail(stack, "Audit")
 
 
+def secure_network(stack: Stack) -> None:
+    network = SecureNetwork(stack, "Net")
+    SecureFunction(stack, "Fn", code=lambda_.Code.from_inline(CODE), handler=HANDLER_NAME, network=network)
+
+
+def plain_network(stack: Stack) -> None:
+    lambda_.Function(
+        stack,
+        "Fn",
+        code=lambda_.Code.from_inline(CODE),
+        handler=HANDLER_NAME,
+        runtime=latest_python_runtime(),
+        vpc=ec2.Vpc(stack, "Net"),
+    )
+
+
 PAIRS: list[tuple[str, Callable[[Stack], None], Callable[[Stack], None]]] = [
     ("SecureFunction", secure_function, plain_function),
     ("SecureRestApi", secure_rest_api, plain_rest_api),
@@ -133,6 +151,7 @@ PAIRS: list[tuple[str, Callable[[Stack], None], Callable[[Stack], None]]] = [
     ("SecureUserPool", secure_user_pool, plain_user_pool),
     ("SecureIdentityPool", secure_identity_pool, plain_identity_pool),
     ("DataEventsTrail", secure_trail, plain_trail),
+    ("SecureNetwork", secure_network, plain_network),
 ]
 
 
