@@ -18,6 +18,7 @@ _EXPORTS: dict[str, str] = {
     # compute
     "SecureFunction": ".compute",
     "python_code": ".compute.bundling",
+    "handler_code": "._runtime_code",
     # api
     "ApiGatewayCloudWatchRole": ".api",
     "Auth": ".api",
@@ -26,6 +27,9 @@ _EXPORTS: dict[str, str] = {
     "SecureHttpApi": ".api",
     "SecureRestApi": ".api",
     "WafOptions": ".api",
+    # database
+    "SecureDatabaseInstance": ".database",
+    "SecureDatabaseProxy": ".database",
     # network
     "NetworkEgress": ".network",
     "SecureNetwork": ".network",
@@ -76,6 +80,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
+    from ._runtime_code import handler_code
     from .acknowledgments import acknowledge
     from .api import (
         ApiGatewayCloudWatchRole,
@@ -91,6 +96,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from .client import SigV4Client, signed_request
     from .compute import SecureFunction
     from .compute.bundling import python_code
+    from .database import SecureDatabaseInstance, SecureDatabaseProxy
     from .errors import SecureConstructsError
     from .identity import SecureIdentityPool, SecureUserPool
     from .monitoring import (

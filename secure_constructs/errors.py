@@ -78,6 +78,12 @@ CODES: dict[str, str] = {
     "than S3 or DynamoDB.",
     "SC-NET-003": "Egress is asked for without NetworkEgress.nat(reason).",
     "SC-NET-004": "A function is placed both with network= and with VPC overrides, or in public subnets.",
+    # database: SecureDatabaseInstance / SecureDatabaseProxy / grant_db_connect
+    "SC-DB-001": "A database construct is not given a SecureNetwork, or a proxy is not given a "
+    "SecureDatabaseInstance.",
+    "SC-DB-002": "A database user name is malformed or is the master user.",
+    "SC-DB-003": "grant_db_connect is given something other than a proxy or an RDS instance, or a "
+    "SecureDatabaseInstance that has a proxy to connect through.",
     # nag pack and its CLI
     "SC-NAG-001": "The nag CLI cannot read a file (missing, unreadable, binary or not UTF-8).",
     "SC-NAG-002": "A template given to the nag CLI is neither valid JSON nor valid YAML.",

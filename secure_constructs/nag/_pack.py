@@ -20,6 +20,7 @@ from .rules import (
     logs,
     network,
     openapi,
+    rds,
     s3,
     sam,
     secrets_,
@@ -36,6 +37,7 @@ RULES: tuple[RuleSpec, ...] = (
     *openapi.RULES,  # routes and authorizers of APIs defined by an OpenAPI Body
     *lambda_.RULES,
     *network.RULES,
+    *rds.RULES,
     *iam.RULES,
     *encryption.RULES,
     *transport.RULES,
@@ -83,7 +85,7 @@ NOT_SECURITY_RELEVANT: dict[tuple[str, str], str] = {
     "effect of an API; secure_constructs never does (ApiGatewayCloudWatchRole makes it on purpose)",
 }
 
-for _module in (lambda_, cloudwatch, apigateway, s3, cognito, network):
+for _module in (lambda_, cloudwatch, apigateway, s3, cognito, network, rds):
     NOT_SECURITY_RELEVANT.update(_module.NOT_SECURITY_RELEVANT)
 
 #: The ``[<finding>]`` ids each multi-finding rule reports (from the declarations), for RULES.md. Every rule

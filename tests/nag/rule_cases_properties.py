@@ -2340,3 +2340,138 @@ CONDITIONAL.update(
         ],
     }
 )
+
+
+# --- databases ------------------------------------------------------------------------------------------
+
+DB_KEY = {"Fn::GetAtt": ["DbKey", "Arn"]}
+CLUSTER = "AWS::RDS::DBCluster"
+
+
+def db_instance(lid: str = "Db", **changes: Any) -> Resource:
+    """A hardened PostgreSQL instance (RDS-managed master secret), with ``changes``."""
+    base = {
+        "Engine": "postgres",
+        "DBInstanceClass": "db.t4g.micro",
+        "AllocatedStorage": "20",
+        "MasterUsername": "dbadmin",
+        "ManageMasterUserPassword": True,
+        "EnableIAMDatabaseAuthentication": True,
+        "StorageEncrypted": True,
+        "KmsKeyId": DB_KEY,
+        "PubliclyAccessible": False,
+        "DeletionProtection": True,
+    }
+    return (lid, "AWS::RDS::DBInstance", _without_none({**base, **changes}))
+
+
+def db_proxy(**changes: Any) -> Resource:
+    base = {
+        "DBProxyName": "orders",
+        "EngineFamily": "POSTGRESQL",
+        "RoleArn": {"Fn::GetAtt": ["ProxyRole", "Arn"]},
+        "VpcSubnetIds": ["subnet-1", "subnet-2"],
+        "DefaultAuthScheme": "IAM_AUTH",
+        "RequireTLS": True,
+    }
+    return ("Proxy", "AWS::RDS::DBProxy", _without_none({**base, **changes}))
+
+
+DB_SECRET: Resource = ("DbSecret", "AWS::SecretsManager::Secret", {"GenerateSecretString": {}})
+DB_ROTATION: Resource = (
+    "DbRotation",
+    "AWS::SecretsManager::RotationSchedule",
+    {"SecretId": {"Ref": "DbSecret"}, "RotationRules": {"ScheduleExpression": "rate(30 days)"}},
+)
+RESOLVED_PASSWORD = {"Fn::Sub": "{{resolve:secretsmanager:${DbSecret}:SecretString:password}}"}
+SECRETS_AUTH = {"AuthScheme": "SECRETS", "SecretArn": {"Ref": "DbSecret"}}
+
+MORE_CASES.update(
+    {
+        "RdsIamAuth": [
+            (
+                [
+                    db_instance(EnableIAMDatabaseAuthentication=None),
+                    db_proxy(DefaultAuthScheme=None, Auth=[{**SECRETS_AUTH, "IAMAuth": "DISABLED"}]),
+                    ("Cluster", "AWS::RDS::DBCluster", {"Engine": "aurora-postgresql"}),
+                ],
+                ["RdsIamAuth", "RdsIamAuth", "RdsIamAuth"],
+                [
+                    db_instance(),
+                    db_proxy(),
+                    db_proxy(DefaultAuthScheme="NONE", Auth=[{**SECRETS_AUTH, "IAMAuth": "REQUIRED"}]),
+                    # an Aurora member instance: its cluster decides
+                    ("Member", "AWS::RDS::DBInstance", {"DBClusterIdentifier": {"Ref": "Cluster"},
+                                                        "Engine": "aurora-postgresql"}),
+                ],
+            )
+        ],
+        "RdsProxyTls": [([db_proxy(RequireTLS=None)], ["RdsProxyTls"], [db_proxy()])],
+        "RdsStorageEncrypted": [
+            (
+                [db_instance(StorageEncrypted=False, KmsKeyId=None)],
+                ["RdsStorageEncrypted[NotEncrypted]"],
+                [db_instance()],
+            ),
+            (
+                [db_instance(KmsKeyId="arn:aws:kms:eu-west-1:111122223333:alias/aws/rds")],
+                ["RdsStorageEncrypted[AwsManagedKey]"],
+                [],
+            ),
+            ([db_instance(KmsKeyId=None)], ["RdsStorageEncrypted[AwsManagedKey]"], []),
+        ],
+        "RdsNotPublic": [
+            (  # absent: public by default in a default VPC
+                [db_instance(PubliclyAccessible=None), db_instance("Public", PubliclyAccessible="true")],
+                ["RdsNotPublic", "RdsNotPublic"],
+                [db_instance(PubliclyAccessible="false")],
+            )
+        ],
+        "RdsMasterSecretRotated": [
+            (
+                [db_instance(ManageMasterUserPassword=None)],
+                ["RdsMasterSecretRotated[NotRotated]"],
+                [
+                    db_instance(),
+                    # restored from a snapshot: the credentials come with it
+                    db_instance("Restored", ManageMasterUserPassword=None, MasterUsername=None,
+                                DBSnapshotIdentifier="snap"),
+                ],
+            ),
+            (
+                [db_instance(ManageMasterUserPassword=None, MasterUserPassword="correct-Horse7-battery!")],
+                ["RdsMasterSecretRotated[PlaintextPassword]"],
+                [DB_SECRET, DB_ROTATION, db_instance(ManageMasterUserPassword=None,
+                                                     MasterUserPassword=RESOLVED_PASSWORD)],
+            ),
+            (  # resolved from a secret nobody rotates
+                [DB_SECRET, db_instance(ManageMasterUserPassword=None, MasterUserPassword=RESOLVED_PASSWORD)],
+                ["RdsMasterSecretRotated[NotRotated]"],
+                [],
+            ),
+        ],
+        "RdsDeletionProtection": [
+            (
+                [db_instance(DeletionProtection=None), ("Cluster", CLUSTER, {"Engine": "aurora"})],
+                ["RdsDeletionProtection", "RdsDeletionProtection"],
+                [db_instance(), ("Cluster", CLUSTER, {"Engine": "aurora", "DeletionProtection": True})],
+            )
+        ],
+    }
+)
+
+CONDITIONAL.update(
+    {
+        "RdsIamAuth": [
+            ([db_instance(EnableIAMDatabaseAuthentication=if_(True, False))], "RdsIamAuth", WHEN_NOT)
+        ],
+        "RdsProxyTls": [([db_proxy(RequireTLS=if_(True, False))], "RdsProxyTls", WHEN_NOT)],
+        "RdsStorageEncrypted": [
+            ([db_instance(KmsKeyId=if_(DB_KEY, NO_VALUE))], "RdsStorageEncrypted[AwsManagedKey]", WHEN_NOT)
+        ],
+        "RdsNotPublic": [([db_instance(PubliclyAccessible=if_(False, True))], "RdsNotPublic", WHEN_NOT)],
+        "RdsDeletionProtection": [
+            ([db_instance(DeletionProtection=if_(True, False))], "RdsDeletionProtection", WHEN_NOT)
+        ],
+    }
+)
