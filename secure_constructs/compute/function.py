@@ -612,6 +612,14 @@ class SecureFunction(Construct):
         for rule_id in role_statement_findings(found):
             self._note(rule_id, reason or star_only)
 
+    def grant_db_connect(self, target: Any, db_user: str) -> iam.Grant:
+        """Let the function connect to a database as ``db_user`` with IAM authentication: ``rds-db:connect``
+        on exactly that user of ``target`` (a ``SecureDatabaseProxy``, ``rds.DatabaseProxy`` or
+        ``rds.DatabaseInstance``), and the network path to it (see docs/database.md)."""
+        from ..database import grant_db_connect
+
+        return grant_db_connect(self, target, db_user)
+
     def grant_from_code(self, resources: Mapping[str, Any] | None = None) -> Any:
         """Grant exactly the AWS SDK calls the function's Python code makes, on exactly the resources named
         by the environment variables it reads (see docs/least-privilege.md). Returns a
