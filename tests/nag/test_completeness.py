@@ -16,11 +16,14 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_cognito_identitypool as identitypool
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_rds as rds
 from aws_cdk.assertions import Template
 from completeness import covered, declared_paths, differing, paths
 
 from secure_constructs import (
     DataEventsTrail,
+    SecureDatabaseInstance,
+    SecureDatabaseProxy,
     SecureFunction,
     SecureHttpApi,
     SecureIdentityPool,
@@ -144,6 +147,23 @@ def plain_network(stack: Stack) -> None:
     )
 
 
+POSTGRES = rds.DatabaseInstanceEngine.postgres(version=rds.PostgresEngineVersion.VER_17_9)
+
+
+def secure_database(stack: Stack) -> None:
+    database = SecureDatabaseInstance(stack, "Db", engine=POSTGRES, network=SecureNetwork(stack, "Net"))
+    SecureDatabaseProxy(stack, "Proxy", database=database)
+
+
+def plain_database(stack: Stack) -> None:
+    vpc = ec2.Vpc(stack, "Net")
+    database = rds.DatabaseInstance(stack, "Db", engine=POSTGRES, vpc=vpc)
+    rds.DatabaseProxy(
+        stack, "Proxy", proxy_target=rds.ProxyTarget.from_instance(database), vpc=vpc,
+        secrets=[database.secret],  # type: ignore[list-item]
+    )
+
+
 PAIRS: list[tuple[str, Callable[[Stack], None], Callable[[Stack], None]]] = [
     ("SecureFunction", secure_function, plain_function),
     ("SecureRestApi", secure_rest_api, plain_rest_api),
@@ -152,6 +172,7 @@ PAIRS: list[tuple[str, Callable[[Stack], None], Callable[[Stack], None]]] = [
     ("SecureIdentityPool", secure_identity_pool, plain_identity_pool),
     ("DataEventsTrail", secure_trail, plain_trail),
     ("SecureNetwork", secure_network, plain_network),
+    ("SecureDatabaseProxy", secure_database, plain_database),
 ]
 
 
