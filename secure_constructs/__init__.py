@@ -19,6 +19,9 @@ _EXPORTS: dict[str, str] = {
     "SecureFunction": ".compute",
     "python_code": ".compute.bundling",
     "handler_code": "._runtime_code",
+    # alb
+    "AlbAuth": ".alb",
+    "SecureAlbRoutes": ".alb",
     # api
     "ApiGatewayCloudWatchRole": ".api",
     "Auth": ".api",
@@ -82,6 +85,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # what type checkers and IDEs see
     from ._runtime_code import handler_code
     from .acknowledgments import acknowledge
+    from .alb import AlbAuth, SecureAlbRoutes
     from .api import (
         ApiGatewayCloudWatchRole,
         Auth,

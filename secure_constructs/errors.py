@@ -84,6 +84,13 @@ CODES: dict[str, str] = {
     "SC-DB-002": "A database user name is malformed or is the master user.",
     "SC-DB-003": "grant_db_connect is given something other than a proxy or an RDS instance, or a "
     "SecureDatabaseInstance that has a proxy to connect through.",
+    # alb: SecureAlbRoutes / AlbAuth
+    "SC-ALB-001": "The load balancer is not given a SecureNetwork with public subnets.",
+    "SC-ALB-002": "A route's authentication is not AlbAuth.cognito, AlbAuth.oidc or AlbAuth.public(reason), "
+    "or lacks what it needs (a SecureUserPool and its domain, https endpoints, a SecretValue secret).",
+    "SC-ALB-003": "The domain name of the load balancer's routes is malformed.",
+    "SC-ALB-004": "A route's path or priority is malformed or already used.",
+    "SC-ALB-005": "A route handler is not a Lambda function.",
     # nag pack and its CLI
     "SC-NAG-001": "The nag CLI cannot read a file (missing, unreadable, binary or not UTF-8).",
     "SC-NAG-002": "A template given to the nag CLI is neither valid JSON nor valid YAML.",

@@ -2475,3 +2475,213 @@ CONDITIONAL.update(
         ],
     }
 )
+
+
+# --- load balancers in front of functions ---------------------------------------------------------------
+
+LB_TYPE = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+OLD_POLICY = "ELBSecurityPolicy-TLS-1-1-2017-01"
+LISTENER_TYPE = "AWS::ElasticLoadBalancingV2::Listener"
+RULE_TYPE = "AWS::ElasticLoadBalancingV2::ListenerRule"
+HARDENED_ATTRIBUTES = [
+    {"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"},
+    {"Key": "routing.http.desync_mitigation_mode", "Value": "strictest"},
+    {"Key": "access_logs.s3.enabled", "Value": "true"},
+    {"Key": "access_logs.s3.bucket", "Value": {"Ref": "AlbLogs"}},
+]
+
+
+def load_balancer(attributes: Any = None, lid: str = "Lb", **more: Any) -> Resource:
+    return (
+        lid,
+        LB_TYPE,
+        {"Scheme": "internet-facing", "Subnets": ["subnet-1", "subnet-2"],
+         "LoadBalancerAttributes": HARDENED_ATTRIBUTES if attributes is None else attributes, **more},
+    )
+
+
+def without(key: str) -> list[dict[str, Any]]:
+    return [a for a in HARDENED_ATTRIBUTES if a["Key"] != key]
+
+
+def listener(protocol: str = "HTTPS", lid: str = "Https", **more: Any) -> Resource:
+    base: dict[str, Any] = {"LoadBalancerArn": {"Ref": "Lb"}, "Protocol": protocol}
+    if protocol == "HTTPS":
+        base.update(
+            Port=443,
+            SslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06",
+            DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+        )
+    else:
+        base.update(
+            Port=80,
+            DefaultActions=[{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443",
+                                                                     "StatusCode": "HTTP_301"}}],
+        )
+    return (lid, LISTENER_TYPE, _without_none({**base, **more}))
+
+
+FORWARD = {"Type": "forward", "Order": 2, "TargetGroupArn": {"Ref": "Targets"}}
+
+
+def cognito_gate(on_unauthenticated: Any = "deny", order: int = 1) -> dict[str, Any]:
+    return {
+        "Type": "authenticate-cognito",
+        "Order": order,
+        "AuthenticateCognitoConfig": {
+            "UserPoolArn": {"Fn::GetAtt": ["Pool", "Arn"]},
+            "UserPoolClientId": {"Ref": "Client"},
+            "UserPoolDomain": {"Ref": "Domain"},
+            "OnUnauthenticatedRequest": on_unauthenticated,
+        },
+    }
+
+
+def listener_rule(actions: Any, lid: str = "Route", listener_id: str = "Https") -> Resource:
+    return (
+        lid,
+        RULE_TYPE,
+        {
+            "ListenerArn": {"Ref": listener_id},
+            "Priority": 10,
+            "Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/orders"]}}],
+            "Actions": actions,
+        },
+    )
+
+
+def elb_permission(source: Any = None, lid: str = "Invoke") -> Resource:
+    return (
+        lid,
+        "AWS::Lambda::Permission",
+        _without_none(
+            {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": {"Fn::GetAtt": ["Fn", "Arn"]},
+                "Principal": "elasticloadbalancing.amazonaws.com",
+                "SourceArn": source,
+            }
+        ),
+    )
+
+
+TARGETS: Resource = (
+    "Targets",
+    "AWS::ElasticLoadBalancingV2::TargetGroup",
+    {"Name": "orders-route1", "TargetType": "lambda", "Targets": [{"Id": {"Fn::GetAtt": ["Fn", "Arn"]}}]},
+)
+TG_PREFIX = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup"
+ASSOCIATION: Resource = (
+    "WafAssociation",
+    "AWS::WAFv2::WebACLAssociation",
+    {"ResourceArn": {"Ref": "Lb"}, "WebACLArn": {"Fn::GetAtt": ["Acl", "Arn"]}},
+)
+
+MORE_CASES.update(
+    {
+        "AlbListenerTls": [
+            (
+                [listener(SslPolicy=None), listener(lid="Old", SslPolicy=OLD_POLICY)],
+                ["AlbListenerTls[Policy::absent]", f"AlbListenerTls[Policy::{OLD_POLICY}]"],
+                [
+                    listener(),
+                    listener(lid="Only13", SslPolicy="ELBSecurityPolicy-TLS13-1-3-2021-06"),
+                    listener(lid="Fs", SslPolicy="ELBSecurityPolicy-FS-1-2-Res-2020-10"),
+                    listener("HTTP", lid="Http"),  # judged by AlbHttpRedirect
+                ],
+            )
+        ],
+        "AlbHttpRedirect": [
+            (
+                [listener("HTTP", DefaultActions=[FORWARD])],
+                ["AlbHttpRedirect[Plaintext]"],
+                [listener("HTTP"), listener()],
+            ),
+            (  # a rule on the HTTP listener serves plain HTTP even when the default redirects
+                [listener("HTTP", lid="Http"), listener_rule([cognito_gate(), FORWARD], listener_id="Http")],
+                ["AlbHttpRedirect[Plaintext]"],
+                [],
+            ),
+        ],
+        "AlbRouteAuth": [
+            (
+                [listener_rule([FORWARD]), listener(DefaultActions=[FORWARD], lid="Open")],
+                ["AlbRouteAuth[NoAuth]", "AlbRouteAuth[NoAuth]"],
+                [
+                    listener_rule([cognito_gate(), FORWARD]),
+                    listener_rule([cognito_gate("authenticate"), FORWARD], lid="Browser"),
+                    listener(),  # a fixed response reaches no function
+                ],
+            ),
+            (  # a gate after the forward, or one that lets unauthenticated requests through, gates nothing
+                [
+                    listener_rule([{**FORWARD, "Order": 1}, cognito_gate(order=2)]),
+                    listener_rule([cognito_gate("allow"), FORWARD], lid="Allowing"),
+                ],
+                ["AlbRouteAuth[AllowUnauthenticated]", "AlbRouteAuth[NoAuth]"],
+                [],
+            ),
+        ],
+        "AlbDropInvalidHeaders": [
+            (
+                [load_balancer(without("routing.http.drop_invalid_header_fields.enabled"))],
+                ["AlbDropInvalidHeaders"],
+                [load_balancer(), load_balancer([], lid="Network", Type="network")],
+            )
+        ],
+        "AlbDesyncMitigation": [
+            (
+                [load_balancer([*without("routing.http.desync_mitigation_mode"),
+                                {"Key": "routing.http.desync_mitigation_mode", "Value": "defensive"}])],
+                ["AlbDesyncMitigation"],
+                [load_balancer()],
+            )
+        ],
+        "AlbAccessLogs": [
+            (
+                [load_balancer(without("access_logs.s3.enabled")), load_balancer(
+                    without("access_logs.s3.bucket"), lid="NoBucket")],
+                ["AlbAccessLogs", "AlbAccessLogs"],
+                [load_balancer()],
+            )
+        ],
+        "AlbWaf": [
+            (
+                [load_balancer()],
+                ["AlbWaf"],
+                [load_balancer(), ASSOCIATION],
+            )
+        ],
+        "AlbLambdaPermission": [
+            (
+                [elb_permission(), elb_permission(f"{TG_PREFIX}/*", lid="AnyGroup"), TARGETS],
+                ["AlbLambdaPermission[NoTargetGroup]", "AlbLambdaPermission[NoTargetGroup]"],
+                [
+                    elb_permission({"Ref": "Targets"}),
+                    elb_permission(f"{TG_PREFIX}/orders-route1/*", lid="ByName"),
+                    TARGETS,
+                ],
+            ),
+            (  # a name no target group of the template has
+                [elb_permission(f"{TG_PREFIX}/someone-else/*"), TARGETS],
+                ["AlbLambdaPermission[NoTargetGroup]"],
+                [],
+            ),
+        ],
+    }
+)
+
+CONDITIONAL.update(
+    {
+        "AlbListenerTls": [
+            (
+                [listener(SslPolicy=if_("ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-2016-08"))],
+                "AlbListenerTls[Policy::ELBSecurityPolicy-2016-08]",
+                WHEN_NOT,
+            )
+        ],
+        "AlbRouteAuth": [
+            ([listener_rule(if_([cognito_gate(), FORWARD], [FORWARD]))], "AlbRouteAuth[NoAuth]", WHEN_NOT)
+        ],
+    }
+)
