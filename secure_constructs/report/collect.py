@@ -13,6 +13,7 @@ from ..errors import SecureConstructsError
 from .intrinsics import references, render
 from .model import Alarm, CostLine, Finding, Function, Permission, Report, Route, Trail
 from .pricing import price
+from .surface import databases_of, load_balancer_routes_of, networks_of
 
 Resources = dict[str, dict[str, Any]]
 
@@ -109,6 +110,9 @@ def collect(outdir: str | Path) -> Report:
         alarms = list(alarms_of(stack, resources))
         report.alarms += alarms
         report.functions += functions_of(stack, resources, alarms)
+        report.networks += networks_of(stack, template)
+        report.databases += databases_of(stack, template)
+        report.load_balancer_routes += load_balancer_routes_of(stack, template, acknowledgments)
     for stack, template in templates.items():
         report.trails += trails_of(stack, template.get("Resources", {}) or {}, report.functions, templates)
     report.fixed_costs, report.usage_costs = costs_of(templates, report)
@@ -571,6 +575,8 @@ def costs_of(templates: dict[str, dict[str, Any]], report: Report) -> tuple[list
     waf_rules = 0
     email_subscriptions = 0
     plus_pools = 0
+    endpoint_zones = 0
+    application_lbs = 0
     for template in templates.values():
         for resource in (template.get("Resources", {}) or {}).values():
             if not isinstance(resource, dict):
@@ -578,6 +584,12 @@ def costs_of(templates: dict[str, dict[str, Any]], report: Report) -> tuple[list
             type_ = str(resource.get("Type", ""))
             counts[type_] = counts.get(type_, 0) + 1
             props = _props(resource)
+            if type_ == "AWS::EC2::VPCEndpoint" and props.get("VpcEndpointType") == "Interface":
+                endpoint_zones += max(1, len(_listify(props.get("SubnetIds"))))
+            if type_ == "AWS::ElasticLoadBalancingV2::LoadBalancer" and props.get("Type", "application") == (
+                "application"
+            ):
+                application_lbs += 1
             if type_ == "AWS::WAFv2::WebACL":
                 waf_rules += len(_listify(props.get("Rules")))
             if type_ == "AWS::SNS::Subscription" and str(props.get("Protocol", "")).startswith("email"):
@@ -606,6 +618,10 @@ def costs_of(templates: dict[str, dict[str, Any]], report: Report) -> tuple[list
         CostLine(price("waf_rule"), waf_rules, "rules in the web ACLs"),
         CostLine(price("secret"), counts.get("AWS::SecretsManager::Secret", 0), "secrets"),
         CostLine(price("sns_topic"), counts.get("AWS::SNS::Topic", 0), "topics"),
+        CostLine(price("interface_endpoint_az"), endpoint_zones, "interface endpoints x Availability Zones"),
+        CostLine(price("nat_gateway"), counts.get("AWS::EC2::NatGateway", 0), "NAT gateways"),
+        CostLine(price("application_load_balancer"), application_lbs, "application load balancers"),
+        CostLine(price("rds_proxy"), counts.get("AWS::RDS::DBProxy", 0), "RDS proxies"),
     ]
     fixed = [line for line in fixed if line.count]
 
@@ -624,6 +640,10 @@ def costs_of(templates: dict[str, dict[str, Any]], report: Report) -> tuple[list
         CostLine(price("waf_logs"), counts.get("AWS::WAFv2::LoggingConfiguration", 0), "web ACL logging"),
         CostLine(price("logs_storage"), counts.get("AWS::Logs::LogGroup", 0), "log groups"),
         CostLine(price("cognito_plus_mau"), plus_pools, "user pools with threat protection"),
+        CostLine(price("endpoint_data"), 1 if endpoint_zones else 0, "interface endpoints' traffic"),
+        CostLine(price("nat_data"), counts.get("AWS::EC2::NatGateway", 0), "NAT gateways"),
+        CostLine(price("alb_lcu"), application_lbs, "application load balancers"),
+        CostLine(price("flow_logs"), counts.get("AWS::EC2::FlowLog", 0), "flow logs"),
     ]
     return fixed, [line for line in usage if line.count]
 

@@ -138,8 +138,8 @@ def rds_deletion_protection(logical_id: str, resource: dict[str, Any], ctx: Temp
 
 #: What the database constructs change that is not a security property, and why.
 NOT_SECURITY_RELEVANT = {
-    (INSTANCE, "AllocatedStorage"): "sizing",
-    (INSTANCE, "DBInstanceClass"): "sizing",
+    (INSTANCE, "AllocatedStorage"): "sizing: how much storage the database gets",
+    (INSTANCE, "DBInstanceClass"): "sizing: the instance class chosen by the user",
     (INSTANCE, "BackupRetentionPeriod"): "availability: a week of point-in-time recovery",
     (INSTANCE, "AutoMinorVersionUpgrade"): "patching: minor versions carry security fixes",
     (INSTANCE, "CopyTagsToSnapshot"): "bookkeeping: snapshots carry the instance's tags",
@@ -152,7 +152,7 @@ NOT_SECURITY_RELEVANT = {
     (INSTANCE, "DBSubnetGroupName"): "the network's isolated function subnets",
     (INSTANCE, "Engine"): "the engine chosen by the user",
     (INSTANCE, "EngineVersion"): "the engine version chosen by the user",
-    (INSTANCE, "StorageType"): "sizing",
+    (INSTANCE, "StorageType"): "sizing: the kind of storage volume",
     (INSTANCE, "MultiAZ"): "availability: a standby in a second zone",
     (
         SECRET,
