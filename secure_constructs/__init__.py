@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 from ._node_output import install as _readable_node_output
 
 if TYPE_CHECKING:
+    from ._runtime_code import handler_code
     from .acknowledgments import acknowledge
+    from .alb import AlbAuth, SecureAlbRoutes
     from .api import (
         ApiGatewayCloudWatchRole,
         Auth,
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from .client import SigV4Client, signed_request
     from .compute import SecureFunction
     from .compute.bundling import python_code
+    from .database import SecureDatabaseInstance, SecureDatabaseProxy
     from .errors import SecureConstructsError
     from .identity import SecureIdentityPool, SecureUserPool
     from .monitoring import (
@@ -51,6 +54,7 @@ if TYPE_CHECKING:
         queue_alarms,
     )
     from .nag import SecureServerlessChecks
+    from .network import NetworkEgress, SecureNetwork
     from .report import write_security_report
 
 

@@ -86,6 +86,8 @@ class StackContext:
         self.alarm_topic: sns.Topic | None = None
         #: ``api._budget``: routes of the stack's APIs (the resource budget, SC-API-013)
         self.routes = 0
+        #: ``network.prefix_lists``: the function that reads the gateway endpoints' prefix list ids
+        self.prefix_list_provider: IConstruct | None = None
         #: ``_sources``: where the user's code created our constructs of this stack
         self.creation_sites: list[CreationSite] = []
         self._checks: list[Check] = []

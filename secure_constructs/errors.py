@@ -80,6 +80,25 @@ CODES: dict[str, str] = {
     "SC-MON-005": "A metric math alarm would reference more than 10 metrics.",
     "SC-MON-006": "Alarms were already attached to (or turned off for) this construct.",
     "SC-MON-007": "A reason for turning alarms off was given, but alarms are on.",
+    # network: SecureNetwork
+    "SC-NET-001": "The number of Availability Zones of a network is out of range.",
+    "SC-NET-002": "An endpoint service name is malformed, or a gateway endpoint is asked for a service other "
+    "than S3 or DynamoDB.",
+    "SC-NET-003": "Egress is asked for without NetworkEgress.nat(reason).",
+    "SC-NET-004": "A function is placed both with network= and with VPC overrides, or in public subnets.",
+    # database: SecureDatabaseInstance / SecureDatabaseProxy / grant_db_connect
+    "SC-DB-001": "A database construct is not given a SecureNetwork, or a proxy is not given a "
+    "SecureDatabaseInstance.",
+    "SC-DB-002": "A database user name is malformed or is the master user.",
+    "SC-DB-003": "grant_db_connect is given something other than a proxy or an RDS instance, or a "
+    "SecureDatabaseInstance that has a proxy to connect through.",
+    # alb: SecureAlbRoutes / AlbAuth
+    "SC-ALB-001": "The load balancer is not given a SecureNetwork with public subnets.",
+    "SC-ALB-002": "A route's authentication is not AlbAuth.cognito, AlbAuth.oidc or AlbAuth.public(reason), "
+    "or lacks what it needs (a SecureUserPool and its domain, https endpoints, a SecretValue secret).",
+    "SC-ALB-003": "The domain name of the load balancer's routes is malformed.",
+    "SC-ALB-004": "A route's path or priority is malformed or already used.",
+    "SC-ALB-005": "A route handler is not a Lambda function.",
     # nag pack and its CLI
     "SC-NAG-001": "The nag CLI cannot read a file (missing, unreadable, binary or not UTF-8).",
     "SC-NAG-002": "A template given to the nag CLI is neither valid JSON nor valid YAML.",

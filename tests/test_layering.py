@@ -30,7 +30,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # the constructs, each layer using the ones below: alarms, functions, then APIs, identity and audit
     ("monitoring",),
     ("compute",),
-    ("api", "identity", "audit"),
+    ("api", "identity", "audit", "network", "_runtime_code"),
+    # what sits on the network: the database behind its proxy, and Lambda behind a load balancer
+    ("database", "alb"),
     # what users call around their constructs
     ("checks", "report", "_synth_summary", "client", "testing"),
 )

@@ -17,6 +17,7 @@ from ..errors import SecureConstructsError
 from ..secrets import classify, classify_resolved
 
 _ENV_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_DB_USER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 #: Set by the Lambda runtime; a function cannot define them (CreateFunction rejects them).
 _RESERVED_ENV = frozenset(
     {
@@ -228,3 +229,16 @@ def describe(value: Any) -> str:
     node = getattr(value, "node", None)
     path = getattr(node, "path", None)
     return f"{type(value).__name__} at {path}" if path else type(value).__name__
+
+
+def check_db_user(where: Any, db_user: Any, master: str) -> str:
+    """``db_user`` when it is a valid database user name other than the master user (SC-DB-002)."""
+    if not isinstance(db_user, str) or not _DB_USER.match(db_user) or db_user == master:
+        raise SecureConstructsError(
+            "SC-DB-002",
+            where,
+            "db_user must be an application user's name (letters, digits, '_'), not the master user",
+            received=db_user,
+            fix="Create a user for the function (CREATE USER app; GRANT rds_iam TO app;) and pass its name",
+        )
+    return db_user

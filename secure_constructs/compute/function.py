@@ -19,6 +19,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_rds as rds
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -41,6 +42,7 @@ from ._role import (
     xray_findings,
 )
 from ._validation import (
+    check_db_user,
     check_environment,
     check_function_url,
     check_memory,
@@ -94,6 +96,7 @@ class SecureFunction(Construct):
         reserved_concurrent_executions: int | None = None,
         function_url: bool | lambda_.FunctionUrlAuthType = False,
         code_signing_config: lambda_.ICodeSigningConfig | None = None,
+        network: Any | None = None,
         log_retention: logs.RetentionDays = log_defaults.DEFAULT_RETENTION,
         log_removal_policy: RemovalPolicy = log_defaults.DEFAULT_REMOVAL_POLICY,
         alarms: bool | FunctionAlarmOptions = True,
@@ -132,6 +135,8 @@ class SecureFunction(Construct):
             raises SC-FN-007 unless ``accepted_risks={"function_url": reason}``. Default: no Function URL.
         :param code_signing_config: a Lambda code-signing configuration (AWS Signer profiles) that Lambda
             enforces on deployment. Default: none (unsigned code is accepted).
+        :param network: a ``SecureNetwork`` to run in: its function subnets, and a security group of the
+            function's own (no inbound; outbound only to the network's endpoints). Default: no VPC.
         :param log_retention: retention of the function's log group. Default: one year.
         :param log_removal_policy: what happens to the log group when it leaves the stack.
             Default: ``RemovalPolicy.RETAIN`` (logs are evidence).
@@ -191,6 +196,9 @@ class SecureFunction(Construct):
         tracing_mode = _TRACING_MODES.get(props.get("tracing"))
         props["tracing"] = lambda_.Tracing.DISABLED
 
+        if network is not None:  # secure_constructs.network places the function and opens its paths
+            props.update(network.function_props(self, overrides))
+
         # build: log group, key, queue, role, function
         self.log_group: logs.LogGroup = encrypted_log_group(
             self,
@@ -219,6 +227,8 @@ class SecureFunction(Construct):
         self._set_tracing_and_dead_letter_queue(tracing_mode)
         if props.get("vpc") is not None:
             self._allow_vpc_networking()
+        if network is not None:
+            network.attach(self)
         if traced:
             self._note(xray_findings())
         self.function_url: lambda_.FunctionUrl | None = self._function_url(url_auth, url_reason)
@@ -344,6 +354,26 @@ class SecureFunction(Construct):
         findings = added_statement_findings(self, statement.to_statement_json(), reason)
         self.role.add_to_principal_policy(statement)
         self._note(findings)
+
+    def grant_db_connect(self, target: Any, db_user: str) -> iam.Grant:
+        """Let the function connect to a database as ``db_user`` with IAM authentication: ``rds-db:connect``
+        on exactly that user of ``target`` (a ``SecureDatabaseProxy``, ``rds.DatabaseProxy`` or
+        ``rds.DatabaseInstance``), and the network path to it (see docs/database.md)."""
+        if isinstance(target, rds.DatabaseProxy | rds.DatabaseInstance):  # CDK's own: its grant_connect
+            grant = target.grant_connect(self.role, check_db_user(self, db_user, ""))
+            if self.function.connections.security_groups:
+                target.connections.allow_default_port_from(self.function, "From a granted function")
+            return grant
+        if type(target).__module__.startswith("secure_constructs.database"):
+            # SecureDatabaseProxy grants the user and opens the network path; SecureDatabaseInstance refuses
+            return target.grant_connect(self, db_user)  # type: ignore[no-any-return]
+        raise SecureConstructsError(
+            "SC-DB-003",
+            self,
+            "grant_db_connect takes a SecureDatabaseProxy, rds.DatabaseProxy or rds.DatabaseInstance",
+            received=type(target).__name__,
+            fix="Pass the proxy the function connects through",
+        )
 
     def grant_from_code(self, resources: Mapping[str, Any] | None = None) -> Any:
         """Grant exactly the AWS SDK calls the function's Python code makes, on exactly the resources named

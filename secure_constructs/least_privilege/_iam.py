@@ -57,6 +57,9 @@ MANAGED: dict[tuple[str, str], tuple[str, ...]] = {
     ("s3", "download_fileobj"): ("s3:GetObject",),
     ("s3", "copy"): ("s3:PutObject", "s3:AbortMultipartUpload"),  # and s3:GetObject on the source
     ("dynamodb", "batch_writer"): ("dynamodb:BatchWriteItem",),
+    # signs an IAM database authentication token locally; the database checks rds-db:connect when the
+    # token is used (the user and the database's resource id are in the token, not in the call)
+    ("rds", "generate_db_auth_token"): ("rds-db:connect",),
 }
 
 _GENERATE_AND_DECRYPT = ("kms:GenerateDataKey", "kms:Decrypt")

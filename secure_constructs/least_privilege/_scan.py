@@ -883,6 +883,9 @@ class Analyzer:
                 service, operations[method.value], request, node, not isinstance(params, DictValue)
             )
             return UNKNOWN
+        if name == "generate_db_auth_token" and service == "rds":
+            self._record_managed(service, name, [_NO_BINDING], node)
+            return UNKNOWN
         if name == "generate_presigned_post" and service == "s3":
             bucket = args[0] if args else kwargs.get("Bucket", UNKNOWN)
             self._record(service, "PutObject", node, [_binding(bucket)])

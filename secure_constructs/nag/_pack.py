@@ -9,6 +9,7 @@ from ..policy import finding_id
 from ._model import Compliance, Fatal, Finding, Level, RuleSpec, Undecidable
 from ._template import TemplateContext
 from .rules import (
+    alb,
     apigateway,
     cloudtrail,
     cloudwatch,
@@ -18,7 +19,9 @@ from .rules import (
     lambda_,
     least_privilege,
     logs,
+    network,
     openapi,
+    rds,
     s3,
     sam,
     secrets_,
@@ -34,6 +37,9 @@ RULES: tuple[RuleSpec, ...] = (
     *apigateway.RULES,
     *openapi.RULES,  # routes and authorizers of APIs defined by an OpenAPI Body
     *lambda_.RULES,
+    *network.RULES,
+    *rds.RULES,
+    *alb.RULES,
     *iam.RULES,
     *encryption.RULES,
     *transport.RULES,
@@ -81,7 +87,7 @@ NOT_SECURITY_RELEVANT: dict[tuple[str, str], str] = {
     "effect of an API; secure_constructs never does (ApiGatewayCloudWatchRole makes it on purpose)",
 }
 
-for _module in (lambda_, cloudwatch, apigateway, s3, cognito):
+for _module in (lambda_, cloudwatch, apigateway, s3, cognito, network, rds, alb):
     NOT_SECURITY_RELEVANT.update(_module.NOT_SECURITY_RELEVANT)
 
 #: The ``[<finding>]`` ids each multi-finding rule reports (from the declarations), for RULES.md. Every rule

@@ -214,7 +214,7 @@ def check_template(job: Job, region: str | None = None) -> TemplateReport:
         loaded, origin = _sam.expand(loaded, region)
     template = loaded.template
     resources: dict[str, Any] = template["Resources"]
-    findings = evaluate(template)
+    findings = evaluate(template, template_dir=os.path.dirname(os.path.abspath(job.path)))  # staged assets
     construct_paths = _construct_paths(resources, job.stack)
     acks_of: dict[str, list[Ack]] = {}
     for logical_id, resource in resources.items():

@@ -11,15 +11,15 @@ from typing import Any
 
 from ..acknowledgments import parse_terms
 from ..errors import SecureConstructsError
+from ._names import construct_path, display_name, public_reason
 from .intrinsics import references, render
 from .model import Alarm, CostLine, Finding, Function, Permission, Report, Route, Trail
 from .pricing import price
+from .surface import databases_of, load_balancer_routes_of, networks_of
 
 Resources = dict[str, dict[str, Any]]
 
 #: Rule ids whose acknowledgment explains why a route has no authorization.
-_AUTH_RULE_MARKERS = ("APIG4", "COG4", "Auth", "Public")
-
 _OPERATORS = {
     "GreaterThanOrEqualToThreshold": ">=",
     "GreaterThanThreshold": ">",
@@ -110,6 +110,9 @@ def collect(outdir: str | Path) -> Report:
         alarms = list(alarms_of(stack, resources))
         report.alarms += alarms
         report.functions += functions_of(stack, resources, alarms)
+        report.networks += networks_of(stack, template)
+        report.databases += databases_of(stack, template)
+        report.load_balancer_routes += load_balancer_routes_of(stack, template, acknowledgments)
         report.data_stores.update(data_stores_of(resources))
     report.routes = distinct_api_names(report.routes)
     for stack, template in templates.items():
@@ -130,21 +133,6 @@ def _of_type(resources: Resources, cfn_type: str) -> Iterator[tuple[str, dict[st
 def _props(resource: dict[str, Any]) -> dict[str, Any]:
     props = resource.get("Properties", {})
     return props if isinstance(props, dict) else {}
-
-
-def construct_path(resource: dict[str, Any]) -> str:
-    """The construct path CDK recorded for a resource (``aws:cdk:path`` metadata), or ``""``."""
-    metadata = resource.get("Metadata") or {}
-    path = metadata.get("aws:cdk:path", "") if isinstance(metadata, dict) else ""
-    return path if isinstance(path, str) else ""
-
-
-def display_name(logical_id: str, resource: dict[str, Any]) -> str:
-    """``Stack/Orders/Handler`` (construct path without its ``/Resource`` leaf), else the logical id."""
-    path = construct_path(resource)
-    if not path:
-        return logical_id
-    return path[: -len("/Resource")] if path.endswith("/Resource") else path
 
 
 def _listify(value: Any) -> list[Any]:
@@ -191,18 +179,6 @@ def findings_of(validation: dict[str, Any]) -> tuple[list[Finding], list[Finding
 
 def _finding_order(finding: Finding) -> tuple[str, str, str]:
     return finding.path, finding.plugin, finding.rule
-
-
-def _public_reason(path: str, acknowledgments: list[Finding]) -> str:
-    """The reasons with which the route at ``path`` was accepted without authorization."""
-    here = [a for a in acknowledgments if path and a.path == path]
-    about_auth = [a for a in here if any(marker in a.rule for marker in _AUTH_RULE_MARKERS)]
-    chosen = about_auth or here
-    reasons: list[str] = []
-    for ack in chosen:
-        if ack.reason and ack.reason not in reasons:
-            reasons.append(ack.reason)
-    return " / ".join(reasons)
 
 
 # --- routes --------------------------------------------------------------------------------------------
@@ -307,7 +283,7 @@ def rest_routes(stack: str, resources: Resources, acknowledgments: list[Finding]
             auth=auth,
             authorizer=authorizer,
             construct_path=path,
-            reason=_public_reason(path, acknowledgments) if auth == "NONE" else "",
+            reason=public_reason(path, acknowledgments) if auth == "NONE" else "",
             preflight=preflight,
             function=_function_of(integration.get("Uri") if isinstance(integration, dict) else None,
                                   resources),
@@ -350,7 +326,7 @@ def http_routes(stack: str, resources: Resources, acknowledgments: list[Finding]
             auth=auth,
             authorizer=authorizer,
             construct_path=cpath,
-            reason=_public_reason(cpath, acknowledgments) if auth == "NONE" else "",
+            reason=public_reason(cpath, acknowledgments) if auth == "NONE" else "",
             function=_function_of(props.get("Target"), resources),
             api_path=api_path,
         ))
@@ -647,6 +623,8 @@ def costs_of(templates: dict[str, dict[str, Any]], report: Report) -> tuple[list
     waf_rules = 0
     email_subscriptions = 0
     plus_pools = 0
+    endpoint_zones = 0
+    application_lbs = 0
     for template in templates.values():
         for resource in (template.get("Resources", {}) or {}).values():
             if not isinstance(resource, dict):
@@ -654,6 +632,12 @@ def costs_of(templates: dict[str, dict[str, Any]], report: Report) -> tuple[list
             type_ = str(resource.get("Type", ""))
             counts[type_] = counts.get(type_, 0) + 1
             props = _props(resource)
+            if type_ == "AWS::EC2::VPCEndpoint" and props.get("VpcEndpointType") == "Interface":
+                endpoint_zones += max(1, len(_listify(props.get("SubnetIds"))))
+            if type_ == "AWS::ElasticLoadBalancingV2::LoadBalancer" and props.get("Type", "application") == (
+                "application"
+            ):
+                application_lbs += 1
             if type_ == "AWS::WAFv2::WebACL":
                 waf_rules += len(_listify(props.get("Rules")))
             if type_ == "AWS::SNS::Subscription" and str(props.get("Protocol", "")).startswith("email"):
@@ -682,6 +666,10 @@ def costs_of(templates: dict[str, dict[str, Any]], report: Report) -> tuple[list
         CostLine(price("waf_rule"), waf_rules, "rules in the web ACLs"),
         CostLine(price("secret"), counts.get("AWS::SecretsManager::Secret", 0), "secrets"),
         CostLine(price("sns_topic"), counts.get("AWS::SNS::Topic", 0), "topics"),
+        CostLine(price("interface_endpoint_az"), endpoint_zones, "interface endpoints x Availability Zones"),
+        CostLine(price("nat_gateway"), counts.get("AWS::EC2::NatGateway", 0), "NAT gateways"),
+        CostLine(price("application_load_balancer"), application_lbs, "application load balancers"),
+        CostLine(price("rds_proxy"), counts.get("AWS::RDS::DBProxy", 0), "RDS proxies"),
     ]
     fixed = [line for line in fixed if line.count]
 
@@ -700,6 +688,10 @@ def costs_of(templates: dict[str, dict[str, Any]], report: Report) -> tuple[list
         CostLine(price("waf_logs"), counts.get("AWS::WAFv2::LoggingConfiguration", 0), "web ACL logging"),
         CostLine(price("logs_storage"), counts.get("AWS::Logs::LogGroup", 0), "log groups"),
         CostLine(price("cognito_plus_mau"), plus_pools, "user pools with threat protection"),
+        CostLine(price("endpoint_data"), 1 if endpoint_zones else 0, "interface endpoints' traffic"),
+        CostLine(price("nat_data"), counts.get("AWS::EC2::NatGateway", 0), "NAT gateways"),
+        CostLine(price("alb_lcu"), application_lbs, "application load balancers"),
+        CostLine(price("flow_logs"), counts.get("AWS::EC2::FlowLog", 0), "flow logs"),
     ]
     return fixed, [line for line in usage if line.count]
 

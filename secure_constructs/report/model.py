@@ -91,6 +91,55 @@ class Trail:
 
 
 @dataclass(frozen=True)
+class Endpoint:
+    """A VPC endpoint: its service, kind, Availability Zones and whether its policy is limited to the
+    account (VpcEndpointPolicy)."""
+
+    service: str
+    kind: str  # "Gateway" or "Interface"
+    zones: int
+    limited: bool
+
+
+@dataclass(frozen=True)
+class Network:
+    """A VPC and what it lets its functions reach."""
+
+    stack: str
+    name: str
+    endpoints: tuple[Endpoint, ...]
+    nat_gateways: int
+    egress_reasons: tuple[str, ...]  # the declarations on its subnets
+    flow_logs: bool
+    functions: tuple[str, ...]  # functions placed in it
+
+
+@dataclass(frozen=True)
+class Database:
+    """An RDS instance, cluster or proxy and its access properties (the rds rules' verdicts)."""
+
+    stack: str
+    name: str
+    kind: str  # "instance", "cluster" or "proxy"
+    checks: tuple[tuple[str, bool], ...]  # (property, holds)
+
+
+@dataclass(frozen=True)
+class LoadBalancerRoute:
+    """A route of an Application Load Balancer listener (or its default action)."""
+
+    stack: str
+    load_balancer: str
+    listener: str
+    priority: str
+    paths: str
+    action: str  # what it does: "forward", "redirect", "fixed-response"
+    auth: str  # "Cognito", "OIDC" or "NONE"
+    unauthenticated: str  # "deny", "authenticate", "allow" or ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Finding:
     """One violating construct of validation-report.json; ``reason`` (and ``owner``, ``expires`` when the
     acknowledgment named them) are set for acknowledged ones."""
@@ -128,6 +177,9 @@ class Report:
     functions: list[Function] = field(default_factory=list)
     alarms: list[Alarm] = field(default_factory=list)
     trails: list[Trail] = field(default_factory=list)
+    networks: list[Network] = field(default_factory=list)
+    databases: list[Database] = field(default_factory=list)
+    load_balancer_routes: list[LoadBalancerRoute] = field(default_factory=list)
     acknowledgments: list[Finding] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     has_validation_report: bool = False

@@ -23,6 +23,12 @@ WAF_PAGE = "https://aws.amazon.com/waf/pricing/"
 SECRETS_PAGE = "https://aws.amazon.com/secrets-manager/pricing/"
 SNS_PAGE = "https://aws.amazon.com/sns/pricing/"
 COGNITO_PAGE = "https://aws.amazon.com/cognito/pricing/"
+PRIVATELINK_PAGE = "https://aws.amazon.com/privatelink/pricing/"
+VPC_PAGE = "https://aws.amazon.com/vpc/pricing/"
+ELB_PAGE = "https://aws.amazon.com/elasticloadbalancing/pricing/"
+RDS_PROXY_PAGE = "https://aws.amazon.com/rds/proxy/pricing/"
+#: Hours in the month the fixed hourly prices below are multiplied by.
+HOURS_PER_MONTH = 730
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,18 @@ PRICES: dict[str, Price] = {
            SECRETS_PAGE, "Replica secrets are billed as secrets."),
         _P("sns_topic", "Amazon SNS", "Standard topic", Decimal("0.00"), "per topic per month", "fixed",
            SNS_PAGE, "Topics have no monthly charge; publishes and deliveries are billed per use."),
+        _P("interface_endpoint_az", "AWS PrivateLink", "Interface VPC endpoint, per Availability Zone",
+           Decimal("7.30"), "per endpoint per AZ per month", "fixed", PRIVATELINK_PAGE,
+           "$0.01 per endpoint-AZ-hour x 730 hours; gateway endpoints (S3, DynamoDB) are free."),
+        _P("nat_gateway", "Amazon VPC", "NAT gateway (declared egress)", Decimal("32.85"),
+           "per NAT gateway per month", "fixed", VPC_PAGE, "$0.045 per hour x 730 hours."),
+        _P("application_load_balancer", "Elastic Load Balancing", "Application Load Balancer",
+           Decimal("16.43"), "per load balancer per month", "fixed", ELB_PAGE,
+           "$0.0225 per hour x 730 hours, before load balancer capacity units."),
+        _P("rds_proxy", "Amazon RDS Proxy", "RDS Proxy (provisioned instance target)", Decimal("21.90"),
+           "per proxy per month, 2-vCPU minimum", "fixed", RDS_PROXY_PAGE,
+           "$0.015 per vCPU-hour of the target instance, at least 2 vCPUs, x 730 hours; a larger instance "
+           "costs proportionally more."),
         # --- per-usage charges (listed, not summed) ---------------------------------------------
         _P("kms_requests", "AWS KMS", "API requests (Encrypt, Decrypt, GenerateDataKey, ...)",
            Decimal("0.03"), "per 10,000 requests", "usage", KMS_PAGE,
@@ -106,6 +124,15 @@ PRICES: dict[str, Price] = {
            "discounts from 10 TB), then stored like any log group."),
         _P("logs_storage", "Amazon CloudWatch Logs", "Log storage (archived, compressed)", Decimal("0.03"),
            "per GB-month stored", "usage", CLOUDWATCH_PAGE),
+        _P("endpoint_data", "AWS PrivateLink", "Data processed by interface endpoints", Decimal("0.01"),
+           "per GB", "usage", PRIVATELINK_PAGE, "First PB per month in a region."),
+        _P("nat_data", "Amazon VPC", "Data processed by a NAT gateway", Decimal("0.045"), "per GB", "usage",
+           VPC_PAGE),
+        _P("alb_lcu", "Elastic Load Balancing", "Load balancer capacity units", Decimal("0.008"),
+           "per LCU-hour", "usage", ELB_PAGE),
+        _P("flow_logs", "Amazon CloudWatch Logs", "VPC flow logs (vended logs) ingested", Decimal("0.50"),
+           "per GB ingested", "usage", CLOUDWATCH_PAGE, "Volume discounts from 10 TB, then stored like any "
+           "log group."),
         _P("cognito_plus_mau", "Amazon Cognito", "Threat protection (Plus feature plan)", Decimal("0.02"),
            "per monthly active user", "usage", COGNITO_PAGE,
            "The Plus plan has no free tier; it replaces the Essentials rate for every MAU of the pool."),

@@ -140,6 +140,9 @@ def build(report: Report) -> list[Block]:
     body += _routes(report)
     body += _functions(report)
     body += _trails(report)
+    body += _networks(report)
+    body += _databases(report)
+    body += _load_balancers(report)
     body += _findings(report)
     body += _costs(report)
     for block in body:
@@ -268,6 +271,68 @@ def _uncovered(report: Report, trails: list[Trail]) -> list[Block]:
         return [Para([f"Every function ({len(report.functions)}) is covered by a trail's data events."])]
     return [Para([Badge("Not covered", "warn"), " by any trail's data events: ", ", ".join(missing)],
                  tone="warn")]
+
+
+def _yes(value: bool) -> Inline:
+    return Badge("yes" if value else "no", "ok" if value else "bad")
+
+
+def _networks(report: Report) -> list[Block]:
+    if not report.networks:
+        return []
+    blocks: list[Block] = [Heading(2, f"Networks ({len(report.networks)})", "networks")]
+    for net in report.networks:
+        egress: Inline = (Lines(tuple(f"declared: {r}" for r in net.egress_reasons)) if net.egress_reasons
+                          else Badge("none (isolated)", "ok"))
+        if net.nat_gateways and not net.egress_reasons:
+            egress = Badge(f"{net.nat_gateways} NAT gateway(s), not declared", "bad")
+        facts: list[list[Inline]] = [
+            ["Internet egress: ", egress],
+            ["Flow logs of all traffic: ", _yes(net.flow_logs)],
+            ["Functions: ", ", ".join(net.functions) or "none"],
+        ]
+        blocks += [Heading(3, net.name), BulletList(facts)]
+        rows: list[list[Inline]] = [
+            [Code(e.service), e.kind, str(e.zones) if e.kind == "Interface" else "-", _yes(e.limited)]
+            for e in net.endpoints
+        ]
+        if rows:
+            blocks.append(Table(["Service", "Kind", "Zones", "Policy limited to the account"], rows,
+                                css="endpoints", caption="VPC endpoints"))
+    return blocks
+
+
+def _databases(report: Report) -> list[Block]:
+    if not report.databases:
+        return []
+    labels = sorted({label for db in report.databases for label, _ in db.checks})
+    rows: list[list[Inline]] = []
+    for db in report.databases:
+        verdicts = dict(db.checks)
+        cells: list[Inline] = [_yes(verdicts[label]) if label in verdicts else "-" for label in labels]
+        rows.append([db.name, db.kind, *cells])
+    return [Heading(2, f"Databases ({len(report.databases)})", "databases"),
+            Table(["Database", "Kind", *labels], rows, css="databases")]
+
+
+def _load_balancers(report: Report) -> list[Block]:
+    if not report.load_balancer_routes:
+        return []
+    rows: list[list[Inline]] = []
+    for r in report.load_balancer_routes:
+        tone = "ok" if r.auth != "NONE" else ("warn" if r.action == "forward" else "info")
+        auth: Inline = Badge(r.auth, tone)
+        reason: Inline = ""
+        if r.action == "forward" and r.auth == "NONE":
+            reason = r.reason if r.reason else Badge("no reason recorded", "bad")
+        unauth: Inline = r.unauthenticated
+        if r.unauthenticated == "allow":
+            unauth = Badge(r.unauthenticated, "bad")
+        rows.append([r.load_balancer, Code(r.listener), r.priority, Code(r.paths), r.action, auth, unauth,
+                     reason])
+    return [Heading(2, f"Load balancer routes ({len(report.load_balancer_routes)})", "load-balancers"),
+            Table(["Load balancer", "Listener", "Priority", "Paths", "Action", "Auth", "Unauthenticated",
+                   "Why public"], rows, css="routes")]
 
 
 def _findings(report: Report) -> list[Block]:

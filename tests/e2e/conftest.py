@@ -25,6 +25,7 @@ from e2e_support import JWKS_BASE
 
 OUTPUTS = os.environ.get("SC_E2E_OUTPUTS")
 DEMO_OUTPUTS = os.environ.get("SC_E2E_DEMO_OUTPUTS")
+NETWORK_OUTPUTS = os.environ.get("SC_E2E_NETWORK_OUTPUTS")
 ENDPOINT = os.environ.get("SC_E2E_ENDPOINT")
 #: The deployed e2e stack; the weakened variant of the meta-test has another name.
 STACK_NAME = os.environ.get("SC_E2E_STACK", "SecureConstructsE2E")
@@ -35,8 +36,14 @@ def pytest_collection_modifyitems(config, items):
         if item.get_closest_marker("e2e") is None:
             continue
         demo = item.path.name == "test_e2e_demo.py"
-        if not (DEMO_OUTPUTS if demo else OUTPUTS):
-            what = "demo stack (SC_E2E_DEMO_OUTPUTS)" if demo else "e2e stack (SC_E2E_OUTPUTS)"
+        network = item.path.name == "test_e2e_network.py"
+        available = NETWORK_OUTPUTS if network else (DEMO_OUTPUTS if demo else OUTPUTS)
+        if not available:
+            what = (
+                "network stack (SC_E2E_NETWORK_OUTPUTS)"
+                if network
+                else "demo stack (SC_E2E_DEMO_OUTPUTS)" if demo else "e2e stack (SC_E2E_OUTPUTS)"
+            )
             item.add_marker(pytest.mark.skip(reason=f"needs a deployed {what}: run `make e2e`"))
         elif item.get_closest_marker("jwks") is not None and not JWKS_BASE:
             reason = "the e2e app has JWT routes only when the tests serve its JWKS (SC_E2E_JWKS_BASE)"
@@ -91,6 +98,14 @@ def outputs() -> dict[str, str]:
     assert OUTPUTS, "SC_E2E_OUTPUTS is not set"
     with open(OUTPUTS) as f:
         return json.load(f)[STACK_NAME]
+
+
+@pytest.fixture(scope="session")
+def network_outputs() -> dict[str, str]:
+    """The outputs of the network and load balancer stack (tests/e2e/app_network.py)."""
+    assert NETWORK_OUTPUTS, "SC_E2E_NETWORK_OUTPUTS is not set"
+    with open(NETWORK_OUTPUTS) as f:
+        return json.load(f)["SecureConstructsE2ENetwork"]
 
 
 @pytest.fixture(scope="session")

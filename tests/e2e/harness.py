@@ -51,6 +51,7 @@ WORK = ROOT / "tmp" / "e2e"  # git-ignored
 REQUIREMENTS = HERE / "emulator-requirements.txt"
 STACK = "SecureConstructsE2E"  # tests/e2e/app_e2e.py: only our constructs, checked in depth
 DEMO_STACK = "Orders"  # tests/e2e/app_demo.py: the demo service of app.py, deployed and smoke-checked
+NETWORK_STACK = "SecureConstructsE2ENetwork"  # tests/e2e/app_network.py: SecureNetwork and SecureAlbRoutes
 WEAK_STACK = "SecureConstructsE2EWeak"  # tests/e2e/app_weak.py: every e2e check must fail against it
 WEAK_DEMO_STACK = "OrdersWeak"  # tests/e2e/app_demo_weak.py: every demo check must fail against it
 ACCOUNT, REGION = "000000000000", "us-east-1"
@@ -446,11 +447,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     cenv["SC_E2E_TLS_KEY"] = str(key)
     # (stack, app, the variable that tells the tests where its outputs are)
     if args.app is not None:
-        deployments = [(args.stack, args.app.resolve(), "SC_E2E_OUTPUTS")]
+        variable = "SC_E2E_NETWORK_OUTPUTS" if args.stack == NETWORK_STACK else "SC_E2E_OUTPUTS"
+        deployments = [(args.stack, args.app.resolve(), variable)]
     else:
         deployments = [
             (STACK, HERE / "app_e2e.py", "SC_E2E_OUTPUTS"),
             (DEMO_STACK, HERE / "app_demo.py", "SC_E2E_DEMO_OUTPUTS"),
+            (NETWORK_STACK, HERE / "app_network.py", "SC_E2E_NETWORK_OUTPUTS"),
         ]
         if not args.no_meta:
             deployments.append((WEAK_STACK, HERE / "app_weak.py", "SC_E2E_WEAK_OUTPUTS"))

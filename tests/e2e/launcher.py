@@ -3,12 +3,18 @@
 It serves MiniStack's ASGI app on ``127.0.0.1:$GATEWAY_PORT`` only, over TLS with the harness's throwaway
 certificate, after four test-only additions that let the stacks deploy:
 
-1. CloudFormation handlers for four types its engine otherwise rejects as unrecognized:
+1. CloudFormation handlers for types its engine otherwise rejects as unrecognized:
    ``AWS::CloudTrail::Trail`` and ``AWS::WAFv2::WebACLAssociation`` (through the emulator's own CloudTrail
-   and WAFv2 APIs), and ``AWS::Cognito::UserPoolRiskConfigurationAttachment`` and
-   ``AWS::WAFv2::LoggingConfiguration``, which are only recorded: the emulator has no Cognito threat
-   protection and no WAF logging, so nothing here enforces or reads them (docs/local-deploy.md).
-2. The user pool's ``ProviderName`` / ``ProviderURL`` attributes, which the emulator lacks, and
+   and WAFv2 APIs), ``AWS::EC2::SecurityGroupEgress``/``Ingress`` and ``AWS::EC2::FlowLog`` (through its
+   EC2 API: AuthorizeSecurityGroupEgress/Ingress, CreateFlowLogs; the first standalone egress rule of a
+   group also revokes EC2's default allow-all rule, as CloudFormation does), and
+   ``AWS::Cognito::UserPoolRiskConfigurationAttachment`` and ``AWS::WAFv2::LoggingConfiguration``, which
+   are only recorded: the emulator has no Cognito threat protection and no WAF logging, so nothing here
+   enforces or reads them (docs/local-deploy.md).
+2. A listener rule's ``authenticate-oidc`` action, whose config the emulator's CloudFormation drops, is
+   passed through the emulator's own CreateRule parser (so a ``deny`` route answers 401, as CreateRule's
+   would), and a target group's ``Targets`` are registered with its RegisterTargets. The user pool's
+   ``ProviderName`` / ``ProviderURL`` attributes, which the emulator lacks, and
    ``AWS::CloudWatch::Alarm`` with ``Metrics`` (metric math), which the provisioner refuses, stored as
    PutMetricAlarm would store it (nothing evaluates alarms here). No template setting that the provisioner
    drops is copied onto a resource: a check that read such a copy back could not fail.
@@ -53,7 +59,7 @@ if version("ministack") != PINNED:
     raise SystemExit(f"launcher.py is written for ministack {PINNED}, not {version('ministack')}: review it")
 
 from ministack import app as ministack_app  # noqa: E402
-from ministack.services import apigateway, apigateway_v1, cloudtrail, waf  # noqa: E402
+from ministack.services import alb, apigateway, apigateway_v1, cloudtrail, ec2, waf  # noqa: E402
 from ministack.services.cloudformation import provisioners  # noqa: E402
 
 log = logging.getLogger("e2e-launcher")
@@ -124,6 +130,168 @@ def _risk_configuration_delete(physical_id: str, props: dict) -> None:
     _risk_configurations.pop(physical_id, None)
 
 
+def _ec2(handler, params: dict) -> None:
+    """Call one of the emulator's EC2 query handlers (values as lists, like a parsed form body)."""
+    status, _headers, payload = handler({k: [str(v)] for k, v in params.items()})
+    if status >= 300:
+        raise ValueError(f"{handler.__name__}: {payload[:300]!r}")
+
+
+def _permission(props: dict, peer_key: str) -> dict:
+    """An AWS::EC2::SecurityGroupIngress/Egress as the IpPermissions.1.* query parameters of EC2's API."""
+    out = {"IpPermissions.1.IpProtocol": props.get("IpProtocol", "-1")}
+    for key in ("FromPort", "ToPort"):
+        if key in props:
+            out[f"IpPermissions.1.{key}"] = props[key]
+    if props.get("CidrIp"):
+        out["IpPermissions.1.IpRanges.1.CidrIp"] = props["CidrIp"]
+    if props.get("CidrIpv6"):
+        out["IpPermissions.1.Ipv6Ranges.1.CidrIpv6"] = props["CidrIpv6"]
+    if props.get(peer_key):
+        out["IpPermissions.1.Groups.1.GroupId"] = props[peer_key]
+    prefix_list = props.get("DestinationPrefixListId") or props.get("SourcePrefixListId")
+    if prefix_list:
+        out["IpPermissions.1.PrefixListIds.1.PrefixListId"] = prefix_list
+    return out
+
+
+_ALLOW_ALL = {"IpPermissions.1.IpProtocol": "-1", "IpPermissions.1.IpRanges.1.CidrIp": "0.0.0.0/0"}
+
+
+def _egress_create(logical_id: str, props: dict, stack_name: str):
+    # CloudFormation removes the allow-all rule EC2 gives a new group when the group's first standalone
+    # egress rule is created (what CDK relies on for allow_all_outbound=False); the emulator's EC2 does not.
+    group = props["GroupId"]
+    if group in _without_inline_egress:  # only EC2's own default rule, never one the template declared
+        _without_inline_egress.discard(group)
+        _ec2(ec2._revoke_sg_egress, {"GroupId": group, **_ALLOW_ALL})
+    permission = _permission(props, "DestinationSecurityGroupId")
+    prefix_list = props.get("DestinationPrefixListId")
+    record = ec2._security_groups.get(group)
+    if prefix_list and record is not None:
+        # The emulator's AuthorizeSecurityGroupEgress does not parse PrefixListIds (its Describe renders
+        # them): the rule is added to the group as that call would add it. The id itself was read at deploy
+        # time by the stack's custom resource; the checks look its name up with DescribeManagedPrefixLists.
+        rule = {
+            "IpProtocol": str(props.get("IpProtocol", "-1")),
+            "FromPort": int(props["FromPort"]),
+            "ToPort": int(props["ToPort"]),
+            "IpRanges": [],
+            "Ipv6Ranges": [],
+            "PrefixListIds": [{"PrefixListId": prefix_list}],
+            "UserIdGroupPairs": [],
+        }
+        rule["SecurityGroupRuleId"] = ec2._sg_rule_id(group, True, rule)
+        record["IpPermissionsEgress"].append(rule)
+    else:
+        _ec2(ec2._authorize_sg_egress, {"GroupId": group, **permission})
+    physical = f"{group}|egress|{logical_id}"
+    _standalone[physical] = (group, permission, True)
+    return physical, {}
+
+
+def _ingress_create(logical_id: str, props: dict, stack_name: str):
+    permission = _permission(props, "SourceSecurityGroupId")
+    _ec2(ec2._authorize_sg_ingress, {"GroupId": props["GroupId"], **permission})
+    physical = f"{props['GroupId']}|ingress|{logical_id}"
+    _standalone[physical] = (props["GroupId"], permission, False)
+    return physical, {}
+
+
+_standalone: dict[str, tuple[str, dict, bool]] = {}
+#: Groups created without inline egress rules: they hold EC2's default allow-all rule.
+_without_inline_egress: set[str] = set()
+_group = provisioners._RESOURCE_HANDLERS["AWS::EC2::SecurityGroup"]
+_group_create = _group["create"]
+
+
+def _group_create_noting_egress(logical_id: str, props: dict, stack_name: str):
+    physical, attributes = _group_create(logical_id, props, stack_name)
+    if not props.get("SecurityGroupEgress"):
+        _without_inline_egress.add(attributes.get("GroupId", physical))
+    return physical, attributes
+
+
+_group["create"] = _group_create_noting_egress
+
+
+def _rule_delete(physical_id: str, props: dict) -> None:
+    group, permission, egress = _standalone.pop(physical_id, (None, None, None))
+    if group is not None:
+        revoke = ec2._revoke_sg_egress if egress else ec2._revoke_sg_ingress
+        try:
+            _ec2(revoke, {"GroupId": group, **permission})
+        except ValueError as error:
+            log.warning("rule delete: %s", error)
+
+
+def _flow_log_create(logical_id: str, props: dict, stack_name: str):
+    status, _headers, payload = ec2._create_flow_logs({
+        "ResourceId.1": [props["ResourceId"]],
+        "ResourceType": [props.get("ResourceType", "VPC")],
+        "TrafficType": [props.get("TrafficType", "ALL")],
+        "LogDestinationType": [props.get("LogDestinationType", "cloud-watch-logs")],
+        "LogGroupName": [props.get("LogGroupName", "")],
+    })
+    if status >= 300:
+        raise ValueError(f"CreateFlowLogs: {payload[:300]!r}")
+    text = payload.decode() if isinstance(payload, bytes) else str(payload)
+    flow_id = text.split("<item>", 1)[1].split("</item>", 1)[0]
+    return flow_id, {}
+
+
+def _flow_log_delete(physical_id: str, props: dict) -> None:
+    ec2._delete_flow_logs({"FlowLogId.1": [physical_id]})
+
+
+def _rule_actions_through_the_api(rule_arn: str, props: dict) -> None:
+    """The emulator's CloudFormation keeps only forward, redirect and fixed-response configs of a listener
+    rule's actions; an ``authenticate-oidc`` action lost its config (and so defaulted to a login redirect).
+    The template's actions are passed, as CreateRule's query parameters, through the emulator's own
+    CreateRule parser, so the data plane runs what CreateRule would have stored."""
+    params: dict[str, list[str]] = {}
+    for index, action in enumerate(props.get("Actions") or [], start=1):
+        head = f"Actions.member.{index}"
+        params[f"{head}.Type"] = [str(action.get("Type", ""))]
+        params[f"{head}.Order"] = [str(action.get("Order", index))]
+        if action.get("TargetGroupArn"):
+            params[f"{head}.TargetGroupArn"] = [str(action["TargetGroupArn"])]
+        for key, value in (action.get("AuthenticateOidcConfig") or {}).items():
+            params[f"{head}.AuthenticateOidcConfig.{key}"] = [str(value)]
+    alb._rules[rule_arn]["Actions"] = alb._parse_actions(params, "Actions")
+
+
+_rule = provisioners._RESOURCE_HANDLERS["AWS::ElasticLoadBalancingV2::ListenerRule"]
+_rule_create = _rule["create"]
+
+
+def _rule_create_with_auth(logical_id: str, props: dict, stack_name: str):
+    rule_arn, attributes = _rule_create(logical_id, props, stack_name)
+    if any(isinstance(a, dict) and a.get("AuthenticateOidcConfig") for a in props.get("Actions") or []):
+        _rule_actions_through_the_api(rule_arn, props)
+    return rule_arn, attributes
+
+
+_rule["create"] = _rule_create_with_auth
+
+_target_group = provisioners._RESOURCE_HANDLERS["AWS::ElasticLoadBalancingV2::TargetGroup"]
+_target_group_create = _target_group["create"]
+
+
+def _target_group_create_with_targets(logical_id: str, props: dict, stack_name: str):
+    """The emulator's CloudFormation creates a target group without its ``Targets``; they are registered
+    with the emulator's own RegisterTargets, as CloudFormation registers them."""
+    arn, attributes = _target_group_create(logical_id, props, stack_name)
+    targets = {f"Targets.member.{i}.Id": [str(t["Id"])] for i, t in enumerate(props.get("Targets") or [], 1)}
+    if targets:
+        status, _headers, payload = alb._register_targets({"TargetGroupArn": [arn], **targets})
+        if status >= 300:
+            raise ValueError(f"RegisterTargets: {payload[:300]!r}")
+    return arn, attributes
+
+
+_target_group["create"] = _target_group_create_with_targets
+
 _waf_logging: dict[str, dict] = {}  # recorded only: the emulator's WAFv2 has no logging configuration
 
 
@@ -139,6 +307,9 @@ def _waf_logging_delete(physical_id: str, props: dict) -> None:
 provisioners._RESOURCE_HANDLERS.update(
     {
         "AWS::WAFv2::LoggingConfiguration": {"create": _waf_logging_create, "delete": _waf_logging_delete},
+        "AWS::EC2::SecurityGroupEgress": {"create": _egress_create, "delete": _rule_delete},
+        "AWS::EC2::SecurityGroupIngress": {"create": _ingress_create, "delete": _rule_delete},
+        "AWS::EC2::FlowLog": {"create": _flow_log_create, "delete": _flow_log_delete},
         "AWS::CloudTrail::Trail": {"create": _trail_create, "delete": _trail_delete},
         "AWS::WAFv2::WebACLAssociation": {
             "create": _web_acl_association_create,

@@ -127,3 +127,24 @@ def test_code_not_read_is_named_once_for_a_foreign_runtime(app, stack):
     )
     assert _findings(app) == ["LambdaUnusedPermission[CodeNotRead]"]
     assert synth_and_validate  # the app synthesized above without errors from the rules themselves
+
+
+def test_the_staged_asset_is_found_without_asset_metadata(tmp_path):
+    # CDK writes aws:asset:path only when the CLI asks for it; without it the rules find the staged folder
+    # from the uploaded object's key (<hash>.zip -> asset.<hash>), so a test synth and `cdk synth` agree
+    from aws_cdk import App, Stack
+
+    app = App(outdir=str(tmp_path / "cdk.out"))
+    stack = Stack(app, "Test")
+    table = _table(stack)
+    fn = _function(stack, table)
+    table.grant(fn.role, "dynamodb:DeleteItem")  # the code never deletes
+    findings = _findings(app)
+    template = json.loads(pathlib.Path(f"{app.outdir}/Test.template.json").read_text())
+    function = next(r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function")
+    assert "aws:asset:path" not in function.get("Metadata", {})
+    assert findings == [
+        "LambdaMissingPermission[Action::dynamodb:BatchWriteItem@OrdersA9B65338]",
+        "LambdaMissingPermission[Action::dynamodb:Query@OrdersA9B65338/index/byStatus]",
+        "LambdaUnusedPermission[Action::dynamodb:DeleteItem@OrdersA9B65338]",
+    ]

@@ -10,6 +10,7 @@ A resource is ``(logical id, type, properties)``, or with a fourth item, its res
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from raw_resources import KEY_ARN, alarm, anomaly_alarm, client, fn, method, policy, pool, trail
@@ -2130,3 +2131,557 @@ MORE_CASES["IdentityPoolAmbiguousRole"] = [
         [_role_attachment("Deny", "Deny")],
     )
 ]
+
+
+# --- networks of functions ------------------------------------------------------------------------------
+
+ACCOUNT = "111122223333"
+ACCOUNT_ONLY = {"StringEquals": {"aws:PrincipalAccount": ACCOUNT, "aws:ResourceAccount": ACCOUNT}}
+CALLER_ACCOUNT_ONLY = {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}
+
+
+def endpoint(document: Any = None, lid: str = "Endpoint", **more: Any) -> Resource:
+    """An S3 gateway endpoint with ``document`` as its policy (None: no policy)."""
+    return (
+        lid,
+        "AWS::EC2::VPCEndpoint",
+        {
+            "VpcId": {"Ref": "Vpc"},
+            "ServiceName": "com.amazonaws.eu-west-1.s3",
+            "PolicyDocument": document,
+            **more,
+        },
+    )
+
+
+def endpoint_statement(condition: Any = None, **more: Any) -> dict[str, Any]:
+    return _without_none(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "*",
+            "Resource": "*",
+            "Condition": condition,
+            **more,
+        }
+    )
+
+
+VPC: Resource = ("Vpc", "AWS::EC2::VPC", {"CidrBlock": "10.0.0.0/16"})
+
+
+def flow_log(resource_id: Any = None, traffic: str = "ALL", lid: str = "FlowLog") -> Resource:
+    return (
+        lid,
+        "AWS::EC2::FlowLog",
+        {
+            "ResourceId": resource_id if resource_id is not None else {"Ref": "Vpc"},
+            "ResourceType": "VPC",
+            "TrafficType": traffic,
+            "LogGroupName": {"Ref": "FlowLogs"},
+        },
+    )
+
+
+def security_group(egress: Any = None, lid: str = "Sg") -> Resource:
+    return (lid, "AWS::EC2::SecurityGroup", {"GroupDescription": "fn", "VpcId": {"Ref": "Vpc"},
+                                             "SecurityGroupEgress": egress})
+
+
+NO_TRAFFIC = [{"CidrIp": "255.255.255.255/32", "IpProtocol": "icmp", "FromPort": 252, "ToPort": 86}]
+OPEN_EGRESS = [{"CidrIp": "0.0.0.0/0", "IpProtocol": "-1"}]
+TO_ENDPOINTS: Resource = (
+    "SgToEndpoints",
+    "AWS::EC2::SecurityGroupEgress",
+    {"GroupId": {"Fn::GetAtt": ["Sg", "GroupId"]}, "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+     "DestinationSecurityGroupId": {"Fn::GetAtt": ["EndpointSg", "GroupId"]}},
+)
+ISOLATED_SUBNET = subnet("Isolated", "IsolatedRoutes")
+EGRESS_TAGS = [{"Key": "secure-constructs:egress", "Value": "Calls the payment provider's public API"}]
+NAME_TAG = {"Key": "Name", "Value": "functions"}
+
+MORE_CASES.update(
+    {
+        "VpcEndpointPolicy": [
+            (
+                [endpoint()],
+                ["VpcEndpointPolicy[NoPolicy]"],
+                [endpoint({"Statement": [endpoint_statement(ACCOUNT_ONLY)]})],
+            ),
+            (  # every principal, every resource: both findings
+                [endpoint({"Statement": [endpoint_statement()]})],
+                ["VpcEndpointPolicy[AnyPrincipalAccount]", "VpcEndpointPolicy[AnyResourceAccount]"],
+                [  # exact buckets of this account and an account principal need no condition
+                    endpoint(
+                        {
+                            "Statement": [
+                                endpoint_statement(
+                                    Principal={"AWS": "arn:aws:iam::111122223333:root"},
+                                    Resource=["arn:aws:s3:::orders-111122223333/*"],
+                                )
+                            ]
+                        }
+                    ),
+                    # a Gateway Load Balancer endpoint has no policy at all
+                    endpoint(VpcEndpointType="GatewayLoadBalancer", ServiceName="com.amazonaws.vpce.x"),
+                ],
+            ),
+            (  # the caller's account only: this account's credentials can still write to another account
+                [
+                    endpoint({"Statement": [endpoint_statement(CALLER_ACCOUNT_ONLY)]}),
+                    endpoint(  # a condition that names every account restricts nothing
+                        {"Statement": [endpoint_statement({"StringLike": {"aws:ResourceAccount": "*",
+                                                                          "aws:PrincipalAccount": "*"}})]},
+                        lid="Starred",
+                    ),
+                ],
+                [
+                    "VpcEndpointPolicy[AnyPrincipalAccount]",
+                    "VpcEndpointPolicy[AnyResourceAccount]",
+                    "VpcEndpointPolicy[AnyResourceAccount]",
+                ],
+                [endpoint(json.dumps({"Statement": [endpoint_statement(ACCOUNT_ONLY)]}))],  # a JSON string
+            ),
+        ],
+        "VpcFlowLogs": [
+            (
+                [VPC, flow_log("vpc-0123456789abcdef0")],
+                ["VpcFlowLogs[NoFlowLog]"],
+                [VPC, flow_log()],
+            ),
+            (
+                [VPC, flow_log(traffic="REJECT")],
+                ["VpcFlowLogs[TrafficType::REJECT]"],
+                [VPC, flow_log(traffic="REJECT", lid="Rejects"), flow_log()],
+            ),
+        ],
+        "LambdaSecurityGroupOpenEgress": [
+            (
+                [vpc_function("Isolated"), *ISOLATED_SUBNET, security_group(OPEN_EGRESS)],
+                ["LambdaSecurityGroupOpenEgress[SecurityGroup::Sg]"],
+                [vpc_function("Isolated"), *ISOLATED_SUBNET, security_group(NO_TRAFFIC)],
+            ),
+            (  # no egress rule at all keeps EC2's allow-all rule; a standalone rule replaces it
+                [vpc_function("Isolated"), *ISOLATED_SUBNET, security_group()],
+                ["LambdaSecurityGroupOpenEgress[SecurityGroup::Sg]"],
+                [vpc_function("Isolated"), *ISOLATED_SUBNET, security_group(), TO_ENDPOINTS],
+            ),
+            (  # a standalone rule to anywhere
+                [
+                    vpc_function("Isolated"),
+                    *ISOLATED_SUBNET,
+                    security_group(NO_TRAFFIC),
+                    ("Anywhere", "AWS::EC2::SecurityGroupEgress",
+                     {"GroupId": {"Ref": "Sg"}, "IpProtocol": "-1", "CidrIpv6": "::/0"}),
+                ],
+                ["LambdaSecurityGroupOpenEgress[SecurityGroup::Sg]"],
+                [  # egress declared on the subnet: LambdaUndeclaredEgress judges the route instead
+                    vpc_function("Private"),
+                    *subnet("Private", "PrivateRoutes", Tags=EGRESS_TAGS),
+                    security_group(OPEN_EGRESS),
+                ],
+            ),
+        ],
+        "LambdaUndeclaredEgress": [
+            (
+                [vpc_function("Private"), *PRIVATE_SUBNET, *PUBLIC_SUBNET, security_group(NO_TRAFFIC)],
+                ["LambdaUndeclaredEgress[Subnet::Private]"],
+                [
+                    vpc_function("Private"),
+                    *subnet("Private", "PrivateRoutes", Tags=EGRESS_TAGS),
+                    route("PrivateRoutes", NatGatewayId={"Ref": "Nat"}),
+                    security_group(OPEN_EGRESS),
+                ],
+            ),
+            (  # an internet gateway by its id; an empty declaration declares nothing
+                [
+                    vpc_function("Tagged"),
+                    *subnet("Tagged", "TaggedRoutes", Tags=[{"Key": EGRESS_TAGS[0]["Key"], "Value": " "}]),
+                    route("TaggedRoutes", GatewayId="igw-0abc"),
+                ],
+                ["LambdaUndeclaredEgress[Subnet::Tagged]"],
+                [  # a route to a virtual private gateway is not the internet; isolated subnets route nowhere
+                    vpc_function("Vpn", "Isolated"),
+                    *subnet("Vpn", "VpnRoutes"),
+                    route("VpnRoutes", GatewayId="vgw-0abc"),
+                    *ISOLATED_SUBNET,
+                ],
+            ),
+        ],
+    }
+)
+
+CONDITIONAL.update(
+    {
+        "VpcEndpointPolicy": [
+            (
+                [endpoint(if_({"Statement": [endpoint_statement(ACCOUNT_ONLY)]}, NO_VALUE))],
+                "VpcEndpointPolicy[NoPolicy]",
+                WHEN_NOT,
+            )
+        ],
+        "LambdaSecurityGroupOpenEgress": [
+            (
+                [vpc_function("Isolated"), *ISOLATED_SUBNET, security_group(if_(NO_TRAFFIC, OPEN_EGRESS))],
+                "LambdaSecurityGroupOpenEgress[SecurityGroup::Sg]",
+                WHEN_NOT,
+            )
+        ],
+        "LambdaUndeclaredEgress": [
+            (
+                [
+                    vpc_function("Private"),
+                    *subnet("Private", "PrivateRoutes", Tags=if_(EGRESS_TAGS, [NAME_TAG])),
+                    route("PrivateRoutes", NatGatewayId={"Ref": "Nat"}),
+                ],
+                "LambdaUndeclaredEgress[Subnet::Private]",
+                WHEN_NOT,
+            )
+        ],
+    }
+)
+
+
+# --- databases ------------------------------------------------------------------------------------------
+
+DB_KEY = {"Fn::GetAtt": ["DbKey", "Arn"]}
+CLUSTER = "AWS::RDS::DBCluster"
+
+
+def db_instance(lid: str = "Db", **changes: Any) -> Resource:
+    """A hardened PostgreSQL instance (RDS-managed master secret), with ``changes``."""
+    base = {
+        "Engine": "postgres",
+        "DBInstanceClass": "db.t4g.micro",
+        "AllocatedStorage": "20",
+        "MasterUsername": "dbadmin",
+        "ManageMasterUserPassword": True,
+        "EnableIAMDatabaseAuthentication": True,
+        "StorageEncrypted": True,
+        "KmsKeyId": DB_KEY,
+        "PubliclyAccessible": False,
+        "DeletionProtection": True,
+    }
+    return (lid, "AWS::RDS::DBInstance", _without_none({**base, **changes}))
+
+
+def db_proxy(**changes: Any) -> Resource:
+    base = {
+        "DBProxyName": "orders",
+        "EngineFamily": "POSTGRESQL",
+        "RoleArn": {"Fn::GetAtt": ["ProxyRole", "Arn"]},
+        "VpcSubnetIds": ["subnet-1", "subnet-2"],
+        "DefaultAuthScheme": "IAM_AUTH",
+        "RequireTLS": True,
+    }
+    return ("Proxy", "AWS::RDS::DBProxy", _without_none({**base, **changes}))
+
+
+DB_SECRET: Resource = ("DbSecret", "AWS::SecretsManager::Secret", {"GenerateSecretString": {}})
+DB_ROTATION: Resource = (
+    "DbRotation",
+    "AWS::SecretsManager::RotationSchedule",
+    {"SecretId": {"Ref": "DbSecret"}, "RotationRules": {"ScheduleExpression": "rate(30 days)"}},
+)
+RESOLVED_PASSWORD = {"Fn::Sub": "{{resolve:secretsmanager:${DbSecret}:SecretString:password}}"}
+SECRETS_AUTH = {"AuthScheme": "SECRETS", "SecretArn": {"Ref": "DbSecret"}}
+
+MORE_CASES.update(
+    {
+        "RdsIamAuth": [
+            (
+                [
+                    db_instance(EnableIAMDatabaseAuthentication=None),
+                    db_proxy(DefaultAuthScheme=None, Auth=[{**SECRETS_AUTH, "IAMAuth": "DISABLED"}]),
+                    ("Cluster", "AWS::RDS::DBCluster", {"Engine": "aurora-postgresql"}),
+                ],
+                ["RdsIamAuth", "RdsIamAuth", "RdsIamAuth"],
+                [
+                    db_instance(),
+                    db_proxy(),
+                    db_proxy(DefaultAuthScheme="NONE", Auth=[{**SECRETS_AUTH, "IAMAuth": "REQUIRED"}]),
+                    # an Aurora member instance: its cluster decides
+                    ("Member", "AWS::RDS::DBInstance", {"DBClusterIdentifier": {"Ref": "Cluster"},
+                                                        "Engine": "aurora-postgresql"}),
+                ],
+            )
+        ],
+        "RdsProxyTls": [([db_proxy(RequireTLS=None)], ["RdsProxyTls"], [db_proxy()])],
+        "RdsStorageEncrypted": [
+            (
+                [db_instance(StorageEncrypted=False, KmsKeyId=None)],
+                ["RdsStorageEncrypted[NotEncrypted]"],
+                [db_instance()],
+            ),
+            (
+                [db_instance(KmsKeyId="arn:aws:kms:eu-west-1:111122223333:alias/aws/rds")],
+                ["RdsStorageEncrypted[AwsManagedKey]"],
+                [],
+            ),
+            ([db_instance(KmsKeyId=None)], ["RdsStorageEncrypted[AwsManagedKey]"], []),
+        ],
+        "RdsNotPublic": [
+            (  # absent: public by default in a default VPC
+                [db_instance(PubliclyAccessible=None), db_instance("Public", PubliclyAccessible="true")],
+                ["RdsNotPublic", "RdsNotPublic"],
+                [db_instance(PubliclyAccessible="false")],
+            )
+        ],
+        "RdsMasterSecretRotated": [
+            (
+                [db_instance(ManageMasterUserPassword=None)],
+                ["RdsMasterSecretRotated[NotRotated]"],
+                [
+                    db_instance(),
+                    # restored from a snapshot: the credentials come with it
+                    db_instance("Restored", ManageMasterUserPassword=None, MasterUsername=None,
+                                DBSnapshotIdentifier="snap"),
+                ],
+            ),
+            (
+                [db_instance(ManageMasterUserPassword=None, MasterUserPassword="correct-Horse7-battery!")],
+                ["RdsMasterSecretRotated[PlaintextPassword]"],
+                [DB_SECRET, DB_ROTATION, db_instance(ManageMasterUserPassword=None,
+                                                     MasterUserPassword=RESOLVED_PASSWORD)],
+            ),
+            (  # resolved from a secret nobody rotates
+                [DB_SECRET, db_instance(ManageMasterUserPassword=None, MasterUserPassword=RESOLVED_PASSWORD)],
+                ["RdsMasterSecretRotated[NotRotated]"],
+                [],
+            ),
+        ],
+        "RdsDeletionProtection": [
+            (
+                [db_instance(DeletionProtection=None), ("Cluster", CLUSTER, {"Engine": "aurora"})],
+                ["RdsDeletionProtection", "RdsDeletionProtection"],
+                [db_instance(), ("Cluster", CLUSTER, {"Engine": "aurora", "DeletionProtection": True})],
+            )
+        ],
+    }
+)
+
+CONDITIONAL.update(
+    {
+        "RdsIamAuth": [
+            ([db_instance(EnableIAMDatabaseAuthentication=if_(True, False))], "RdsIamAuth", WHEN_NOT)
+        ],
+        "RdsProxyTls": [([db_proxy(RequireTLS=if_(True, False))], "RdsProxyTls", WHEN_NOT)],
+        "RdsStorageEncrypted": [
+            ([db_instance(KmsKeyId=if_(DB_KEY, NO_VALUE))], "RdsStorageEncrypted[AwsManagedKey]", WHEN_NOT)
+        ],
+        "RdsNotPublic": [([db_instance(PubliclyAccessible=if_(False, True))], "RdsNotPublic", WHEN_NOT)],
+        "RdsDeletionProtection": [
+            ([db_instance(DeletionProtection=if_(True, False))], "RdsDeletionProtection", WHEN_NOT)
+        ],
+    }
+)
+
+
+# --- load balancers in front of functions ---------------------------------------------------------------
+
+LB_TYPE = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+OLD_POLICY = "ELBSecurityPolicy-TLS-1-1-2017-01"
+LISTENER_TYPE = "AWS::ElasticLoadBalancingV2::Listener"
+RULE_TYPE = "AWS::ElasticLoadBalancingV2::ListenerRule"
+HARDENED_ATTRIBUTES = [
+    {"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"},
+    {"Key": "routing.http.desync_mitigation_mode", "Value": "strictest"},
+    {"Key": "access_logs.s3.enabled", "Value": "true"},
+    {"Key": "access_logs.s3.bucket", "Value": {"Ref": "AlbLogs"}},
+]
+
+
+def load_balancer(attributes: Any = None, lid: str = "Lb", **more: Any) -> Resource:
+    return (
+        lid,
+        LB_TYPE,
+        {"Scheme": "internet-facing", "Subnets": ["subnet-1", "subnet-2"],
+         "LoadBalancerAttributes": HARDENED_ATTRIBUTES if attributes is None else attributes, **more},
+    )
+
+
+def without(key: str) -> list[dict[str, Any]]:
+    return [a for a in HARDENED_ATTRIBUTES if a["Key"] != key]
+
+
+def listener(protocol: str = "HTTPS", lid: str = "Https", **more: Any) -> Resource:
+    base: dict[str, Any] = {"LoadBalancerArn": {"Ref": "Lb"}, "Protocol": protocol}
+    if protocol == "HTTPS":
+        base.update(
+            Port=443,
+            SslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06",
+            DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+        )
+    else:
+        base.update(
+            Port=80,
+            DefaultActions=[{"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443",
+                                                                     "StatusCode": "HTTP_301"}}],
+        )
+    return (lid, LISTENER_TYPE, _without_none({**base, **more}))
+
+
+FORWARD = {"Type": "forward", "Order": 2, "TargetGroupArn": {"Ref": "Targets"}}
+
+
+def cognito_gate(on_unauthenticated: Any = "deny", order: int = 1) -> dict[str, Any]:
+    return {
+        "Type": "authenticate-cognito",
+        "Order": order,
+        "AuthenticateCognitoConfig": {
+            "UserPoolArn": {"Fn::GetAtt": ["Pool", "Arn"]},
+            "UserPoolClientId": {"Ref": "Client"},
+            "UserPoolDomain": {"Ref": "Domain"},
+            "OnUnauthenticatedRequest": on_unauthenticated,
+        },
+    }
+
+
+def listener_rule(actions: Any, lid: str = "Route", listener_id: str = "Https") -> Resource:
+    return (
+        lid,
+        RULE_TYPE,
+        {
+            "ListenerArn": {"Ref": listener_id},
+            "Priority": 10,
+            "Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/orders"]}}],
+            "Actions": actions,
+        },
+    )
+
+
+def elb_permission(source: Any = None, lid: str = "Invoke") -> Resource:
+    return (
+        lid,
+        "AWS::Lambda::Permission",
+        _without_none(
+            {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": {"Fn::GetAtt": ["Fn", "Arn"]},
+                "Principal": "elasticloadbalancing.amazonaws.com",
+                "SourceArn": source,
+            }
+        ),
+    )
+
+
+TARGETS: Resource = (
+    "Targets",
+    "AWS::ElasticLoadBalancingV2::TargetGroup",
+    {"Name": "orders-route1", "TargetType": "lambda", "Targets": [{"Id": {"Fn::GetAtt": ["Fn", "Arn"]}}]},
+)
+TG_PREFIX = "arn:aws:elasticloadbalancing:eu-west-1:111122223333:targetgroup"
+ASSOCIATION: Resource = (
+    "WafAssociation",
+    "AWS::WAFv2::WebACLAssociation",
+    {"ResourceArn": {"Ref": "Lb"}, "WebACLArn": {"Fn::GetAtt": ["Acl", "Arn"]}},
+)
+
+MORE_CASES.update(
+    {
+        "AlbListenerTls": [
+            (
+                [listener(SslPolicy=None), listener(lid="Old", SslPolicy=OLD_POLICY)],
+                ["AlbListenerTls[Policy::absent]", f"AlbListenerTls[Policy::{OLD_POLICY}]"],
+                [
+                    listener(),
+                    listener(lid="Only13", SslPolicy="ELBSecurityPolicy-TLS13-1-3-2021-06"),
+                    listener(lid="Fs", SslPolicy="ELBSecurityPolicy-FS-1-2-Res-2020-10"),
+                    listener("HTTP", lid="Http"),  # judged by AlbHttpRedirect
+                ],
+            )
+        ],
+        "AlbHttpRedirect": [
+            (
+                [listener("HTTP", DefaultActions=[FORWARD])],
+                ["AlbHttpRedirect[Plaintext]"],
+                [listener("HTTP"), listener()],
+            ),
+            (  # a rule on the HTTP listener serves plain HTTP even when the default redirects
+                [listener("HTTP", lid="Http"), listener_rule([cognito_gate(), FORWARD], listener_id="Http")],
+                ["AlbHttpRedirect[Plaintext]"],
+                [],
+            ),
+        ],
+        "AlbRouteAuth": [
+            (
+                [listener_rule([FORWARD]), listener(DefaultActions=[FORWARD], lid="Open")],
+                ["AlbRouteAuth[NoAuth]", "AlbRouteAuth[NoAuth]"],
+                [
+                    listener_rule([cognito_gate(), FORWARD]),
+                    listener_rule([cognito_gate("authenticate"), FORWARD], lid="Browser"),
+                    listener(),  # a fixed response reaches no function
+                ],
+            ),
+            (  # a gate after the forward, or one that lets unauthenticated requests through, gates nothing
+                [
+                    listener_rule([{**FORWARD, "Order": 1}, cognito_gate(order=2)]),
+                    listener_rule([cognito_gate("allow"), FORWARD], lid="Allowing"),
+                ],
+                ["AlbRouteAuth[AllowUnauthenticated]", "AlbRouteAuth[NoAuth]"],
+                [],
+            ),
+        ],
+        "AlbDropInvalidHeaders": [
+            (
+                [load_balancer(without("routing.http.drop_invalid_header_fields.enabled"))],
+                ["AlbDropInvalidHeaders"],
+                [load_balancer(), load_balancer([], lid="Network", Type="network")],
+            )
+        ],
+        "AlbDesyncMitigation": [
+            (
+                [load_balancer([*without("routing.http.desync_mitigation_mode"),
+                                {"Key": "routing.http.desync_mitigation_mode", "Value": "defensive"}])],
+                ["AlbDesyncMitigation"],
+                [load_balancer()],
+            )
+        ],
+        "AlbAccessLogs": [
+            (
+                [load_balancer(without("access_logs.s3.enabled")), load_balancer(
+                    without("access_logs.s3.bucket"), lid="NoBucket")],
+                ["AlbAccessLogs", "AlbAccessLogs"],
+                [load_balancer()],
+            )
+        ],
+        "AlbWaf": [
+            (
+                [load_balancer()],
+                ["AlbWaf"],
+                [load_balancer(), ASSOCIATION],
+            )
+        ],
+        "AlbLambdaPermission": [
+            (
+                [elb_permission(), elb_permission(f"{TG_PREFIX}/*", lid="AnyGroup"), TARGETS],
+                ["AlbLambdaPermission[NoTargetGroup]", "AlbLambdaPermission[NoTargetGroup]"],
+                [
+                    elb_permission({"Ref": "Targets"}),
+                    elb_permission(f"{TG_PREFIX}/orders-route1/*", lid="ByName"),
+                    TARGETS,
+                ],
+            ),
+            (  # a name no target group of the template has
+                [elb_permission(f"{TG_PREFIX}/someone-else/*"), TARGETS],
+                ["AlbLambdaPermission[NoTargetGroup]"],
+                [],
+            ),
+        ],
+    }
+)
+
+CONDITIONAL.update(
+    {
+        "AlbListenerTls": [
+            (
+                [listener(SslPolicy=if_("ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-2016-08"))],
+                "AlbListenerTls[Policy::ELBSecurityPolicy-2016-08]",
+                WHEN_NOT,
+            )
+        ],
+        "AlbRouteAuth": [
+            ([listener_rule(if_([cognito_gate(), FORWARD], [FORWARD]))], "AlbRouteAuth[NoAuth]", WHEN_NOT)
+        ],
+    }
+)

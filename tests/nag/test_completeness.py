@@ -7,22 +7,32 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from aws_cdk import App, Environment, Stack
+from aws_cdk import App, Environment, SecretValue, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_cognito_identitypool as identitypool
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_elasticloadbalancingv2_targets as elb_targets
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_rds as rds
 from aws_cdk.assertions import Template
 from completeness import covered, declared_paths, differing, paths
 
 from secure_constructs import (
+    AlbAuth,
     DataEventsTrail,
+    SecureAlbRoutes,
+    SecureDatabaseInstance,
+    SecureDatabaseProxy,
     SecureFunction,
     SecureHttpApi,
     SecureIdentityPool,
+    SecureNetwork,
     SecureRestApi,
     SecureUserPool,
 )
@@ -126,6 +136,73 @@ def plain_trail(stack: Stack) -> None:
     cloudtrail.Trail(stack, "Audit")
 
 
+def secure_network(stack: Stack) -> None:
+    network = SecureNetwork(stack, "Net")
+    SecureFunction(stack, "Fn", code=lambda_.Code.from_inline(CODE), handler=HANDLER_NAME, network=network)
+
+
+def plain_network(stack: Stack) -> None:
+    lambda_.Function(
+        stack,
+        "Fn",
+        code=lambda_.Code.from_inline(CODE),
+        handler=HANDLER_NAME,
+        runtime=latest_python_runtime(),
+        vpc=ec2.Vpc(stack, "Net"),
+    )
+
+
+POSTGRES = rds.DatabaseInstanceEngine.postgres(version=rds.PostgresEngineVersion.VER_17_9)
+
+
+def secure_database(stack: Stack) -> None:
+    database = SecureDatabaseInstance(stack, "Db", engine=POSTGRES, network=SecureNetwork(stack, "Net"))
+    SecureDatabaseProxy(stack, "Proxy", database=database)
+
+
+def plain_database(stack: Stack) -> None:
+    vpc = ec2.Vpc(stack, "Net")
+    database = rds.DatabaseInstance(stack, "Db", engine=POSTGRES, vpc=vpc)
+    rds.DatabaseProxy(
+        stack, "Proxy", proxy_target=rds.ProxyTarget.from_instance(database), vpc=vpc,
+        secrets=[database.secret],  # type: ignore[list-item]
+    )
+
+
+CERTIFICATE = "arn:aws:acm:eu-west-1:111122223333:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+
+
+def secure_alb(stack: Stack) -> None:
+    network = SecureNetwork(stack, "Net", public_subnets=True)
+    routes = SecureAlbRoutes(
+        stack,
+        "Alb",
+        network=network,
+        certificate=acm.Certificate.from_certificate_arn(stack, "Cert", CERTIFICATE),
+        domain_name="shop.example.com",
+        default_auth=AlbAuth.oidc(
+            issuer="https://idp.example.com",
+            authorization_endpoint="https://idp.example.com/authorize",
+            token_endpoint="https://idp.example.com/token",
+            user_info_endpoint="https://idp.example.com/userinfo",
+            client_id="alb",
+            client_secret=SecretValue.secrets_manager("idp-client"),
+        ),
+    )
+    routes.add_route("/items", _handler(stack), priority=1)
+
+
+def plain_alb(stack: Stack) -> None:
+    vpc = ec2.Vpc(stack, "Net")
+    alb = elbv2.ApplicationLoadBalancer(stack, "Alb", vpc=vpc, internet_facing=True)
+    listener = alb.add_listener(
+        "Https", port=443, certificates=[elbv2.ListenerCertificate.from_arn(CERTIFICATE)],
+        default_action=elbv2.ListenerAction.fixed_response(404),
+    )
+    listener.add_targets("Items", targets=[elb_targets.LambdaTarget(_handler(stack))], priority=1,
+                         conditions=[elbv2.ListenerCondition.path_patterns(["/items"])])
+
+
 PAIRS: list[tuple[str, Callable[[Stack], None], Callable[[Stack], None]]] = [
     ("SecureFunction", secure_function, plain_function),
     ("SecureRestApi", secure_rest_api, plain_rest_api),
@@ -133,6 +210,9 @@ PAIRS: list[tuple[str, Callable[[Stack], None], Callable[[Stack], None]]] = [
     ("SecureUserPool", secure_user_pool, plain_user_pool),
     ("SecureIdentityPool", secure_identity_pool, plain_identity_pool),
     ("DataEventsTrail", secure_trail, plain_trail),
+    ("SecureNetwork", secure_network, plain_network),
+    ("SecureDatabaseProxy", secure_database, plain_database),
+    ("SecureAlbRoutes", secure_alb, plain_alb),
 ]
 
 

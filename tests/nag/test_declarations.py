@@ -11,13 +11,20 @@ from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_cognito_identitypool as identitypool
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_rds as rds
 
 from secure_constructs import (
     DataEventsTrail,
+    SecureAlbRoutes,
+    SecureDatabaseInstance,
+    SecureDatabaseProxy,
     SecureFunction,
     SecureHttpApi,
     SecureIdentityPool,
+    SecureNetwork,
     SecureRestApi,
     SecureUserPool,
 )
@@ -40,6 +47,11 @@ CONSTRUCTS = {
     "SecureUserPool.add_client": (SecureUserPool.add_client, {"overrides": cognito.UserPoolClient}),
     "SecureIdentityPool": (SecureIdentityPool.__init__, {"overrides": identitypool.IdentityPool}),
     "DataEventsTrail": (DataEventsTrail.__init__, {"overrides": cloudtrail.Trail}),
+    "SecureNetwork": (SecureNetwork.__init__, {"overrides": ec2.Vpc}),
+    "SecureDatabaseInstance": (SecureDatabaseInstance.__init__, {"overrides": rds.DatabaseInstance}),
+    "SecureDatabaseProxy": (SecureDatabaseProxy.__init__, {"overrides": rds.DatabaseProxy}),
+    "SecureAlbRoutes": (SecureAlbRoutes.__init__, {"overrides": elbv2.ApplicationLoadBalancer}),
+    "SecureAlbRoutes.add_route": (SecureAlbRoutes.add_route, {}),
 }
 SETTINGS = [(s, spec) for s, spec in all_settings() if s.construct in CONSTRUCTS]
 

@@ -72,7 +72,6 @@ def test_every_declared_weakening_applies_to_some_example(tmp_path):
 
 #: Properties whose weakening no example can carry, and why (the rest all declare weakenings).
 WITHOUT_MUTATIONS = {
-    "LambdaPublicSubnet": "no example puts a function in a VPC yet; raw-template cases cover the rule",
     "TransformedResource": "a SAM resource cannot come from an example through a property override",
 }
 

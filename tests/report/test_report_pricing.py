@@ -30,6 +30,10 @@ def test_the_list_prices_the_report_assumes():
         "waf_rule": (Decimal("1.00"), "per rule per month"),
         "secret": (Decimal("0.40"), "per secret per month"),
         "sns_topic": (Decimal("0.00"), "per topic per month"),
+        "interface_endpoint_az": (Decimal("7.30"), "per endpoint per AZ per month"),
+        "nat_gateway": (Decimal("32.85"), "per NAT gateway per month"),
+        "application_load_balancer": (Decimal("16.43"), "per load balancer per month"),
+        "rds_proxy": (Decimal("21.90"), "per proxy per month, 2-vCPU minimum"),
     }
     assert price("trail_data_events").label() == "$0.10 per 100,000 events"
     assert price("waf_requests").label() == "$0.60 per 1 million requests"

@@ -324,9 +324,10 @@ RULES: tuple[RuleSpec, ...] = (
         "and only a wider network path. Subnets not defined in the template are not judged.",
         E,
         lambda_public_subnet,
-        paths=("VpcConfig",),
+        paths=("VpcConfig", ("AWS::EC2::Subnet", "MapPublicIpOnLaunch")),
         finding_ids=("Subnet::<logical id>",),
         settings=(Setting(FN, "allow_public_subnet", False),),
+        mutations=(set_("MapPublicIpOnLaunch", True, target="AWS::EC2::Subnet"),),
     ),
     RuleSpec(
         "LambdaEnvPlaintextSecret",

@@ -217,6 +217,8 @@ def _read(
     asset = get_path(resource, "Metadata", "aws:asset:path")
     template_dir = getattr(ctx, "template_dir", None)
     if not isinstance(asset, str):
+        asset = _staged_asset(get_path(p, "Code", "S3Key"), template_dir)
+    if not isinstance(asset, str):
         return None, "the template does not say where its code asset is (no aws:asset:path metadata)"
     if template_dir is None:
         return None, "the template's directory is not known, so its staged asset cannot be found"
@@ -224,6 +226,15 @@ def _read(
     if not os.path.isdir(path):
         return None, f"its asset {asset} is not a folder next to the template"
     return analyze_directory(path), None
+
+
+def _staged_asset(key: Any, template_dir: str | None) -> str | None:
+    """The folder CDK staged a code asset in, next to the template, found from the object key it uploads
+    (``<hash>.zip`` -> ``asset.<hash>``): CDK writes ``aws:asset:path`` metadata only when the CLI asks."""
+    if not isinstance(key, str) or not key.endswith(".zip") or template_dir is None:
+        return None
+    folder = "asset." + os.path.basename(key)[: -len(".zip")]
+    return folder if os.path.isdir(os.path.join(template_dir, folder)) else None
 
 
 def _role_statements(role: str, ctx: TemplateContext) -> list[tuple[str, dict[str, Any]]]:

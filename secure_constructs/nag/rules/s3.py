@@ -72,7 +72,9 @@ _logging = expect(
 def s3_kms(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
     """Objects are encrypted with a customer managed KMS key (exempt: the bucket that receives server access
     logs, which S3 only delivers with SSE-S3)."""
-    exempt = logical_id in access_log_destinations(ctx)
+    from .alb import load_balancer_log_buckets  # ALB log delivery, too, supports SSE-S3 only
+
+    exempt = logical_id in access_log_destinations(ctx) or logical_id in load_balancer_log_buckets(ctx)
     for value, conds in ctx.at(props(resource), "BucketEncryption.ServerSideEncryptionConfiguration"):
         rules = [] if value is MISSING else as_list(ctx.literal(value, "ServerSideEncryptionConfiguration"))
         default = get_path(rules[0], "ServerSideEncryptionByDefault") if rules else None

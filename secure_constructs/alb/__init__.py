@@ -1,0 +1,5 @@
+"""Lambda functions behind an Application Load Balancer: SecureAlbRoutes and AlbAuth."""
+
+from .alb import AlbAuth, SecureAlbRoutes
+
+__all__ = ["AlbAuth", "SecureAlbRoutes"]
