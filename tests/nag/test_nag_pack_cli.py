@@ -75,6 +75,7 @@ PINNED = [
     ("S3ObjectOwnership", "error"),
     ("S3AccessLogging", "error"),
     ("S3Kms", "error"),
+    ("DynamoDbPointInTimeRecovery", "error"),
     ("TemplatePlaintextSecret", "error"),
     ("LogGroupRetention", "error"),
     ("LogGroupRetainedOnDelete", "warning"),
