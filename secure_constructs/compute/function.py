@@ -1014,3 +1014,10 @@ def _stack_dead_letter_queue(scope: Construct) -> sqs.IQueue:
     queue = secure_queue(stack, _DLQ_ID)
     acknowledge(queue, "Serverless-SQSRedrivePolicy", _DLQ_REASON)
     return queue
+
+
+def stack_dead_letter_queue(scope: Construct) -> sqs.IQueue:
+    """The dead-letter queue the SecureFunctions of ``scope``'s stack share by default (SSE-KMS with the
+    stack's operations key, TLS only), made on first use. ``secure_constructs.harden`` gives it to the plain
+    ``aws_lambda.Function``s of the stack too, so that a stack has one such queue."""
+    return _stack_dead_letter_queue(scope)
