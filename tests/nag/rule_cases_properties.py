@@ -914,7 +914,10 @@ CASES: dict[str, list[Case]] = {
                 table("Empty", PointInTimeRecoverySpecification={}),
             ],
             ["DynamoDbPointInTimeRecovery"] * 3,
-            [table(), table("AsText", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": "true"})],
+            [
+                table(),
+                table("AsText", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": "true"}),
+            ],
         ),
     ],
     "S3Kms": [

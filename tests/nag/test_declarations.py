@@ -96,7 +96,8 @@ def test_wrapped_names_the_classes_the_constructs_pass_their_overrides_to():
             assert _cdk_class(cls) is expected, (construct, via)
         else:  # the fields of a struct argument of the class (RestApi's deploy_options: StageOptions)
             assert struct in keyword_names(_cdk_class(cls))
-            assert expected is apigw.StageOptions and (cls, struct) == ("aws_apigateway.RestApi", "deploy_options")
+            assert expected is apigw.StageOptions
+            assert (cls, struct) == ("aws_apigateway.RestApi", "deploy_options")
 
 
 HARDEN_SETTINGS = [(s, spec) for s, spec in all_settings() if s.via == "harden"]
