@@ -49,6 +49,8 @@ _EXPORTS: dict[str, str] = {
     "queue_alarms": ".monitoring",
     # nag
     "SecureServerlessChecks": ".nag",
+    # harden
+    "harden": ".hardening",
     # client
     "SigV4Client": ".client",
     "signed_request": ".client",
@@ -89,6 +91,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from .compute import SecureFunction
     from .compute.bundling import python_code
     from .errors import SecureConstructsError
+    from .hardening import harden
     from .identity import SecureIdentityPool, SecureUserPool
     from .monitoring import (
         AlarmFactory,

@@ -18,7 +18,8 @@ def summarize(outdir: pathlib.Path) -> str:
         data = json.loads(report.read_text())
         violations = suppressed = 0
         for plugin in data.get("pluginReports", []):
-            violations += len(plugin.get("violations", []))
+            # info entries are notes (what harden() supplied), not findings
+            violations += sum(1 for v in plugin.get("violations", []) if v.get("severity") != "info")
             suppressed += len(plugin.get("suppressedViolations", []))
         lines.append(
             f"  report    {report}  ({violations} open findings, {suppressed} acknowledged with a reason)"

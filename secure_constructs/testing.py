@@ -76,19 +76,23 @@ class Finding(dict):
 
 
 class ValidationResult:
-    """The findings of one synth: ``violations`` (unacknowledged) and ``suppressed`` (acknowledged)."""
+    """The findings of one synth: ``violations`` (unacknowledged) and ``suppressed`` (acknowledged), and
+    ``notes``: entries of severity ``info``, which report rather than find (what ``harden()`` supplied)."""
 
     def __init__(self, report: dict[str, Any]) -> None:
         self.report = report
         self.violations: list[Finding] = []
         self.suppressed: list[Finding] = []
+        self.notes: list[Finding] = []
         for plugin in report.get("pluginReports", []):
             name = plugin.get("pluginName", "")
             for bucket, items in ((self.violations, plugin.get("violations", [])),
                                   (self.suppressed, plugin.get("suppressedViolations", []))):
                 for violation in items:
+                    info = bucket is self.violations and violation.get("severity") == "info"
+                    target = self.notes if info else bucket
                     for construct in violation.get("violatingConstructs", []):
-                        bucket.append(Finding(
+                        target.append(Finding(
                             plugin=name,
                             rule=violation.get("ruleName", ""),
                             severity=violation.get("severity", ""),
