@@ -160,8 +160,12 @@ def harden(
         )
     excluded = _excluded(scope, exclude)
     injectors = PropertyInjectors.of(scope)
+    theirs: set[str] = set()  # excluded classes whose injector the user registered: it stays
     for cls_path in HARDENED:
         registered = injectors.for_(cdk_class(cls_path).PROPERTY_INJECTION_ID)  # type: ignore[attr-defined]
+        if registered is not None and not isinstance(registered, Injector) and cls_path in excluded:
+            theirs.add(cls_path)
+            continue
         if isinstance(registered, Injector):
             raise SecureConstructsError(
                 "SC-HARDEN-002",
@@ -199,6 +203,8 @@ def harden(
         waf=waf,
     )
     for cls_path in HARDENED:
+        if cls_path in theirs:
+            continue
         injector = Injector(hardening, cls_path)
         hardening.injectors[cls_path] = injector
         injectors.add(injector)

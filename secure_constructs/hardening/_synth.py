@@ -249,7 +249,9 @@ class _NoOtherInjector:
         classes = {cdk_class(path): path for path in HARDENED}
         for construct in self.hardening.scope.node.find_all():
             path = next((p for cls, p in classes.items() if isinstance(construct, cls)), None)
-            if path is None or id(construct) in seen or self.hardening.inside_ours(construct):
+            if path is None or path in self.hardening.excluded or id(construct) in seen:
+                continue
+            if self.hardening.inside_ours(construct):
                 continue
             owner = _injector_scope(construct, cdk_class(path).PROPERTY_INJECTION_ID)  # type: ignore[attr-defined]
             if owner is not None:

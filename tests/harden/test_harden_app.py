@@ -147,3 +147,34 @@ def _resource(result, resource_type: str) -> dict:
         r for t in result.templates.values() for r in t["Resources"].values() if r["Type"] == resource_type
     ]
     return found
+
+
+def _completeness():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("harden_completeness", ROOT / "tests/nag/completeness.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def uncovered_changes(hardened_template, plain_template, rules) -> list[tuple[str, str]]:
+    from secure_constructs.nag import NOT_SECURITY_RELEVANT
+
+    c = _completeness()
+    diff = c.differing(c.paths(hardened_template), c.paths(plain_template))
+    declared, exempt = c.declared_paths(rules), set(NOT_SECURITY_RELEVANT)
+    return sorted((t, p) for t, p in diff if not c.covered(t, p, declared) and not c.covered(t, p, exempt))
+
+
+def test_everything_harden_changes_is_a_declared_property(plain, new_app):
+    """No default without a rule: every property path harden() changes on the plain app (and every resource
+    it adds) is declared by a property of the pack, or listed as not security-relevant with a reason."""
+    from secure_constructs.nag import RULES
+
+    assert uncovered_changes(new_app.templates["Shop"], plain.templates["Shop"], RULES) == []
+    without = tuple(spec for spec in RULES if spec.name != "DynamoDbPointInTimeRecovery")
+    assert ("AWS::DynamoDB::Table", "PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled") in (
+        uncovered_changes(new_app.templates["Shop"], plain.templates["Shop"], without)
+    )

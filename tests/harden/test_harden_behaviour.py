@@ -208,6 +208,18 @@ def test_a_users_injector_for_a_hardened_class_is_refused(tmp_path):
         harden(app)
 
 
+def test_a_users_injector_stays_for_a_class_excluded_with_a_reason(tmp_path):
+    app = _app(tmp_path)
+    mine = _BucketDefaults()
+    PropertyInjectors.of(app).add(mine)
+    reason = "Our platform team's injector sets the buckets' defaults"
+    hardening = harden(app, exclude=[(s3.Bucket, reason)])
+    assert PropertyInjectors.of(app).for_(s3.Bucket.PROPERTY_INJECTION_ID) is mine
+    s3.Bucket(Stack(app, "S", env=ENV), "Bucket")
+    app.synth()
+    assert mine.calls == 1 and hardening.records == []
+
+
 def test_a_users_injector_registered_below_fails_the_synth(tmp_path):
     app = _app(tmp_path)
     harden(app)
