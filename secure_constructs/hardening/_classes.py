@@ -1,5 +1,5 @@
-"""The plain aws-cdk-lib classes ``harden()`` gives secure defaults to (no CDK import here: ``make docs``
-reads it)."""
+"""The plain aws-cdk-lib classes ``harden()`` gives secure defaults to, and the resource types of the
+properties it may set."""
 
 from __future__ import annotations
 
