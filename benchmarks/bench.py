@@ -7,7 +7,8 @@ validation settings (``CDK_VALIDATION=false`` unless ``--builtin-validation``):
   and secret grants), no hardening, no checks;
 - ``secure``: SecureRestApi + SecureFunction (own role, CMK environment, encrypted log group, DLQ, tracing,
   WAF, default alarms) with the SecureServerless pack on;
-- ``secure+stock``: the same plus cdk-nag's AwsSolutions and Serverless packs (what ``make synth`` runs).
+- ``secure+stock``: the same plus cdk-nag's AwsSolutions and Serverless packs (what ``make synth`` runs);
+- ``plain+harden``: the ``plain`` code after ``harden(app)``, with the SecureServerless pack.
 
 Every route has its own function; routes beyond what one stack holds are split across stacks of at most
 ``--routes-per-stack`` routes, identically for every variant. Reports medians of ``--rounds`` runs of the
@@ -36,6 +37,9 @@ from measure import count_round_trips, cpu_seconds, peak_memory_mb
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 VARIANTS = ("plain", "secure", "secure+stock")
+#: The plain routes built after ``harden(app)`` (secure_constructs.hardening), with the SecureServerless pack.
+HARDENED = "plain+harden"
+VARIANTS += (HARDENED,)
 
 
 def worker(variant: str, routes: int, per_stack: int, outdir: str) -> dict[str, Any]:
@@ -45,7 +49,11 @@ def worker(variant: str, routes: int, per_stack: int, outdir: str) -> dict[str, 
     from variants import build_plain, build_secure
 
     app = App(outdir=outdir, analytics_reporting=False)
-    builder = build_plain if variant == "plain" else build_secure
+    if variant == HARDENED:
+        from secure_constructs import harden
+
+        harden(app)  # before the stacks: the same plain code, given the declared secure defaults
+    builder = build_plain if variant in ("plain", HARDENED) else build_secure
     for n, first in enumerate(range(0, routes, per_stack)):
         builder(app, f"Orders{n}", range(first, min(first + per_stack, routes)))
     if variant != "plain":

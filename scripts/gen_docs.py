@@ -3,6 +3,8 @@
 import pathlib
 
 from secure_constructs.errors import codes_markdown
+from secure_constructs.hardening._classes import resource_types
+from secure_constructs.hardening._replacement import render_data
 from secure_constructs.nag._docs import rules_markdown
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -10,6 +12,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 GENERATED = {
     ROOT / "docs" / "ERRORS.md": codes_markdown,
     ROOT / "RULES.md": rules_markdown,
+    ROOT / "secure_constructs" / "hardening" / "_replacement_data.py": lambda: render_data(resource_types()),
 }
 
 

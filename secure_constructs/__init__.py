@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from .compute.bundling import python_code
     from .database import SecureDatabaseInstance, SecureDatabaseProxy
     from .errors import SecureConstructsError
+    from .hardening import harden
     from .identity import SecureIdentityPool, SecureUserPool
     from .monitoring import (
         AlarmFactory,

@@ -18,6 +18,7 @@ def summarize(outdir: pathlib.Path) -> str:
         data = json.loads(report.read_text())
         violations = suppressed = 0
         for plugin in data.get("pluginReports", []):
+            # info entries are notes (the pack ran; what harden() supplied), not findings
             violations += sum(1 for v in plugin.get("violations", []) if v.get("severity") != "info")
             suppressed += len(plugin.get("suppressedViolations", []))
         lines.append(

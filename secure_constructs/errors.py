@@ -139,6 +139,12 @@ CODES: dict[str, str] = {
     # security report (secure_constructs.report)
     "SC-RPT-001": "The directory given to the security report holds no synthesized template.",
     "SC-RPT-002": "The security diff got a missing or unreadable cloud assembly, or an unknown option.",
+    # harden(app): secure defaults for plain aws-cdk-lib constructs (secure_constructs.hardening)
+    "SC-HARDEN-001": "Another property injector is registered for a class harden() hardens (CDK applies one "
+    "injector per class and scope).",
+    "SC-HARDEN-002": "harden() was called after constructs of the classes it hardens were built, or twice on "
+    "one scope.",
+    "SC-HARDEN-003": "exclude names a class harden() does not harden, or gives it no reason.",
 }
 
 

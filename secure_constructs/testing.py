@@ -76,21 +76,22 @@ class Finding(dict):
 
 
 class ValidationResult:
-    """The findings of one synth: ``violations`` (unacknowledged), ``suppressed`` (acknowledged) and
-    ``info`` (entries of severity ``info``, such as the one that lists SecureServerless when it found
-    nothing; they are not findings)."""
+    """The findings of one synth: ``violations`` (unacknowledged) and ``suppressed`` (acknowledged), and
+    ``notes``: entries of severity ``info``, which report rather than find (the entry that lists
+    SecureServerless when it found nothing; what ``harden()`` supplied)."""
 
     def __init__(self, report: dict[str, Any]) -> None:
         self.report = report
         self.violations: list[Finding] = []
         self.suppressed: list[Finding] = []
-        self.info: list[Finding] = []
+        self.notes: list[Finding] = []
         for plugin in report.get("pluginReports", []):
             name = plugin.get("pluginName", "")
             for bucket, items in ((self.violations, plugin.get("violations", [])),
                                   (self.suppressed, plugin.get("suppressedViolations", []))):
                 for violation in items:
-                    target = self.info if violation.get("severity") == "info" else bucket
+                    info = bucket is self.violations and violation.get("severity") == "info"
+                    target = self.notes if info else bucket
                     for construct in violation.get("violatingConstructs", []):
                         target.append(Finding(
                             plugin=name,

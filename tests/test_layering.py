@@ -33,8 +33,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("api", "identity", "audit", "network", "_runtime_code"),
     # what sits on the network: the database behind its proxy, and Lambda behind a load balancer
     ("database", "alb"),
-    # what users call around their constructs
-    ("checks", "report", "_synth_summary", "client", "testing"),
+    # what users call around their constructs, and harden() for plain CDK apps
+    ("checks", "report", "_synth_summary", "client", "testing", "hardening"),
 )
 LAYER = {area: index for index, areas in enumerate(LAYERS) for area in areas}
 

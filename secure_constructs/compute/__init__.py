@@ -1,5 +1,5 @@
 """Compute: SecureFunction, a Lambda function that is secure by default."""
 
-from .function import SecureFunction
+from .function import SecureFunction, stack_dead_letter_queue
 
-__all__ = ["SecureFunction"]
+__all__ = ["SecureFunction", "stack_dead_letter_queue"]

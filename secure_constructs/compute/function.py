@@ -443,3 +443,10 @@ def _stack_dead_letter_queue(context: StackContext) -> sqs.IQueue:
         acknowledge(queue, "Serverless-SQSRedrivePolicy", _DLQ_REASON)
         context.dead_letter_queue = queue
     return context.dead_letter_queue
+
+
+def stack_dead_letter_queue(scope: Construct) -> sqs.IQueue:
+    """The dead-letter queue the SecureFunctions of ``scope``'s stack share by default (SSE-KMS with the
+    stack's operations key, TLS only), made on first use. ``secure_constructs.harden`` gives it to the plain
+    ``aws_lambda.Function``s of the stack too, so that a stack has one such queue."""
+    return _stack_dead_letter_queue(StackContext.of(scope))

@@ -261,28 +261,36 @@ class SecureUserPool(Construct):
                 self.custom_sender_key.grant_decrypt(fn)
 
     def _risk_configuration(self) -> cognito.CfnUserPoolRiskConfigurationAttachment:
-        actions = cognito.CfnUserPoolRiskConfigurationAttachment
-        return actions(
-            self,
-            "ThreatProtection",
-            user_pool_id=self.user_pool.user_pool_id,
-            client_id="ALL",
-            compromised_credentials_risk_configuration=actions.CompromisedCredentialsRiskConfigurationTypeProperty(
-                actions=actions.CompromisedCredentialsActionsTypeProperty(event_action="BLOCK"),
-                event_filter=["SIGN_IN", "PASSWORD_CHANGE", "SIGN_UP"],
-            ),
-            account_takeover_risk_configuration=actions.AccountTakeoverRiskConfigurationTypeProperty(
-                actions=actions.AccountTakeoverActionsTypeProperty(
-                    high_action=actions.AccountTakeoverActionTypeProperty(event_action="BLOCK", notify=False),
-                    medium_action=actions.AccountTakeoverActionTypeProperty(
-                        event_action="MFA_REQUIRED", notify=False
-                    ),
-                    low_action=actions.AccountTakeoverActionTypeProperty(
-                        event_action="NO_ACTION", notify=False
-                    ),
+        return risk_configuration(self, "ThreatProtection", self.user_pool.user_pool_id)
+
+
+def risk_configuration(
+    scope: Construct, id: str, user_pool_id: str
+) -> cognito.CfnUserPoolRiskConfigurationAttachment:
+    """Threat protection's actions for every client of a pool on the Plus plan: block sign-ins, sign-ups and
+    password changes with breached credentials; block high-risk sign-ins and ask for MFA at medium risk."""
+    actions = cognito.CfnUserPoolRiskConfigurationAttachment
+    return actions(
+        scope,
+        id,
+        user_pool_id=user_pool_id,
+        client_id="ALL",
+        compromised_credentials_risk_configuration=actions.CompromisedCredentialsRiskConfigurationTypeProperty(
+            actions=actions.CompromisedCredentialsActionsTypeProperty(event_action="BLOCK"),
+            event_filter=["SIGN_IN", "PASSWORD_CHANGE", "SIGN_UP"],
+        ),
+        account_takeover_risk_configuration=actions.AccountTakeoverRiskConfigurationTypeProperty(
+            actions=actions.AccountTakeoverActionsTypeProperty(
+                high_action=actions.AccountTakeoverActionTypeProperty(event_action="BLOCK", notify=False),
+                medium_action=actions.AccountTakeoverActionTypeProperty(
+                    event_action="MFA_REQUIRED", notify=False
+                ),
+                low_action=actions.AccountTakeoverActionTypeProperty(
+                    event_action="NO_ACTION", notify=False
                 ),
             ),
-        )
+        ),
+    )
 
 
 def _check_threat_protection_plan(where: Construct, props: Mapping[str, Any]) -> None:

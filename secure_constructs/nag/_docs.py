@@ -11,6 +11,9 @@ AREAS = ("auth", "iam", "encryption", "secrets", "logging", "monitoring", "netwo
 def _setting(setting: Setting) -> str:
     if setting.via == "wired":
         return f"`{setting.construct}` ({setting.argument})"
+    if setting.via == "harden":
+        default = "" if setting.default == WIRED else f" = `{setting.default}`"
+        return f"`harden()`: `{setting.construct}({setting.argument})`{default}"
     where = {"overrides": "overrides", "stage_overrides": "stage_overrides"}.get(setting.via)
     default = "" if setting.default == WIRED else f" = `{setting.default}`"
     if where:
@@ -44,8 +47,10 @@ def rules_markdown() -> str:
         "Each rule is the declaration of one security property: the column *set by* names the construct",
         "argument that sets it and its secure default. An override that makes the rule fail on the",
         "resource the construct builds is refused (SC-GEN-002) unless `accepted_risks={argument: reason}`",
-        "names it; the reason then acknowledges the findings. This file is generated from",
-        "`secure_constructs/nag/rules/*.py` (`make docs`).",
+        "names it; the reason then acknowledges the findings. `harden()` entries are what",
+        "`secure_constructs.harden(app)` gives a plain aws-cdk-lib class the user left unset (it also",
+        "gives each class the `overrides` defaults of the construct that wraps it). This file is generated",
+        "from `secure_constructs/nag/rules/*.py` (`make docs`).",
     ]
     for area in AREAS:
         specs = [spec for spec in RULES if spec.area == area]

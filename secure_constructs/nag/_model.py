@@ -132,6 +132,14 @@ class Setting:
     reason}`` (SC-GEN-002 otherwise), and the reason then acknowledges the findings it causes.
     Overrides are guarded; a parameter is guarded when declared ``guarded=True`` (the others have a
     construct-time error of their own, or, like alarms, an effect only the finished stack shows).
+
+    ``via="harden"`` declares what :func:`secure_constructs.harden` supplies to a plain aws-cdk-lib class
+    where no construct's override already names the same keyword: ``construct`` is the class
+    (``"aws_s3.Bucket"``) and ``argument`` its keyword argument, or ``"<struct argument>.<field>"`` for a
+    field of a struct argument (``"deploy_options.access_log_format"``); a ``WIRED`` default is built by
+    ``harden`` (the stack's key, its dead-letter queue, a log group). The keyword arguments that a
+    construct's ``overrides`` pass to the class it wraps (``declarations.WRAPPED``) are supplied too, from
+    their one declaration.
     """
 
     construct: str
@@ -143,7 +151,7 @@ class Setting:
     @property
     def is_guarded(self) -> bool:
         """Overrides are always judged; a parameter only when declared ``guarded=True``; wired never."""
-        if self.via == "wired":
+        if self.via in ("wired", "harden"):
             return False
         return self.guarded if self.guarded is not None else self.via in ("overrides", "stage_overrides")
 

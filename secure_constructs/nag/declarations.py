@@ -83,6 +83,60 @@ def all_settings() -> Iterator[tuple[Setting, RuleSpec]]:
             yield setting, spec
 
 
+#: The aws-cdk-lib class whose keyword arguments a construct's ``overrides`` (or ``stage_overrides``) are, as
+#: ``(class, struct argument)``: SecureRestApi's ``stage_overrides`` are the fields of RestApi's
+#: ``deploy_options``. :func:`secure_constructs.harden` supplies these declared defaults to the plain class.
+WRAPPED: dict[tuple[str, str], tuple[str, str | None]] = {
+    ("SecureFunction", "overrides"): ("aws_lambda.Function", None),
+    ("SecureRestApi", "overrides"): ("aws_apigateway.RestApi", None),
+    ("SecureRestApi", "stage_overrides"): ("aws_apigateway.RestApi", "deploy_options"),
+    ("SecureHttpApi", "overrides"): ("aws_apigatewayv2.HttpApi", None),
+    ("SecureHttpApi", "stage_overrides"): ("aws_apigatewayv2.HttpStage", None),
+    ("SecureUserPool", "overrides"): ("aws_cognito.UserPool", None),
+    ("SecureUserPool.add_client", "overrides"): ("aws_cognito.UserPoolClient", None),
+    ("SecureIdentityPool", "overrides"): ("aws_cognito_identitypool.IdentityPool", None),
+    ("DataEventsTrail", "overrides"): ("aws_cloudtrail.Trail", None),
+}
+
+
+@dataclass(frozen=True)
+class ClassSetting:
+    """One keyword argument of a plain aws-cdk-lib class (``"<struct argument>.<field>"`` for a field of a
+    struct argument) and its declared secure default, with the properties it sets."""
+
+    cls: str
+    argument: str
+    setting: Setting
+    specs: tuple[RuleSpec, ...]
+
+    @property
+    def wired(self) -> bool:
+        """Whether the value is built by whoever supplies it (a key, a queue, a log group)."""
+        return self.setting.default == WIRED
+
+
+@cache
+def class_settings(cls: str) -> tuple[ClassSetting, ...]:
+    """What the declarations say ``cls`` (``"aws_lambda.Function"``) should be given: the ``overrides`` (and
+    ``stage_overrides``) defaults of the construct that wraps it (``WRAPPED``) and the ``via="harden"``
+    settings declared for the class itself; one entry per keyword argument, in declaration order."""
+    found: dict[str, tuple[Setting, list[RuleSpec]]] = {}
+    for setting, spec in all_settings():
+        if setting.via == "harden":
+            if setting.construct != cls:
+                continue
+            argument = setting.argument
+        else:
+            target = WRAPPED.get((setting.construct, setting.via))
+            if target is None or target[0] != cls or setting.default == WIRED:
+                continue
+            argument = f"{target[1]}.{setting.argument}" if target[1] else setting.argument
+        entry = found.setdefault(argument, (setting, []))
+        if spec not in entry[1]:
+            entry[1].append(spec)
+    return tuple(ClassSetting(cls, arg, setting, tuple(specs)) for arg, (setting, specs) in found.items())
+
+
 def judge(
     rendered: list[tuple[Any, str, dict[str, Any]]], specs: list[RuleSpec]
 ) -> Iterator[tuple[Any, str, list[tuple[str, str]], RuleSpec]]:

@@ -13,11 +13,14 @@ from ..acknowledgments import parse_terms
 from ..errors import SecureConstructsError
 from ._names import construct_path, display_name, public_reason
 from .intrinsics import references, render
-from .model import Alarm, CostLine, Finding, Function, Permission, Report, Route, Trail
+from .model import Alarm, CostLine, Finding, Function, Hardened, Permission, Report, Route, Trail
 from .pricing import price
 from .surface import databases_of, load_balancer_routes_of, networks_of
 
 Resources = dict[str, dict[str, Any]]
+
+#: The construct metadata in which harden() records what it did to a construct.
+HARDEN_METADATA = "secure_constructs:harden"
 
 #: Rule ids whose acknowledgment explains why a route has no authorization.
 _OPERATORS = {
@@ -75,6 +78,45 @@ def construct_paths(assembly: Path, template_file: str) -> dict[str, str]:
     return paths
 
 
+def _metadata_entries(assembly: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``(construct path, entry)`` of every metadata entry of every stack of the assembly's manifest."""
+    manifest_path = assembly / "manifest.json"
+    if not manifest_path.exists():
+        return
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    for artifact in (manifest.get("artifacts") or {}).values():
+        entries: dict[str, Any] = dict(artifact.get("metadata") or {})
+        extra = artifact.get("additionalMetadataFile")
+        if extra and (assembly / extra).exists():
+            entries.update(json.loads((assembly / extra).read_text(encoding="utf-8")))
+        for construct, items in entries.items():
+            for item in items if isinstance(items, list) else []:
+                if isinstance(item, dict):
+                    yield construct.lstrip("/"), item
+
+
+def hardened_of(outdir: Path) -> list[Hardened]:
+    """What ``harden()`` did to each construct, from the ``secure_constructs:harden`` metadata of the cloud
+    assembly (nested assemblies too), in construct-path order."""
+    found: list[Hardened] = []
+    for manifest in sorted(outdir.rglob("manifest.json")):
+        for path, item in _metadata_entries(manifest.parent):
+            data = item.get("data")
+            if item.get("type") != HARDEN_METADATA or not isinstance(data, dict):
+                continue
+            found.append(Hardened(
+                path=path,
+                cls=str(data.get("class", "")),
+                supplied={str(k): [str(r) for r in v] for k, v in (data.get("supplied") or {}).items()},
+                kept={str(k): [str(r) for r in v] for k, v in (data.get("kept") or {}).items()},
+                left={str(k): str(v) for k, v in (data.get("left") or {}).items()},
+                not_applied={str(k): str(v) for k, v in (data.get("notApplied") or {}).items()},
+                notes=[str(n) for n in data.get("notes") or []],
+                excluded=str(data.get("excluded") or ""),
+            ))
+    return sorted(found, key=lambda h: h.path)
+
+
 def load_validation_report(outdir: Path) -> dict[str, Any] | None:
     path = outdir / "validation-report.json"
     if not path.exists():
@@ -103,6 +145,7 @@ def collect(outdir: str | Path) -> Report:
     acknowledgments, findings = findings_of(validation or {})
     report.acknowledgments = acknowledgments
     report.findings = findings
+    report.hardened = hardened_of(out)
     for stack, template in templates.items():
         resources: Resources = template.get("Resources", {}) or {}
         report.routes += rest_routes(stack, resources, acknowledgments)
@@ -161,7 +204,7 @@ def findings_of(validation: dict[str, Any]) -> tuple[list[Finding], list[Finding
         for bucket, key in ((acknowledged, "suppressedViolations"), (open_, "violations")):
             for violation in plugin.get(key, []) or []:
                 if violation.get("severity") == "info":
-                    continue  # not a finding (e.g. SecureServerless saying it ran and found nothing)
+                    continue  # not a finding: the pack saying it ran, or what harden() supplied (its section)
                 terms = parse_terms(violation.get("reason", "") or "")
                 for construct in violation.get("violatingConstructs", []) or []:
                     bucket.append(Finding(

@@ -155,6 +155,20 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Hardened:
+    """What ``harden()`` did to one construct (its ``secure_constructs:harden`` metadata)."""
+
+    path: str
+    cls: str
+    supplied: dict[str, list[str]] = field(default_factory=dict)  # argument -> rule ids it sets
+    kept: dict[str, list[str]] = field(default_factory=dict)  # arguments the user set
+    left: dict[str, str] = field(default_factory=dict)  # argument -> why it was left to the user
+    not_applied: dict[str, str] = field(default_factory=dict)  # argument -> why, and the fix
+    notes: list[str] = field(default_factory=list)  # what the construct needs besides
+    excluded: str = ""  # why its class was excluded
+
+
+@dataclass(frozen=True)
 class CostLine:
     """``count`` resources times ``price``; ``detail`` says what was counted."""
 
@@ -182,6 +196,7 @@ class Report:
     load_balancer_routes: list[LoadBalancerRoute] = field(default_factory=list)
     acknowledgments: list[Finding] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    hardened: list[Hardened] = field(default_factory=list)
     has_validation_report: bool = False
     fixed_costs: list[CostLine] = field(default_factory=list)
     usage_costs: list[CostLine] = field(default_factory=list)

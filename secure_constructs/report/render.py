@@ -126,7 +126,12 @@ def summary_lines(report: Report) -> list[str]:
     cost_line = (f"Estimated fixed cost of security resources: {money(report.fixed_monthly_total)}/month "
                  f"({REGION} list prices read {PRICES_READ_ON}), "
                  f"plus {len(report.usage_costs)} per-usage items")
-    return [route_line, fn_line, ack_line, cost_line]
+    lines = [route_line, fn_line, ack_line, cost_line]
+    if report.hardened:
+        attention = sum(len(h.not_applied) + len(h.notes) for h in report.hardened)
+        lines.insert(3, f"harden(): {len(report.hardened)} plain constructs given "
+                        f"{sum(len(h.supplied) for h in report.hardened)} settings; {attention} to look at")
+    return lines
 
 
 def build(report: Report) -> list[Block]:
@@ -143,6 +148,7 @@ def build(report: Report) -> list[Block]:
     body += _networks(report)
     body += _databases(report)
     body += _load_balancers(report)
+    body += _hardened(report)
     body += _findings(report)
     body += _costs(report)
     for block in body:
@@ -333,6 +339,30 @@ def _load_balancers(report: Report) -> list[Block]:
     return [Heading(2, f"Load balancer routes ({len(report.load_balancer_routes)})", "load-balancers"),
             Table(["Load balancer", "Listener", "Priority", "Paths", "Action", "Auth", "Unauthenticated",
                    "Why public"], rows, css="routes")]
+
+
+def _hardened(report: Report) -> list[Block]:
+    """What harden() supplied to plain constructs, what it kept of the user's and what it left out."""
+    if not report.hardened:
+        return []
+    blocks: list[Block] = [
+        Heading(2, f"Settings supplied by harden() ({len(report.hardened)} constructs)", "hardened"),
+        Para(["Plain aws-cdk-lib constructs given the declared secure defaults their code left unset. What "
+              "the code set is kept as it is, and judged by the rules like any other setting."], tone="note"),
+    ]
+    rows: list[list[Inline]] = []
+    for h in report.hardened:
+        if h.excluded:
+            rows.append([Code(h.path), h.cls, Badge("excluded", "info"), h.excluded, ""])
+            continue
+        supplied = ", ".join(h.supplied)
+        kept = ", ".join([*h.kept, *(f"{arg} (left: {why})" for arg, why in h.left.items())])
+        attention = [f"not applied: {arg}: {why}" for arg, why in h.not_applied.items()] + h.notes
+        rows.append([Code(h.path), h.cls, supplied, kept,
+                     Badge("; ".join(attention), "warn") if attention else ""])
+    headers = ["Construct", "Class", "Supplied", "Kept as the code set it", "Needs attention"]
+    blocks.append(Table(headers, rows, css="hardened"))
+    return blocks
 
 
 def _findings(report: Report) -> list[Block]:

@@ -154,6 +154,9 @@ def build_hardened(stack: Stack) -> None:
         partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
         encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
         encryption_key=key,
+        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+            point_in_time_recovery_enabled=True
+        ),
     )
     secret = secretsmanager.Secret(stack, "ApiSecret", encryption_key=key)
     queue = sqs.Queue(

@@ -163,6 +163,17 @@ def bucket(lid: str = "Bucket", **changes: Any) -> Resource:
     return (lid, "AWS::S3::Bucket", _without_none({**base, **changes}))
 
 
+def table(lid: str = "Table", **changes: Any) -> Resource:
+    """A DynamoDB table with point-in-time recovery on."""
+    base = {
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST",
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+    }
+    return (lid, "AWS::DynamoDB::Table", _without_none({**base, **changes}))
+
+
 def log_bucket(**changes: Any) -> Resource:
     """The bucket that receives the server access logs of ``Bucket``: SSE-S3 (S3 log delivery does not
     support SSE-KMS) and no access logs of its own."""
@@ -896,6 +907,20 @@ CASES: dict[str, list[Case]] = {
             [],
         ),
     ],
+    "DynamoDbPointInTimeRecovery": [
+        (
+            [
+                table(PointInTimeRecoverySpecification=None),
+                table("Off", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False}),
+                table("Empty", PointInTimeRecoverySpecification={}),
+            ],
+            ["DynamoDbPointInTimeRecovery"] * 3,
+            [
+                table(),
+                table("AsText", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": "true"}),
+            ],
+        ),
+    ],
     "S3Kms": [
         (
             [
@@ -1609,6 +1634,13 @@ CONDITIONAL: dict[str, list[Conditional]] = {
         )
     ],
     "S3Kms": [([bucket(BucketEncryption=if_(KMS_ENCRYPTION, S3_ENCRYPTION))], "S3Kms", WHEN_NOT)],
+    "DynamoDbPointInTimeRecovery": [
+        (
+            [table(PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": if_(True, False)})],
+            "DynamoDbPointInTimeRecovery",
+            WHEN_NOT,
+        )
+    ],
     "LogGroupRetention": [
         (
             [("Lg", "AWS::Logs::LogGroup", {"KmsKeyId": KEY_ARN, "RetentionInDays": if_(365, NO_VALUE)})],

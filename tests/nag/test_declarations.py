@@ -30,7 +30,7 @@ from secure_constructs import (
 )
 from secure_constructs._overrides import keyword_names
 from secure_constructs.nag._model import WIRED
-from secure_constructs.nag.declarations import all_settings, defaults_of
+from secure_constructs.nag.declarations import WRAPPED, all_settings, class_settings, defaults_of
 
 #: construct name -> (the construct's callable, {via: the CDK class its overrides go to})
 CONSTRUCTS = {
@@ -88,5 +88,58 @@ def test_construct_defaults_include_every_declared_default():
 
 
 def test_every_construct_setting_names_a_known_construct():
-    known = set(CONSTRUCTS) | {"alarm_topic"}
+    harden_classes = {s.construct for s, _ in all_settings() if s.via == "harden"}
+    known = set(CONSTRUCTS) | {"alarm_topic", "harden()"} | harden_classes
     assert {s.construct for s, _ in all_settings()} <= known
+    assert all(c.startswith("aws_") for c in harden_classes)
+
+
+def _cdk_class(path: str) -> type:
+    import importlib
+
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(f"aws_cdk.{module}"), name)
+
+
+def test_wrapped_names_the_classes_the_constructs_pass_their_overrides_to():
+    for (construct, via), (cls, struct) in WRAPPED.items():
+        expected = CONSTRUCTS[construct][1][via]
+        if struct is None:
+            assert _cdk_class(cls) is expected, (construct, via)
+        else:  # the fields of a struct argument of the class (RestApi's deploy_options: StageOptions)
+            assert struct in keyword_names(_cdk_class(cls))
+            assert expected is apigw.StageOptions
+            assert (cls, struct) == ("aws_apigateway.RestApi", "deploy_options")
+
+
+HARDEN_SETTINGS = [(s, spec) for s, spec in all_settings() if s.via == "harden"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "spec"), HARDEN_SETTINGS, ids=[f"{s.construct}.{s.argument}" for s, _ in HARDEN_SETTINGS]
+)
+def test_a_harden_setting_is_a_keyword_argument_of_its_class(setting, spec):
+    cls = _cdk_class(setting.construct)
+    head, _, field = setting.argument.partition(".")
+    assert head in keyword_names(cls), (spec.name, setting.argument)
+    if field:
+        struct = {"deploy_options": apigw.StageOptions, "default_method_options": apigw.MethodOptions}[head]
+        assert field in keyword_names(struct), (spec.name, setting.argument)
+    if setting.default != WIRED:
+        setting.value()  # builds
+
+
+def test_a_class_setting_is_declared_once():
+    """harden() derives what a wrapped class is given from the construct's overrides; a via="harden" row
+    for the same keyword would be a second copy of that default."""
+    classes = {cls for cls, _ in WRAPPED.values()} | {s.construct for s, _ in HARDEN_SETTINGS}
+    for cls in classes:
+        derived: list[str] = []
+        for setting, _ in all_settings():
+            target = WRAPPED.get((setting.construct, setting.via))
+            if target is not None and target[0] == cls and setting.default != WIRED:
+                derived.append(f"{target[1]}.{setting.argument}" if target[1] else setting.argument)
+        own = [s.argument for s, _ in HARDEN_SETTINGS if s.construct == cls]
+        assert len(own) == len(set(own)), cls
+        assert not set(own) & set(derived), cls
+        assert sorted(c.argument for c in class_settings(cls)) == sorted(set(derived + own))

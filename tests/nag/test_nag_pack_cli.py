@@ -93,6 +93,7 @@ PINNED = [
     ("S3ObjectOwnership", "error"),
     ("S3AccessLogging", "error"),
     ("S3Kms", "error"),
+    ("DynamoDbPointInTimeRecovery", "error"),
     ("TemplatePlaintextSecret", "fatal"),
     ("LogGroupRetention", "error"),
     ("LogGroupRetainedOnDelete", "warning"),

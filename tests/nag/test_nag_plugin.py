@@ -36,7 +36,7 @@ def test_hand_hardened_plain_cdk_app_has_zero_findings(app, stack):
     assert _ours(result.suppressed) == []
     # CDK omits a plugin that reported nothing; the pack lists itself with an "info" entry all the same
     assert result.plugins == ["SecureServerless"]
-    [ran] = result.info
+    [ran] = result.notes
     assert ran.rule == "SecureServerless-Ran" and "no finding" in ran["description"]
 
 

@@ -463,6 +463,13 @@ RULES: tuple[RuleSpec, ...] = (
         settings=(
             Setting(REST, "default_auth", via="parameter"),
             Setting(HTTP, "default_auth", via="parameter"),
+            Setting(
+                "aws_apigateway.RestApi",
+                "default_method_options.authorization_type",
+                Cdk("aws_apigateway.AuthorizationType.IAM"),
+                via="harden",
+            ),
+            Setting("aws_apigatewayv2.HttpApi", "default_authorizer", via="harden"),
         ),
         stock_ids=("AwsSolutions-APIG4",),
         mutations=(set_("AuthorizationType", "NONE"), if_("AuthorizationType", "NONE")),
@@ -542,6 +549,11 @@ RULES: tuple[RuleSpec, ...] = (
         E,
         api_access_logs,
         paths=("AccessLogSetting", "AccessLogSettings", "StageDescription.AccessLogSetting"),
+        settings=(
+            Setting("aws_apigateway.RestApi", "deploy_options.access_log_destination", via="harden"),
+            Setting("aws_apigateway.RestApi", "deploy_options.access_log_format", via="harden"),
+            Setting("aws_apigatewayv2.HttpStage", "access_log_settings", via="harden"),
+        ),
         stock_ids=("AwsSolutions-APIG1",),
         mutations=(
             remove("AccessLogSetting", target=REST_STAGE),
@@ -748,7 +760,10 @@ RULES: tuple[RuleSpec, ...] = (
             ("AWS::WAFv2::WebACLAssociation", "ResourceArn"),
             ("AWS::WAFv2::WebACLAssociation", "WebACLArn"),
         ),
-        settings=(Setting(REST, "waf", via="parameter"),),
+        settings=(
+            Setting(REST, "waf", via="parameter"),
+            Setting("harden()", "a web ACL on each aws_apigateway.RestApi's deployment stage", via="wired"),
+        ),
         stock_ids=("AwsSolutions-APIG3",),
         mutations=(
             set_(

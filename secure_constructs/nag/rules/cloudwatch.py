@@ -211,10 +211,16 @@ NOT_SECURITY_RELEVANT = {
     ("AWS::SQS::Queue", "MessageRetentionPeriod"): "the dead-letter queue keeps failed events 14 days (the "
     "maximum) for inspection and redrive; its backlog alarm is declared",
 }
-FN_ALARMS = (Setting("SecureFunction", "alarms", True, via="parameter"),)
+#: What ``harden()`` adds with its aspect rather than a keyword argument (documentation only).
+HARDEN = "harden()"
+FN_ALARMS = (
+    Setting("SecureFunction", "alarms", True, via="parameter"),
+    Setting(HARDEN, "attach_function_alarms on each aws_lambda.Function", via="wired"),
+)
 API_ALARMS = (
     Setting("SecureRestApi", "alarms", True, via="parameter"),
     Setting("SecureHttpApi", "alarms", True, via="parameter"),
+    Setting(HARDEN, "attach_api_alarms on each RestApi and HttpApi", via="wired"),
 )
 _ALARM_PATHS = tuple(
     (ALARM, p)

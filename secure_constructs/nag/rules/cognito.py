@@ -438,6 +438,7 @@ RULES: tuple[RuleSpec, ...] = (
                 "standard_threat_protection_mode",
                 Cdk("aws_cognito.StandardThreatProtectionMode.FULL_FUNCTION"),
             ),
+            Setting("harden()", "a risk configuration for each aws_cognito.UserPool on Plus", via="wired"),
         ),
         mutations=(
             remove("CompromisedCredentialsRiskConfiguration", target=RISK),
@@ -555,7 +556,10 @@ RULES: tuple[RuleSpec, ...] = (
             "LogoutURLs",
             "SupportedIdentityProviders",
         ),
-        settings=(Setting(ADD_CLIENT, "callback_urls", via="parameter"),),
+        settings=(
+            Setting(ADD_CLIENT, "callback_urls", via="parameter"),
+            Setting("aws_cognito.UserPoolClient", "disable_o_auth", True, via="harden"),
+        ),
         mutations=(set_("AllowedOAuthFlows", ["implicit"]),),
     ),
     RuleSpec(

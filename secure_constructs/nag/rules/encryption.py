@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._model import Compliance, RuleResult, RuleSpec, Setting, if_, remove, set_
+from .._model import Cdk, Compliance, RuleResult, RuleSpec, Setting, if_, remove, set_
 from .._template import MISSING, NO_VALUE, TemplateContext, flatten, get_path, props
 from ._common import E, truthy
 
@@ -117,20 +117,32 @@ RULES: tuple[RuleSpec, ...] = (
         settings=(
             Setting("SecureRestApi", "log_key", via="parameter"),
             Setting("SecureHttpApi", "log_key", via="parameter"),
+            Setting("aws_logs.LogGroup", "encryption_key", via="harden"),
         ),
     ),
     _kms(
         "SqsQueueKms",
         "AWS::SQS::Queue",
         "queue",
-        settings=(Setting("SecureFunction", "dead_letter_queue", via="parameter"),),
+        settings=(
+            Setting("SecureFunction", "dead_letter_queue", via="parameter"),
+            Setting("aws_sqs.Queue", "encryption", Cdk("aws_sqs.QueueEncryption.KMS"), via="harden"),
+            Setting("aws_sqs.Queue", "encryption_master_key", via="harden"),
+        ),
         mutations=(set_("KmsMasterKeyId", "alias/aws/sqs"),),
     ),
-    _kms("SnsTopicKms", "AWS::SNS::Topic", "topic", mutations=(set_("KmsMasterKeyId", "alias/aws/sns"),)),
+    _kms(
+        "SnsTopicKms",
+        "AWS::SNS::Topic",
+        "topic",
+        settings=(Setting("aws_sns.Topic", "master_key", via="harden"),),
+        mutations=(set_("KmsMasterKeyId", "alias/aws/sns"),),
+    ),
     _kms(
         "SecretKms",
         "AWS::SecretsManager::Secret",
         "secret",
+        settings=(Setting("aws_secretsmanager.Secret", "encryption_key", via="harden"),),
         mutations=(set_("KmsKeyId", "alias/aws/secretsmanager"),),
     ),
     _kms("TrailKms", "AWS::CloudTrail::Trail", "trail"),
@@ -144,6 +156,16 @@ RULES: tuple[RuleSpec, ...] = (
         E,
         dynamodb_kms,
         paths=("SSESpecification", "Replicas"),
+        settings=(
+            Setting(
+                "aws_dynamodb.Table",
+                "encryption",
+                Cdk("aws_dynamodb.TableEncryption.CUSTOMER_MANAGED"),
+                via="harden",
+            ),
+            Setting("aws_dynamodb.Table", "encryption_key", via="harden"),
+            Setting("aws_dynamodb.TableV2", "encryption", via="harden"),
+        ),
         mutations=(remove("SSESpecification"),),
     ),
 )

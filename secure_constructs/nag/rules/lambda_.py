@@ -174,6 +174,8 @@ def lambda_inline_code_secret(logical_id: str, resource: dict[str, Any], ctx: Te
 
 
 FN = "SecureFunction"
+#: The plain class ``harden()`` gives the same properties (``via="harden"``).
+L2 = "aws_lambda.Function"
 #: What SecureFunction changes that is not a security property, and why.
 NOT_SECURITY_RELEVANT = {
     (LAMBDA, "Architectures"): "cost and performance: arm64 (Graviton) is about 20% cheaper per GB-second",
@@ -227,7 +229,10 @@ RULES: tuple[RuleSpec, ...] = (
         E,
         lambda_env_kms,
         paths=("KmsKeyArn",),
-        settings=(Setting(FN, "environment_key", via="parameter"),),
+        settings=(
+            Setting(FN, "environment_key", via="parameter"),
+            Setting(L2, "environment_encryption", via="harden"),
+        ),
         mutations=(
             remove("KmsKeyArn"),
             set_("KmsKeyArn", "arn:aws:kms:eu-west-1:111122223333:alias/aws/lambda"),
@@ -264,7 +269,10 @@ RULES: tuple[RuleSpec, ...] = (
         E,
         lambda_dead_letter,
         paths=("DeadLetterConfig",),
-        settings=(Setting(FN, "dead_letter_queue", via="parameter"),),
+        settings=(
+            Setting(FN, "dead_letter_queue", via="parameter"),
+            Setting(L2, "dead_letter_queue", via="harden"),
+        ),
         stock_ids=("Serverless-LambdaDLQ",),
         mutations=(remove("DeadLetterConfig"), if_("DeadLetterConfig", NO_VALUE)),
     ),
@@ -278,7 +286,7 @@ RULES: tuple[RuleSpec, ...] = (
         E,
         lambda_log_group,
         paths=("LoggingConfig.LogGroup",),
-        settings=(Setting(FN, "its log group", via="wired"),),
+        settings=(Setting(FN, "its log group", via="wired"), Setting(L2, "log_group", via="harden")),
         mutations=(
             remove("LoggingConfig"),
             remove("LoggingConfig.LogGroup"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._model import Compliance, RuleResult, RuleSpec, Setting, if_, remove, set_
+from .._model import Cdk, Compliance, RuleResult, RuleSpec, Setting, if_, remove, set_
 from .._template import MISSING, TemplateContext, as_list, get_path, props, strings_in, when
 from ._common import E, expect, names_of, truthy
 from .encryption import aws_managed_key
@@ -14,6 +14,8 @@ from .encryption import aws_managed_key
 BUCKET = ("AWS::S3::Bucket",)
 PUBLIC_ACCESS_FLAGS = ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
 _WIRED = (Setting("DataEventsTrail", "its buckets", via="wired"),)
+#: The plain class ``harden()`` gives the same properties (``via="harden"``).
+L2 = "aws_s3.Bucket"
 
 
 def s3_public_access_block(logical_id: str, resource: dict[str, Any], ctx: TemplateContext) -> RuleResult:
@@ -110,7 +112,10 @@ RULES: tuple[RuleSpec, ...] = (
         s3_public_access_block,
         paths=("PublicAccessBlockConfiguration",),
         finding_ids=tuple(f"Missing::{flag}" for flag in PUBLIC_ACCESS_FLAGS),
-        settings=_WIRED,
+        settings=(
+            *_WIRED,
+            Setting(L2, "block_public_access", Cdk("aws_s3.BlockPublicAccess.BLOCK_ALL"), via="harden"),
+        ),
         stock_ids=("AwsSolutions-S2",),
         mutations=(
             set_("PublicAccessBlockConfiguration.RestrictPublicBuckets", False),
@@ -128,7 +133,7 @@ RULES: tuple[RuleSpec, ...] = (
         E,
         s3_versioning,
         paths=("VersioningConfiguration",),
-        settings=_WIRED,
+        settings=(*_WIRED, Setting(L2, "versioned", True, via="harden")),
         mutations=(remove("VersioningConfiguration"), set_("VersioningConfiguration.Status", "Suspended")),
     ),
     RuleSpec(
@@ -141,7 +146,12 @@ RULES: tuple[RuleSpec, ...] = (
         E,
         s3_object_ownership,
         paths=("OwnershipControls",),
-        settings=_WIRED,
+        settings=(
+            *_WIRED,
+            Setting(
+                L2, "object_ownership", Cdk("aws_s3.ObjectOwnership.BUCKET_OWNER_ENFORCED"), via="harden"
+            ),
+        ),
         mutations=(
             set_("OwnershipControls.Rules", [{"ObjectOwnership": "ObjectWriter"}]),
             remove("OwnershipControls"),
@@ -157,7 +167,7 @@ RULES: tuple[RuleSpec, ...] = (
         E,
         s3_access_logging,
         paths=("LoggingConfiguration",),
-        settings=_WIRED,
+        settings=(*_WIRED, Setting(L2, "server_access_logs_bucket", via="harden")),
         stock_ids=("AwsSolutions-S1",),
         mutations=(remove("LoggingConfiguration"),),
         exemption="A bucket that receives another bucket's server access logs is not asked to log to itself.",
@@ -172,7 +182,11 @@ RULES: tuple[RuleSpec, ...] = (
         E,
         s3_kms,
         paths=("BucketEncryption",),
-        settings=_WIRED,
+        settings=(
+            *_WIRED,
+            Setting(L2, "encryption", Cdk("aws_s3.BucketEncryption.KMS"), via="harden"),
+            Setting(L2, "encryption_key", via="harden"),
+        ),
         mutations=(
             set_(
                 "BucketEncryption.ServerSideEncryptionConfiguration",

@@ -124,7 +124,10 @@ RULES: tuple[RuleSpec, ...] = (
         E,
         ssl_only,
         paths=(("AWS::S3::BucketPolicy", "PolicyDocument"), ("AWS::S3::BucketPolicy", "Bucket")),
-        settings=(Setting("DataEventsTrail", "its buckets", via="wired"),),
+        settings=(
+            Setting("DataEventsTrail", "its buckets", via="wired"),
+            Setting("aws_s3.Bucket", "enforce_ssl", True, via="harden"),
+        ),
         stock_ids=("AwsSolutions-S10",),
         mutations=(
             set_("PolicyDocument", _allow_only("arn:aws:s3:::mutant/*"), target="AWS::S3::BucketPolicy"),
@@ -140,7 +143,10 @@ RULES: tuple[RuleSpec, ...] = (
         W,
         s3_minimum_tls,
         paths=(("AWS::S3::BucketPolicy", "PolicyDocument"),),
-        settings=(Setting("DataEventsTrail", "its buckets", via="wired"),),
+        settings=(
+            Setting("DataEventsTrail", "its buckets", via="wired"),
+            Setting("aws_s3.Bucket", "minimum_tls_version", 1.2, via="harden"),
+        ),
         mutations=(
             set_("PolicyDocument", _allow_only("arn:aws:s3:::mutant/*"), target="AWS::S3::BucketPolicy"),
         ),
@@ -155,7 +161,10 @@ RULES: tuple[RuleSpec, ...] = (
         E,
         ssl_only,
         paths=(("AWS::SQS::QueuePolicy", "PolicyDocument"), ("AWS::SQS::QueuePolicy", "Queues")),
-        settings=(Setting("SecureFunction", "dead_letter_queue", via="parameter"),),
+        settings=(
+            Setting("SecureFunction", "dead_letter_queue", via="parameter"),
+            Setting("aws_sqs.Queue", "enforce_ssl", True, via="harden"),
+        ),
         stock_ids=("AwsSolutions-SQS4",),
         mutations=(set_("PolicyDocument", _allow_only("*"), target="AWS::SQS::QueuePolicy"),),
     ),
@@ -169,7 +178,10 @@ RULES: tuple[RuleSpec, ...] = (
         E,
         ssl_only,
         paths=(("AWS::SNS::TopicPolicy", "PolicyDocument"), ("AWS::SNS::TopicPolicy", "Topics")),
-        settings=(Setting("alarm_topic", "the stack's alarm topic", via="wired"),),
+        settings=(
+            Setting("alarm_topic", "the stack's alarm topic", via="wired"),
+            Setting("aws_sns.Topic", "enforce_ssl", True, via="harden"),
+        ),
         stock_ids=("AwsSolutions-SNS3",),
         mutations=(set_("PolicyDocument", _allow_only("*"), target="AWS::SNS::TopicPolicy"),),
     ),
