@@ -493,10 +493,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # needs no synth of any app.
         bootstrap = ["cdk", "bootstrap", f"aws://{ACCOUNT}/{REGION}", "--no-notices", "--ci"]
         cdk_step("cdk bootstrap", bootstrap, 240, cwd=run_dir)
+        # Deploy from the run's directory with the feature flags of the project's cdk.json: the lookups the
+        # emulator answers (availability zones of its account) are cached there, never in the checkout.
+        flags = json.loads((ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+        (run_dir / "cdk.json").write_text(json.dumps({"context": flags}), encoding="utf-8")
         for stack, app, variable in deployments:
             deployed.append(stack)  # a failed deploy can leave a half-made stack: destroy it too
             deploy = ["deploy", stack, "--require-approval", "never", "--outputs-file", cenv[variable]]
-            cdk_step(f"cdk deploy {stack}", cdk(app, stack) + deploy, 300)
+            cdk_step(f"cdk deploy {stack}", cdk(app, stack) + deploy, 300, cwd=run_dir)
         test_env = {k: v for k, v in cenv.items() if not k.startswith("SC_E2E_WEAK_")}
         pytest = [str(ROOT / ".venv/bin/python"), "-m", "pytest", str(HERE), "-m", "e2e", "--durations=5"]
         pytest += args.pytest_args.split()
