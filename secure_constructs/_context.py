@@ -91,7 +91,7 @@ class StackContext:
         #: ``_sources``: where the user's code created our constructs of this stack
         self.creation_sites: list[CreationSite] = []
         self._checks: list[Check] = []
-        self._deferred: list[Callable[[], None]] | None = None
+        self._deferred: list[Callable[[], object]] | None = None
         stack.node.add_validation(_RunChecks(self._checks))
 
     @classmethod
@@ -113,7 +113,7 @@ class StackContext:
         validation plugins run); its messages fail the synth."""
         self._checks.append(check)
 
-    def defer(self, action: Callable[[], None]) -> None:
+    def defer(self, action: Callable[[], object]) -> None:
         """Run ``action`` once when the app is synthesized, before validation, so that what it adds is part
         of the templates and what users do until then still counts (the default alarms are made so)."""
         if self._deferred is None:
@@ -137,7 +137,7 @@ class _RunChecks:
 
 @jsii.implements(IAspect)
 class _RunDeferred:
-    def __init__(self, actions: list[Callable[[], None]]) -> None:
+    def __init__(self, actions: list[Callable[[], object]]) -> None:
         self._actions = actions
 
     def visit(self, node: IConstruct) -> None:

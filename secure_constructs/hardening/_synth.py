@@ -77,47 +77,19 @@ def _locate(record: Record) -> None:
 # --- what a construct gets besides its arguments ------------------------------------------------------------
 
 
-def _refused_twice(error: SecureConstructsError) -> bool:
-    return error.code == "SC-MON-006"
-
-
 def _function_alarms(hardening: Hardening, record: Record) -> None:
-    from ..monitoring import attach_function_alarms
+    from ..monitoring.defaults import attach_default_alarms
 
-    options = hardening.function_alarms
-    try:
-        attach_function_alarms(
-            record.construct,
-            thresholds=options.thresholds,
-            anomaly=options.anomaly,
-            invocation_spike=options.invocation_spike,
-            dead_letter_queue_thresholds=options.dead_letter_queue_thresholds,
-            account_concurrency_limit=options.account_concurrency_limit,
-            topic=options.topic,
-            action=options.action,
-        )
-    except SecureConstructsError as error:
-        if not _refused_twice(error):
-            raise
+    assert record.construct is not None  # located by the aspect before this runs
+    if not attach_default_alarms(record.construct, hardening.function_alarms):
         record.kept["alarms"] = ("SecureServerless-LambdaAlarms",)  # the user's own, or opted out
 
 
 def _api_alarms(hardening: Hardening, record: Record, web_acl: Any = None) -> None:
-    from ..monitoring import attach_api_alarms
+    from ..monitoring.defaults import attach_default_alarms
 
-    options = hardening.api_alarms
-    try:
-        attach_api_alarms(
-            record.construct,
-            thresholds=options.thresholds,
-            anomaly=options.anomaly,
-            web_acl=web_acl,
-            topic=options.topic,
-            action=options.action,
-        )
-    except SecureConstructsError as error:
-        if not _refused_twice(error):
-            raise
+    assert record.construct is not None
+    if not attach_default_alarms(record.construct, hardening.api_alarms, web_acl=web_acl):
         record.kept["alarms"] = ("SecureServerless-ApiAlarms",)
 
 

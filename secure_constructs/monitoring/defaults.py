@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sns as sns
@@ -62,10 +63,13 @@ class ApiAlarmOptions:
     action: cloudwatch.IAlarmAction | None = None
 
 
-def _attach_default_alarms(construct: IConstruct, options: FunctionAlarmOptions | ApiAlarmOptions) -> None:
-    """Attach ``construct``'s default alarms, unless the user attached their own or turned them off."""
+def attach_default_alarms(
+    construct: IConstruct, options: FunctionAlarmOptions | ApiAlarmOptions, *, web_acl: Any = None
+) -> bool:
+    """Attach ``construct``'s default alarms (for an API, with ``web_acl``'s blocked-requests alarm) unless
+    the user attached their own or turned them off; return whether it did."""
     if has_alarms_or_opted_out(construct):
-        return
+        return False
     if isinstance(options, FunctionAlarmOptions):
         # What attach_function_alarms does, without repeating the check just made.
         FunctionAlarms(
@@ -82,9 +86,10 @@ def _attach_default_alarms(construct: IConstruct, options: FunctionAlarmOptions 
         )
     else:
         attach_api_alarms(
-            construct, thresholds=options.thresholds, anomaly=options.anomaly,
+            construct, thresholds=options.thresholds, anomaly=options.anomaly, web_acl=web_acl,
             topic=options.topic, action=options.action,
         )
+    return True
 
 
 def configure_alarms(
@@ -124,12 +129,13 @@ def configure_alarms(
 
 def request_default_alarms(construct: IConstruct, options: FunctionAlarmOptions | ApiAlarmOptions) -> None:
     """Attach ``options``' alarms to ``construct`` at synth, unless it has alarms or opted out by then."""
-    StackContext.of(construct).defer(lambda: _attach_default_alarms(construct, options))
+    StackContext.of(construct).defer(lambda: attach_default_alarms(construct, options))
 
 
 __all__ = [
     "ApiAlarmOptions",
     "FunctionAlarmOptions",
+    "attach_default_alarms",
     "configure_alarms",
     "request_default_alarms",
 ]
